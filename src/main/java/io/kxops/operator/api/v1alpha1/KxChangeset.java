@@ -1,0 +1,68 @@
+package io.kxops.operator.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** One Amazon FinSpace kdb changeset, declared as a Kubernetes resource. */
+@Group(KxChangeset.GROUP)
+@Version(KxChangeset.VERSION)
+@Kind("KxChangeset")
+@Singular("kxchangeset")
+@Plural("kxchangesets")
+@ShortNames("kxcs")
+// A changeset is an event, like a Job: once FinSpace holds it, a different spec would describe a
+// different changeset, so the API server refuses the edit instead of letting the two drift apart.
+@ValidationRule(
+    value =
+        "!has(oldSelf.status) || !has(oldSelf.status.changesetId)"
+            + " || oldSelf.status.changesetId == '' || self.spec == oldSelf.spec",
+    message =
+        "spec is immutable once status.changesetId is set: the FinSpace changeset already exists"
+            + " and cannot be changed; create a new KxChangeset instead",
+    fieldPath = ".spec",
+    reason = "FieldValueForbidden")
+// The generator orders printer columns by jsonPath, so kubectl shows AGE, DATABASE, CHANGESET,
+// READY, STATUS whatever the declaration order here.
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Database",
+    jsonPath = ".spec.databaseName",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "FinSpace kdb database")
+@AdditionalPrinterColumn(
+    name = "Changeset",
+    jsonPath = ".status.changesetId",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "FinSpace changeset id")
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "Whether the changeset is COMPLETED")
+@AdditionalPrinterColumn(
+    name = "Status",
+    jsonPath = ".status.status",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "FinSpace changeset status")
+public class KxChangeset extends CustomResource<KxChangesetSpec, KxChangesetStatus>
+    implements Namespaced {
+
+  public static final String GROUP = "finspace.kxops.io";
+  public static final String VERSION = "v1alpha1";
+
+  @Override
+  protected KxChangesetStatus initStatus() {
+    return null;
+  }
+}

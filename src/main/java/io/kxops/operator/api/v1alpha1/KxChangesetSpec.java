@@ -1,0 +1,116 @@
+package io.kxops.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The desired changeset: where it goes and the ordered change requests it applies. */
+@JsonClassDescription(
+    "The FinSpace changeset to create. Field names mirror the CreateKxChangeset API. Immutable"
+        + " once status.changesetId is set.")
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"environmentId", "databaseName", "region", "changeRequests"})
+public class KxChangesetSpec {
+
+  /** The model's EnvironmentId pattern: at least one non-blank character. */
+  public static final String ENVIRONMENT_ID_PATTERN = ".*\\S.*";
+
+  /** The model's DatabaseName pattern. */
+  public static final String DATABASE_NAME_PATTERN = "^[a-zA-Z0-9][a-zA-Z0-9-_]*[a-zA-Z0-9]$";
+
+  /** A well-formed AWS region name, such as us-east-1, eu-central-1 or us-gov-west-1. */
+  public static final String REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
+
+  @Required
+  @Size(min = 1, max = 32)
+  @Pattern(ENVIRONMENT_ID_PATTERN)
+  @JsonPropertyDescription(
+      "Identifier of the FinSpace kdb environment (1-32 characters, not blank), for example"
+          + " jlcenjvtkgzrdek2qqv7ic.")
+  private String environmentId;
+
+  @Required
+  @Size(min = 3, max = 63)
+  @Pattern(DATABASE_NAME_PATTERN)
+  @JsonPropertyDescription(
+      "Name of the kdb database in the environment (3-63 characters: letters, digits, '-' and"
+          + " '_', starting and ending with a letter or digit).")
+  private String databaseName;
+
+  @Size(min = 1, max = 32)
+  @Pattern(REGION_PATTERN)
+  @JsonPropertyDescription(
+      "AWS region of the environment, for example us-east-1. Defaults to the operator's region"
+          + " (AWS_REGION).")
+  private String region;
+
+  @Required
+  @Size(min = 1, max = 32)
+  @JsonPropertyDescription(
+      "The changes to apply, 1 to 32 requests, applied in the order given (for example a DELETE"
+          + " of a partition followed by a PUT of its replacement).")
+  private List<ChangeRequest> changeRequests = new ArrayList<>();
+
+  public KxChangesetSpec() {}
+
+  public KxChangesetSpec(
+      String environmentId, String databaseName, String region, List<ChangeRequest> requests) {
+    this.environmentId = environmentId;
+    this.databaseName = databaseName;
+    this.region = region;
+    this.changeRequests = requests == null ? null : new ArrayList<>(requests);
+  }
+
+  public String getEnvironmentId() {
+    return environmentId;
+  }
+
+  public void setEnvironmentId(String environmentId) {
+    this.environmentId = environmentId;
+  }
+
+  public String getDatabaseName() {
+    return databaseName;
+  }
+
+  public void setDatabaseName(String databaseName) {
+    this.databaseName = databaseName;
+  }
+
+  public String getRegion() {
+    return region;
+  }
+
+  public void setRegion(String region) {
+    this.region = region;
+  }
+
+  public List<ChangeRequest> getChangeRequests() {
+    return changeRequests;
+  }
+
+  public void setChangeRequests(List<ChangeRequest> changeRequests) {
+    this.changeRequests = changeRequests;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KxChangesetSpec other
+        && Objects.equals(environmentId, other.environmentId)
+        && Objects.equals(databaseName, other.databaseName)
+        && Objects.equals(region, other.region)
+        && Objects.equals(changeRequests, other.changeRequests);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(environmentId, databaseName, region, changeRequests);
+  }
+}

@@ -1,0 +1,176 @@
+package io.kxops.operator.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The committed CRD is what the classes generate, and it carries every rule the API promises. */
+class CrdTest {
+
+  static final String FILE = "kxchangesets.finspace.kxops.io-v1.yml";
+  static final Path COMMITTED = Path.of("crds", FILE);
+  static final Path GENERATED = Path.of("target", "classes", "META-INF", "fabric8", FILE);
+
+  static CustomResourceDefinition crd;
+  static JSONSchemaProps root;
+  static JSONSchemaProps spec;
+  static JSONSchemaProps item;
+
+  @BeforeAll
+  static void load() throws IOException {
+    crd = Serialization.unmarshal(Files.readString(COMMITTED), CustomResourceDefinition.class);
+    root = crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+    spec = root.getProperties().get("spec");
+    item = spec.getProperties().get("changeRequests").getItems().getSchema();
+  }
+
+  @Test
+  void committedCrdMatchesWhatTheClassesGenerate() throws IOException {
+    assertThat(GENERATED).as("the build generates the CRD during process-classes").exists();
+    if (!Files.readString(GENERATED).equals(Files.readString(COMMITTED))) {
+      fail(
+          COMMITTED
+              + " differs from what the classes in io.kxops.operator.api.v1alpha1 generate."
+              + " Regenerate it with: hack/update-generated.sh");
+    }
+  }
+
+  @Test
+  void namesScopeAndVersion() {
+    assertThat(crd.getMetadata().getName()).isEqualTo("kxchangesets.finspace.kxops.io");
+    assertThat(crd.getSpec().getGroup()).isEqualTo("finspace.kxops.io");
+    assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");
+    assertThat(crd.getSpec().getNames().getKind()).isEqualTo("KxChangeset");
+    assertThat(crd.getSpec().getNames().getPlural()).isEqualTo("kxchangesets");
+    assertThat(crd.getSpec().getNames().getSingular()).isEqualTo("kxchangeset");
+    assertThat(crd.getSpec().getNames().getShortNames()).containsExactly("kxcs");
+    assertThat(crd.getSpec().getVersions()).hasSize(1);
+    CustomResourceDefinitionVersion v = crd.getSpec().getVersions().get(0);
+    assertThat(v.getName()).isEqualTo("v1alpha1");
+    assertThat(v.getServed()).isTrue();
+    assertThat(v.getStorage()).isTrue();
+    assertThat(v.getSubresources().getStatus()).as("status subresource").isNotNull();
+  }
+
+  @Test
+  void printerColumns() {
+    List<CustomResourceColumnDefinition> cols =
+        crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns();
+    assertThat(cols)
+        .extracting(
+            CustomResourceColumnDefinition::getName, CustomResourceColumnDefinition::getJsonPath)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("Status", ".status.status"),
+            org.assertj.core.groups.Tuple.tuple(
+                "Ready", ".status.conditions[?(@.type==\"Ready\")].status"),
+            org.assertj.core.groups.Tuple.tuple("Changeset", ".status.changesetId"),
+            org.assertj.core.groups.Tuple.tuple("Database", ".spec.databaseName"),
+            org.assertj.core.groups.Tuple.tuple("Age", ".metadata.creationTimestamp"));
+    assertThat(cols.stream().filter(c -> c.getName().equals("Age")).findFirst().get().getType())
+        .isEqualTo("date");
+  }
+
+  @Test
+  void specFieldsAreRequiredAndBounded() {
+    assertThat(spec.getRequired())
+        .containsExactlyInAnyOrder("environmentId", "databaseName", "changeRequests");
+    JSONSchemaProps env = spec.getProperties().get("environmentId");
+    assertThat(env.getMinLength()).isEqualTo(1L);
+    assertThat(env.getMaxLength()).isEqualTo(32L);
+    assertThat(env.getPattern()).isEqualTo(".*\\S.*");
+    JSONSchemaProps db = spec.getProperties().get("databaseName");
+    assertThat(db.getMinLength()).isEqualTo(3L);
+    assertThat(db.getMaxLength()).isEqualTo(63L);
+    assertThat(db.getPattern()).isEqualTo("^[a-zA-Z0-9][a-zA-Z0-9-_]*[a-zA-Z0-9]$");
+    JSONSchemaProps region = spec.getProperties().get("region");
+    assertThat(region.getPattern()).isEqualTo(KxChangesetSpec.REGION_PATTERN);
+    JSONSchemaProps list = spec.getProperties().get("changeRequests");
+    assertThat(list.getMinItems()).isEqualTo(1L);
+    assertThat(list.getMaxItems()).isEqualTo(32L);
+  }
+
+  @Test
+  void changeRequestRules() {
+    assertThat(item.getRequired()).containsExactlyInAnyOrder("changeType", "dbPath");
+    assertThat(item.getProperties().get("changeType").getEnum())
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder("\"PUT\"", "\"DELETE\"");
+    JSONSchemaProps s3 = item.getProperties().get("s3Path");
+    assertThat(s3.getMinLength()).isEqualTo(9L);
+    assertThat(s3.getMaxLength()).isEqualTo(1093L);
+    assertThat(s3.getPattern())
+        .isEqualTo("^s3:\\/\\/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]\\/([^\\/]+\\/)*[^\\/]*$");
+    JSONSchemaProps dbPath = item.getProperties().get("dbPath");
+    assertThat(dbPath.getMinLength()).isEqualTo(1L);
+    assertThat(dbPath.getMaxLength()).isEqualTo(1025L);
+    assertThat(dbPath.getPattern()).isEqualTo("^(\\*)*[\\/\\?\\*]([^\\/]+\\/){0,2}[^\\/]*$");
+    assertThat(dbPath.getXKubernetesValidations())
+        .extracting(ValidationRule::getRule)
+        .containsExactly("self.startsWith('/') && self.endsWith('/')");
+    assertThat(item.getXKubernetesValidations())
+        .extracting(ValidationRule::getRule, ValidationRule::getFieldPath)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                "self.changeType != 'PUT' || has(self.s3Path)", ".s3Path"),
+            org.assertj.core.groups.Tuple.tuple(
+                "self.changeType != 'DELETE' || !has(self.s3Path)", ".s3Path"));
+  }
+
+  @Test
+  void specIsImmutableOnceTheChangesetExists() {
+    assertThat(root.getXKubernetesValidations()).hasSize(1);
+    ValidationRule rule = root.getXKubernetesValidations().get(0);
+    assertThat(rule.getRule())
+        .contains("oldSelf.status.changesetId")
+        .contains("self.spec == oldSelf.spec");
+    assertThat(rule.getFieldPath()).isEqualTo(".spec");
+    assertThat(rule.getMessage()).contains("create a new KxChangeset instead");
+  }
+
+  @Test
+  void everyRuleMessageNamesItsField() {
+    List<ValidationRule> rules = new ArrayList<>();
+    rules.addAll(item.getXKubernetesValidations());
+    rules.addAll(item.getProperties().get("dbPath").getXKubernetesValidations());
+    for (ValidationRule r : rules) {
+      String field = r.getFieldPath() != null ? r.getFieldPath().substring(1) : "dbPath";
+      assertThat(r.getMessage()).as(r.getRule()).contains(field);
+    }
+  }
+
+  @Test
+  void everyFieldHasADescription() {
+    List<String> missing = new ArrayList<>();
+    collectUndescribed("spec", spec, missing);
+    collectUndescribed("status", root.getProperties().get("status"), missing);
+    assertThat(missing).as("fields without a description (kubectl explain)").isEmpty();
+  }
+
+  private static void collectUndescribed(String path, JSONSchemaProps p, List<String> out) {
+    if (p.getDescription() == null || p.getDescription().isBlank()) {
+      out.add(path);
+    }
+    if (p.getProperties() != null) {
+      for (Map.Entry<String, JSONSchemaProps> e : p.getProperties().entrySet()) {
+        collectUndescribed(path + "." + e.getKey(), e.getValue(), out);
+      }
+    }
+    if (p.getItems() != null && p.getItems().getSchema() != null) {
+      collectUndescribed(path + "[]", p.getItems().getSchema(), out);
+    }
+  }
+}
