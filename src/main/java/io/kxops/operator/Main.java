@@ -1,0 +1,51 @@
+package io.kxops.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kxops.operator.config.ConfigException;
+import io.kxops.operator.config.ConfigLoader;
+import io.kxops.operator.config.OperatorConfig;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+
+/** Starts the operator: configuration from the environment, then {@link OperatorApp}. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    OperatorConfig config;
+    try {
+      config = ConfigLoader.fromEnvironment();
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Logging.configure(config.logFormat(), config.logLevel());
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    OperatorApp app;
+    try {
+      app = OperatorApp.start(config, client);
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    } catch (RuntimeException e) {
+      LoggerFactory.getLogger(Main.class).error("start-up failed", e);
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  app.close();
+                  client.close();
+                  stopped.countDown();
+                },
+                "shutdown"));
+    stopped.await();
+  }
+}

@@ -1,0 +1,178 @@
+package io.kxops.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.kxops.operator.config.ConfigException;
+import io.kxops.operator.config.OperatorConfig;
+import io.kxops.operator.finspace.FinSpace;
+import io.kxops.operator.finspace.SdkFinSpace;
+import io.kxops.operator.reconcile.CacheClusterView;
+import io.kxops.operator.reconcile.ChangesetLogic;
+import io.kxops.operator.reconcile.ChangesetMetrics;
+import io.kxops.operator.reconcile.EventRecorder;
+import io.kxops.operator.reconcile.JitteredRetry;
+import io.kxops.operator.reconcile.KxChangesetReconciler;
+import io.kxops.operator.reconcile.PollSchedule;
+import io.kxops.operator.reconcile.StatusWriter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: wires configuration, the FinSpace client, the reconciler, JOSDK, metrics
+ * and probes. {@link Main} runs it; the end-to-end tests run the same wiring in-process.
+ */
+public final class OperatorApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
+
+  private final Operator operator;
+  private final SdkFinSpace finspace;
+  private final HttpEndpoints http;
+  private final PrometheusMeterRegistry registry;
+
+  private OperatorApp(
+      Operator operator, SdkFinSpace finspace, HttpEndpoints http, PrometheusMeterRegistry r) {
+    this.operator = operator;
+    this.finspace = finspace;
+    this.http = http;
+    this.registry = r;
+  }
+
+  /** Builds and starts the operator against {@code client}. */
+  public static OperatorApp start(OperatorConfig config, KubernetesClient client) {
+    String region =
+        config
+            .region()
+            .or(SdkFinSpace::defaultRegion)
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        List.of(
+                            "AWS_REGION: no AWS region is configured (set AWS_REGION, or a"
+                                + " region in the AWS profile)")));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    SdkFinSpace finspace =
+        new SdkFinSpace(
+            new SdkFinSpace.Settings(
+                config.finspaceEndpoint(),
+                config.finspaceMaxAttempts(),
+                config.finspaceRateLimit(),
+                config.reconcileThreads() + 2,
+                Duration.ofSeconds(60)),
+            registry);
+    Clock clock = Clock.systemUTC();
+    CacheClusterView cluster = new CacheClusterView();
+    ChangesetLogic logic = logic(config, region, finspace, cluster, clock);
+    KxChangesetReconciler reconciler =
+        new KxChangesetReconciler(
+            logic,
+            new StatusWriter(),
+            new EventRecorder(client, "kxchangeset-operator", config.identity(), clock),
+            new ChangesetMetrics(registry),
+            cluster,
+            clock);
+
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withConcurrentReconciliationThreads(config.reconcileThreads())
+                  .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).build());
+              if (config.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            config.leaderElectionLeaseName())
+                        .withLeaseNamespace(config.leaderElectionNamespace())
+                        .withIdentity(config.identity())
+                        .build());
+              }
+            });
+    operator.register(
+        reconciler,
+        o -> {
+          if (config.watchesAllNamespaces()) {
+            o.watchingAllNamespaces();
+          } else {
+            o.settingNamespaces(config.watchNamespaces());
+          }
+          o.withRetry(new JitteredRetry(config.retryInitialInterval(), config.retryMaxInterval()));
+        });
+    HttpEndpoints http;
+    try {
+      http =
+          new HttpEndpoints(
+              config.metricsPort(),
+              config.healthPort(),
+              registry::scrape,
+              () -> true,
+              () ->
+                  operator.getRuntimeInfo().isStarted()
+                      && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    } catch (IOException e) {
+      finspace.close();
+      throw new UncheckedIOException("cannot open the metrics/health ports", e);
+    }
+    operator.start();
+    LOG.info(
+        "started: region {}, namespaces {}, endpoint {}, leader election {}",
+        region,
+        config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
+        config.finspaceEndpoint().map(Object::toString).orElse("AWS default"),
+        config.leaderElection());
+    return new OperatorApp(operator, finspace, http, registry);
+  }
+
+  static ChangesetLogic logic(
+      OperatorConfig config,
+      String region,
+      FinSpace finspace,
+      CacheClusterView cluster,
+      Clock clock) {
+    return new ChangesetLogic(
+        finspace,
+        cluster,
+        clock,
+        new ChangesetLogic.Settings(
+            region,
+            config.maxInFlightPerDatabase(),
+            config.adoptAfter(),
+            config.accessDeniedStallAfter()),
+        new PollSchedule(
+            config.pollInterval(),
+            config.maxPollInterval(),
+            () -> ThreadLocalRandom.current().nextDouble()));
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public int metricsPort() {
+    return http.metricsPort();
+  }
+
+  public int healthPort() {
+    return http.healthPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      operator.stop();
+    } finally {
+      http.close();
+      finspace.close();
+    }
+  }
+}

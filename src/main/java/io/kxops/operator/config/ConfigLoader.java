@@ -1,0 +1,259 @@
+package io.kxops.operator.config;
+
+import io.kxops.operator.config.OperatorConfig.LogFormat;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@link OperatorConfig} from environment variables and validates it, collecting every
+ * problem into one {@link ConfigException} whose message names each bad variable.
+ */
+public final class ConfigLoader {
+
+  /** Namespace names, as Kubernetes defines them (RFC 1123 labels). */
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+  private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private final Map<String, String> env;
+  private final List<String> problems = new ArrayList<>();
+
+  private ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Loads the configuration from the process environment. */
+  public static OperatorConfig fromEnvironment() {
+    return load(System.getenv());
+  }
+
+  /** Loads the configuration from {@code env}; throws naming every invalid variable. */
+  public static OperatorConfig load(Map<String, String> env) {
+    return new ConfigLoader(env).build();
+  }
+
+  private OperatorConfig build() {
+    Optional<String> region = optional("AWS_REGION");
+    Optional<URI> endpoint = optional("AWS_ENDPOINT_URL_FINSPACE").map(this::endpoint);
+    Set<String> namespaces = namespaces(get("WATCH_NAMESPACES", ""));
+    Duration poll = duration("POLL_INTERVAL", "5s", Duration.ofMillis(100));
+    Duration maxPoll = duration("MAX_POLL_INTERVAL", "60s", Duration.ofMillis(100));
+    if (poll != null && maxPoll != null && maxPoll.compareTo(poll) < 0) {
+      problems.add("MAX_POLL_INTERVAL (" + maxPoll + ") must not be less than POLL_INTERVAL");
+    }
+    int inFlight = integer("MAX_IN_FLIGHT_PER_DATABASE", 1, 1, 1000);
+    double rate = number("FINSPACE_RATE_LIMIT", 10.0, 0.1, 10_000);
+    int attempts = integer("FINSPACE_MAX_ATTEMPTS", 3, 1, 20);
+    int threads = integer("RECONCILE_THREADS", 10, 1, 200);
+    Duration retryInitial = duration("RETRY_INITIAL_INTERVAL", "2s", Duration.ofMillis(10));
+    Duration retryMax = duration("RETRY_MAX_INTERVAL", "5m", Duration.ofMillis(10));
+    if (retryInitial != null && retryMax != null && retryMax.compareTo(retryInitial) < 0) {
+      problems.add("RETRY_MAX_INTERVAL must not be less than RETRY_INITIAL_INTERVAL");
+    }
+    Duration stallAfter = duration("ACCESS_DENIED_STALL_AFTER", "10m", Duration.ZERO);
+    Duration adoptAfter = duration("ADOPT_AFTER", "9m", Duration.ZERO);
+    boolean election = bool("LEADER_ELECTION", false);
+    Optional<String> podNamespace = optional("POD_NAMESPACE");
+    String leaseNamespace = get("LEADER_ELECTION_NAMESPACE", podNamespace.orElse(""));
+    if (election && leaseNamespace.isEmpty()) {
+      problems.add(
+          "LEADER_ELECTION_NAMESPACE (or POD_NAMESPACE) must be set when LEADER_ELECTION=true");
+    }
+    String leaseName = get("LEADER_ELECTION_LEASE_NAME", "kxchangeset-operator");
+    String identity = get("POD_NAME", get("HOSTNAME", "kxchangeset-operator"));
+    int metricsPort = integer("METRICS_PORT", 8080, 0, 65535);
+    int healthPort = integer("HEALTH_PORT", 8081, 0, 65535);
+    if (metricsPort != 0 && metricsPort == healthPort) {
+      problems.add("METRICS_PORT and HEALTH_PORT must differ (both are " + metricsPort + ")");
+    }
+    LogFormat logFormat =
+        choice(
+            "LOG_FORMAT",
+            "text",
+            "json or text",
+            v -> LogFormat.valueOf(v.toUpperCase(Locale.ROOT)));
+    String logLevel =
+        choice(
+            "LOG_LEVEL",
+            "info",
+            "trace, debug, info, warn or error",
+            v -> {
+              String l = v.toUpperCase(Locale.ROOT);
+              if (!Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(l)) {
+                throw new IllegalArgumentException();
+              }
+              return l;
+            });
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new OperatorConfig(
+        region,
+        endpoint,
+        namespaces,
+        poll,
+        maxPoll,
+        inFlight,
+        rate,
+        attempts,
+        threads,
+        retryInitial,
+        retryMax,
+        stallAfter,
+        adoptAfter,
+        election,
+        leaseNamespace,
+        leaseName,
+        identity,
+        metricsPort,
+        healthPort,
+        logFormat,
+        logLevel);
+  }
+
+  private Optional<String> optional(String name) {
+    String v = env.get(name);
+    return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+  }
+
+  private String get(String name, String fallback) {
+    return optional(name).orElse(fallback);
+  }
+
+  private URI endpoint(String value) {
+    try {
+      URI uri = new URI(value);
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
+        throw new URISyntaxException(value, "not an http(s) URL with a host");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      problems.add("AWS_ENDPOINT_URL_FINSPACE: '" + value + "' is not an http(s) URL with a host");
+      return null;
+    }
+  }
+
+  private Set<String> namespaces(String value) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String n : Arrays.stream(value.split(",")).map(String::trim).toList()) {
+      if (n.isEmpty()) {
+        continue;
+      }
+      if (n.length() > 63 || !NAMESPACE.matcher(n).matches()) {
+        problems.add("WATCH_NAMESPACES: '" + n + "' is not a valid namespace name");
+      }
+      out.add(n);
+    }
+    return Set.copyOf(out);
+  }
+
+  private Duration duration(String name, String fallback, Duration min) {
+    String v = get(name, fallback);
+    Duration d = parseDuration(v);
+    if (d == null) {
+      problems.add(name + ": '" + v + "' is not a duration (use e.g. 500ms, 5s, 2m, 1h or PT5S)");
+      return null;
+    }
+    if (d.compareTo(min) < 0) {
+      problems.add(name + ": '" + v + "' is shorter than the minimum " + min);
+      return null;
+    }
+    return d;
+  }
+
+  /** Parses Go-style durations ("1m30s", "500ms") or ISO-8601 ("PT5S"); null if neither. */
+  static Duration parseDuration(String v) {
+    String s = v.trim();
+    if (s.startsWith("P") || s.startsWith("p")) {
+      try {
+        return Duration.parse(s.toUpperCase(Locale.ROOT));
+      } catch (DateTimeParseException e) {
+        return null;
+      }
+    }
+    Matcher m = GO_DURATION.matcher(s);
+    Duration total = Duration.ZERO;
+    int end = 0;
+    while (m.find()) {
+      if (m.start() != end) {
+        return null;
+      }
+      long n = Long.parseLong(m.group(1));
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+              });
+      end = m.end();
+    }
+    return end == s.length() && end > 0 ? total : null;
+  }
+
+  private int integer(String name, int fallback, int min, int max) {
+    String v = get(name, Integer.toString(fallback));
+    try {
+      int i = Integer.parseInt(v);
+      if (i < min || i > max) {
+        problems.add(name + ": " + i + " is outside " + min + ".." + max);
+      }
+      return i;
+    } catch (NumberFormatException e) {
+      problems.add(name + ": '" + v + "' is not an integer");
+      return fallback;
+    }
+  }
+
+  private double number(String name, double fallback, double min, double max) {
+    String v = get(name, Double.toString(fallback));
+    try {
+      double d = Double.parseDouble(v);
+      if (!(d >= min && d <= max)) {
+        problems.add(name + ": " + v + " is outside " + min + ".." + max);
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      problems.add(name + ": '" + v + "' is not a number");
+      return fallback;
+    }
+  }
+
+  private boolean bool(String name, boolean fallback) {
+    String v = get(name, Boolean.toString(fallback)).toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> {
+        problems.add(name + ": '" + v + "' is not a boolean (true or false)");
+        yield fallback;
+      }
+    };
+  }
+
+  private <T> T choice(String name, String fallback, String allowed, Function<String, T> parse) {
+    String v = get(name, fallback);
+    try {
+      return parse.apply(v);
+    } catch (IllegalArgumentException e) {
+      problems.add(name + ": '" + v + "' is not one of " + allowed);
+      return parse.apply(fallback);
+    }
+  }
+}

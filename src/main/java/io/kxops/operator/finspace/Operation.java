@@ -1,0 +1,18 @@
+package io.kxops.operator.finspace;
+
+/** The FinSpace operations the operator calls, named as in the API. */
+public enum Operation {
+  CREATE("CreateKxChangeset"),
+  GET("GetKxChangeset"),
+  LIST("ListKxChangesets");
+
+  private final String apiName;
+
+  Operation(String apiName) {
+    this.apiName = apiName;
+  }
+
+  public String apiName() {
+    return apiName;
+  }
+}

@@ -1,0 +1,81 @@
+package io.kxops.operator.reconcile;
+
+import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The operator's own metrics beyond JOSDK's: KxChangesets by FinSpace status (read from the
+ * informer cache at scrape time) and seconds from resource creation to a final state.
+ */
+public final class ChangesetMetrics {
+
+  /** Status label for resources FinSpace does not hold yet (queued, waiting, rejected). */
+  static final String NONE = "NONE";
+
+  private final MeterRegistry registry;
+  private final Set<String> statuses = ConcurrentHashMap.newKeySet();
+  private final DistributionSummary timeToFinal;
+  private volatile ResourceCache<KxChangeset> cache;
+
+  public ChangesetMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.timeToFinal =
+        DistributionSummary.builder("kxchangeset.time.to.final")
+            .description("Seconds from KxChangeset creation to COMPLETED or FAILED")
+            .baseUnit("seconds")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(1.0)
+            .maximumExpectedValue(7200.0)
+            .register(registry);
+    for (String s :
+        new String[] {NONE, "PENDING", "PROCESSING", "IN_PROGRESS", "COMPLETED", "FAILED"}) {
+      gauge(s);
+    }
+  }
+
+  void attach(ResourceCache<KxChangeset> cache) {
+    this.cache = cache;
+  }
+
+  /** Called on every status seen, so statuses outside the model get a gauge too. */
+  void seen(String status) {
+    gauge(status == null ? NONE : status);
+  }
+
+  void reachedFinal(KxChangeset r, Instant now) {
+    String created = r.getMetadata().getCreationTimestamp();
+    if (created != null) {
+      timeToFinal.record(Duration.between(Instant.parse(created), now).toMillis() / 1000.0);
+    }
+  }
+
+  private void gauge(String status) {
+    if (statuses.add(status)) {
+      Gauge.builder("kxchangeset.changesets", () -> count(status))
+          .description("KxChangesets by FinSpace status (NONE: not created yet)")
+          .tag("status", status)
+          .register(registry);
+    }
+  }
+
+  private double count(String status) {
+    ResourceCache<KxChangeset> c = cache;
+    if (c == null) {
+      return 0;
+    }
+    return c.list()
+        .filter(
+            r -> {
+              String s = r.getStatus() == null ? null : r.getStatus().getStatus();
+              return status.equals(s == null ? NONE : s);
+            })
+        .count();
+  }
+}

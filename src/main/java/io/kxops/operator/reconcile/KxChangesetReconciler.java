@@ -1,0 +1,135 @@
+package io.kxops.operator.reconcile;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.FinSpaceException;
+import io.kxops.operator.status.StatusMapper;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.MDC;
+
+/**
+ * The JOSDK reconciler: thin. It runs {@link ChangesetLogic}, writes the status through {@link
+ * StatusWriter}, records events, and wakes the next changesets of a database when one finishes.
+ */
+@ControllerConfiguration(name = KxChangesetReconciler.NAME)
+public class KxChangesetReconciler implements Reconciler<KxChangeset> {
+
+  public static final String NAME = "kxchangeset";
+
+  private final ChangesetLogic logic;
+  private final StatusWriter statusWriter;
+  private final EventRecorder events;
+  private final ChangesetMetrics metrics;
+  private final Clock clock;
+  private final SimpleInboundEventSource<KxChangeset> wakeups =
+      new SimpleInboundEventSource<>("database-queue");
+  private final CacheClusterView cluster;
+
+  public KxChangesetReconciler(
+      ChangesetLogic logic,
+      StatusWriter statusWriter,
+      EventRecorder events,
+      ChangesetMetrics metrics,
+      CacheClusterView cluster,
+      Clock clock) {
+    this.logic = logic;
+    this.cluster = cluster;
+    this.statusWriter = statusWriter;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, KxChangeset>> prepareEventSources(
+      EventSourceContext<KxChangeset> context) {
+    IndexerResourceCache<KxChangeset> cache = context.getPrimaryCache();
+    cluster.attach(cache, r -> logic.databaseOf(r).key());
+    metrics.attach(cache);
+    return List.of(wakeups);
+  }
+
+  @Override
+  public UpdateControl<KxChangeset> reconcile(KxChangeset resource, Context<KxChangeset> context) {
+    try (var ignored = mdc(resource)) {
+      Outcome outcome = logic.reconcile(resource);
+      apply(resource, outcome, context);
+      UpdateControl<KxChangeset> control = UpdateControl.noUpdate();
+      outcome.requeueAfter().ifPresent(control::rescheduleAfter);
+      return control;
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<KxChangeset> updateErrorStatus(
+      KxChangeset resource, Context<KxChangeset> context, Exception e) {
+    FinSpaceException fe = finSpaceCause(e);
+    if (fe == null) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+    try (var ignored = mdc(resource)) {
+      Outcome outcome = logic.failed(resource, fe);
+      apply(resource, outcome, context);
+      ErrorStatusUpdateControl<KxChangeset> control = ErrorStatusUpdateControl.noStatusUpdate();
+      return outcome.retry() ? control : control.withNoRetry();
+    }
+  }
+
+  private void apply(KxChangeset resource, Outcome outcome, Context<KxChangeset> context) {
+    boolean wasFinal = StatusMapper.isFinal(resource.getStatus());
+    statusWriter.write(context, resource, outcome.status());
+    if (outcome.status() != null) {
+      metrics.seen(outcome.status().getStatus());
+      if (!wasFinal && StatusMapper.isFinal(outcome.status())) {
+        metrics.reachedFinal(resource, clock.instant());
+      }
+    }
+    outcome.events().forEach(e -> events.record(resource, e));
+    if (outcome.wakeDatabase()) {
+      wakeDatabase(resource);
+    }
+  }
+
+  /** Triggers the changesets of the same database that have not been created yet. */
+  private void wakeDatabase(KxChangeset finished) {
+    String uid = finished.getMetadata().getUid();
+    for (KxChangeset r : cluster.onDatabase(logic.databaseOf(finished).key())) {
+      if (!StatusMapper.hasChangeset(r.getStatus()) && !r.getMetadata().getUid().equals(uid)) {
+        wakeups.propagateEvent(ResourceID.fromResource(r));
+      }
+    }
+  }
+
+  private static FinSpaceException finSpaceCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof FinSpaceException fe) {
+        return fe;
+      }
+    }
+    return null;
+  }
+
+  private static AutoCloseable0 mdc(KxChangeset r) {
+    String id = r.getStatus() == null ? null : r.getStatus().getChangesetId();
+    if (id != null) {
+      MDC.put("changesetId", id);
+    }
+    return () -> MDC.remove("changesetId");
+  }
+
+  /** AutoCloseable without a checked exception. */
+  private interface AutoCloseable0 extends AutoCloseable {
+    @Override
+    void close();
+  }
+}

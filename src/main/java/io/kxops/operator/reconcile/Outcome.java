@@ -1,0 +1,34 @@
+package io.kxops.operator.reconcile;
+
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one reconciliation decided: the status to write, when to look again, the Kubernetes events
+ * to record, and whether the database's queue should be woken (a slot was freed).
+ */
+public record Outcome(
+    KxChangesetStatus status,
+    Optional<Duration> requeueAfter,
+    List<Event> events,
+    boolean wakeDatabase,
+    boolean retry) {
+
+  /** A Kubernetes event on the resource. */
+  public record Event(boolean warning, String reason, String message) {
+    public static Event normal(String reason, String message) {
+      return new Event(false, reason, message);
+    }
+
+    public static Event warning(String reason, String message) {
+      return new Event(true, reason, message);
+    }
+  }
+
+  /** Nothing to do: final, or waiting for a spec edit. */
+  public static Outcome idle(KxChangesetStatus current) {
+    return new Outcome(current, Optional.empty(), List.of(), false, true);
+  }
+}

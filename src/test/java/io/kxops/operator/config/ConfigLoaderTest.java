@@ -1,0 +1,140 @@
+package io.kxops.operator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Configuration: defaults, parsing, and errors that name the variable. */
+class ConfigLoaderTest {
+
+  @Test
+  void defaults() {
+    OperatorConfig c = ConfigLoader.load(Map.of());
+    assertThat(c.region()).isEmpty();
+    assertThat(c.finspaceEndpoint()).isEmpty();
+    assertThat(c.watchesAllNamespaces()).isTrue();
+    assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.maxPollInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.maxInFlightPerDatabase()).isEqualTo(1);
+    assertThat(c.finspaceRateLimit()).isEqualTo(10.0);
+    assertThat(c.finspaceMaxAttempts()).isEqualTo(3);
+    assertThat(c.reconcileThreads()).isEqualTo(10);
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(9));
+    assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.leaderElection()).isFalse();
+    assertThat(c.metricsPort()).isEqualTo(8080);
+    assertThat(c.healthPort()).isEqualTo(8081);
+    assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
+    assertThat(c.logLevel()).isEqualTo("INFO");
+  }
+
+  @Test
+  void everyVariableIsRead() {
+    OperatorConfig c =
+        ConfigLoader.load(
+            Map.ofEntries(
+                Map.entry("AWS_REGION", "eu-west-1"),
+                Map.entry("AWS_ENDPOINT_URL_FINSPACE", "http://127.0.0.1:4566"),
+                Map.entry("WATCH_NAMESPACES", "kdb, kdb-staging"),
+                Map.entry("POLL_INTERVAL", "1s"),
+                Map.entry("MAX_POLL_INTERVAL", "1m30s"),
+                Map.entry("MAX_IN_FLIGHT_PER_DATABASE", "3"),
+                Map.entry("FINSPACE_RATE_LIMIT", "2.5"),
+                Map.entry("FINSPACE_MAX_ATTEMPTS", "5"),
+                Map.entry("RECONCILE_THREADS", "4"),
+                Map.entry("RETRY_INITIAL_INTERVAL", "500ms"),
+                Map.entry("RETRY_MAX_INTERVAL", "PT2M"),
+                Map.entry("ACCESS_DENIED_STALL_AFTER", "30m"),
+                Map.entry("ADOPT_AFTER", "8m"),
+                Map.entry("LEADER_ELECTION", "true"),
+                Map.entry("POD_NAMESPACE", "kxops-system"),
+                Map.entry("LEADER_ELECTION_LEASE_NAME", "kx-lease"),
+                Map.entry("POD_NAME", "op-0"),
+                Map.entry("METRICS_PORT", "9090"),
+                Map.entry("HEALTH_PORT", "9091"),
+                Map.entry("LOG_FORMAT", "json"),
+                Map.entry("LOG_LEVEL", "debug")));
+    assertThat(c.region()).contains("eu-west-1");
+    assertThat(c.finspaceEndpoint()).contains(URI.create("http://127.0.0.1:4566"));
+    assertThat(c.watchNamespaces()).isEqualTo(Set.of("kdb", "kdb-staging"));
+    assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.maxPollInterval()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.maxInFlightPerDatabase()).isEqualTo(3);
+    assertThat(c.finspaceRateLimit()).isEqualTo(2.5);
+    assertThat(c.finspaceMaxAttempts()).isEqualTo(5);
+    assertThat(c.reconcileThreads()).isEqualTo(4);
+    assertThat(c.retryInitialInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(8));
+    assertThat(c.leaderElection()).isTrue();
+    assertThat(c.leaderElectionNamespace()).isEqualTo("kxops-system");
+    assertThat(c.leaderElectionLeaseName()).isEqualTo("kx-lease");
+    assertThat(c.identity()).isEqualTo("op-0");
+    assertThat(c.metricsPort()).isEqualTo(9090);
+    assertThat(c.healthPort()).isEqualTo(9091);
+    assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.JSON);
+    assertThat(c.logLevel()).isEqualTo("DEBUG");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "POLL_INTERVAL|soon",
+        "POLL_INTERVAL|10",
+        "MAX_POLL_INTERVAL|1x",
+        "MAX_IN_FLIGHT_PER_DATABASE|0",
+        "MAX_IN_FLIGHT_PER_DATABASE|one",
+        "FINSPACE_RATE_LIMIT|0",
+        "FINSPACE_RATE_LIMIT|fast",
+        "FINSPACE_MAX_ATTEMPTS|0",
+        "RECONCILE_THREADS|-1",
+        "RETRY_INITIAL_INTERVAL|x",
+        "ACCESS_DENIED_STALL_AFTER|forever",
+        "ADOPT_AFTER|-1m",
+        "LEADER_ELECTION|maybe",
+        "METRICS_PORT|70000",
+        "HEALTH_PORT|http",
+        "LOG_FORMAT|xml",
+        "LOG_LEVEL|loud",
+        "WATCH_NAMESPACES|Not_A_Namespace",
+        "AWS_ENDPOINT_URL_FINSPACE|localhost:4566",
+      })
+  void badValuesFailNamingTheVariable(String name, String value) {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of(name, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(name);
+  }
+
+  @Test
+  void allProblemsAreReportedAtOnce() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(Map.of("POLL_INTERVAL", "x", "RECONCILE_THREADS", "0")))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(2));
+  }
+
+  @Test
+  void crossFieldRules() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(Map.of("POLL_INTERVAL", "2m", "MAX_POLL_INTERVAL", "1m")))
+        .hasMessageContaining("MAX_POLL_INTERVAL");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("LEADER_ELECTION", "true")))
+        .hasMessageContaining("LEADER_ELECTION_NAMESPACE");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("METRICS_PORT", "8081")))
+        .hasMessageContaining("HEALTH_PORT");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"500ms,500", "5s,5000", "2m,120000", "1h,3600000", "1m30s,90000", "PT5S,5000"})
+  void durations(String text, long millis) {
+    assertThat(ConfigLoader.parseDuration(text)).isEqualTo(Duration.ofMillis(millis));
+  }
+}

@@ -1,0 +1,155 @@
+package io.kxops.operator.testing;
+
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.ChangesetSummary;
+import io.kxops.operator.finspace.DatabaseRef;
+import io.kxops.operator.finspace.FinSpace;
+import io.kxops.operator.finspace.FinSpaceException;
+import io.kxops.operator.finspace.Operation;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A stateful in-memory FinSpace for unit tests: databases must be registered, client tokens protect
+ * for 10 minutes of the given clock, statuses move only when the test says so, and the next calls
+ * of an operation can be made to fail.
+ */
+public final class FakeFinSpace implements FinSpace {
+
+  public static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
+
+  private final Clock clock;
+  private final Map<String, Map<String, Changeset>> byDatabase = new HashMap<>();
+  private final Map<String, Token> tokens = new HashMap<>();
+  private final Map<Operation, Deque<FinSpaceException>> failures = new EnumMap<>(Operation.class);
+  private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
+  private final AtomicInteger ids = new AtomicInteger();
+
+  private record Token(String changesetId, Instant issued) {}
+
+  public FakeFinSpace(Clock clock) {
+    this.clock = clock;
+    for (Operation op : Operation.values()) {
+      failures.put(op, new ArrayDeque<>());
+      calls.put(op, new AtomicInteger());
+    }
+  }
+
+  public synchronized void registerDatabase(DatabaseRef db) {
+    byDatabase.putIfAbsent(db.key(), new LinkedHashMap<>());
+  }
+
+  /** The next call of {@code op} throws {@code e} (queued: call repeatedly for more). */
+  public synchronized void failNext(Operation op, FinSpaceException e) {
+    failures.get(op).add(e);
+  }
+
+  /** Moves a changeset to {@code status}; COMPLETED sets activeFromTimestamp. */
+  public synchronized void setStatus(String id, String status, String errorType, String message) {
+    for (Map<String, Changeset> db : byDatabase.values()) {
+      Changeset c = db.get(id);
+      if (c != null) {
+        Instant now = clock.instant();
+        db.put(
+            id,
+            new Changeset(
+                id,
+                status,
+                errorType,
+                message,
+                c.changeRequests(),
+                c.createdTimestamp(),
+                now,
+                Changeset.COMPLETED.equals(status) ? now : null));
+        return;
+      }
+    }
+    throw new IllegalArgumentException("no changeset " + id);
+  }
+
+  public void setStatus(String id, String status) {
+    setStatus(id, status, null, null);
+  }
+
+  /** Puts a changeset into FinSpace as if someone else (or an earlier attempt) created it. */
+  public synchronized Changeset inject(DatabaseRef db, List<ChangeRequest> requests, Instant at) {
+    String id = nextId();
+    Changeset c = new Changeset(id, "PENDING", null, null, List.copyOf(requests), at, at, null);
+    database(db).put(id, c);
+    return c;
+  }
+
+  public synchronized List<Changeset> changesets(DatabaseRef db) {
+    return new ArrayList<>(database(db).values());
+  }
+
+  public int calls(Operation op) {
+    return calls.get(op).get();
+  }
+
+  @Override
+  public synchronized Changeset create(
+      DatabaseRef db, List<ChangeRequest> requests, String clientToken) {
+    enter(Operation.CREATE);
+    Map<String, Changeset> changesets = database(db);
+    Instant now = clock.instant();
+    Token t = tokens.get(clientToken);
+    if (t != null && Duration.between(t.issued(), now).compareTo(TOKEN_LIFETIME) < 0) {
+      return changesets.get(t.changesetId());
+    }
+    String id = nextId();
+    Changeset c = new Changeset(id, "PENDING", null, null, List.copyOf(requests), now, now, null);
+    changesets.put(id, c);
+    tokens.put(clientToken, new Token(id, now));
+    return c;
+  }
+
+  @Override
+  public synchronized Changeset get(DatabaseRef db, String changesetId) {
+    enter(Operation.GET);
+    Changeset c = database(db).get(changesetId);
+    if (c == null) {
+      throw FinSpaceErrors.of(Operation.GET, "ResourceNotFoundException", 404);
+    }
+    return c;
+  }
+
+  @Override
+  public synchronized List<ChangesetSummary> list(DatabaseRef db) {
+    enter(Operation.LIST);
+    return database(db).values().stream()
+        .map(c -> new ChangesetSummary(c.id(), c.status(), c.createdTimestamp()))
+        .toList();
+  }
+
+  private void enter(Operation op) {
+    calls.get(op).incrementAndGet();
+    FinSpaceException e = failures.get(op).poll();
+    if (e != null) {
+      throw e;
+    }
+  }
+
+  private Map<String, Changeset> database(DatabaseRef db) {
+    Map<String, Changeset> m = byDatabase.get(db.key());
+    if (m == null) {
+      throw FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404);
+    }
+    return m;
+  }
+
+  private String nextId() {
+    return String.format("cs%020d", ids.incrementAndGet());
+  }
+}

@@ -1,0 +1,14 @@
+package io.kxops.operator.testing;
+
+import io.kxops.operator.finspace.FinSpaceException;
+import io.kxops.operator.finspace.Operation;
+
+/** Classified FinSpace errors as the SDK layer would raise them. */
+public final class FinSpaceErrors {
+
+  private FinSpaceErrors() {}
+
+  public static FinSpaceException of(Operation op, String code, int status) {
+    return FinSpaceException.of(op, code, status, op.apiName() + ": " + code + " (test)", null);
+  }
+}
