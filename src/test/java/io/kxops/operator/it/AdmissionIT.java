@@ -1,0 +1,398 @@
+package io.kxops.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The CRD's schema and CEL rules, as a real API server enforces them at admission. */
+class AdmissionIT {
+
+  static final String NS = "admission";
+  static ApiServer api;
+  static KubernetesClient client;
+  static int counter;
+
+  @BeforeAll
+  static void start() {
+    api = ApiServer.start();
+    client = api.client();
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  static String valid() {
+    return """
+        environmentId: jlcenjvtkgzrdek2qqv7ic
+        databaseName: trades
+        changeRequests:
+        - changeType: PUT
+          s3Path: s3://kdb-staging/trades/2020.01.02/
+          dbPath: /2020.01.02/
+        """;
+  }
+
+  static String manifest(String name, String spec) {
+    return "apiVersion: finspace.kxops.io/v1alpha1\nkind: KxChangeset\nmetadata:\n  name: "
+        + name
+        + "\n  namespace: "
+        + NS
+        + "\nspec:\n"
+        + spec.indent(2);
+  }
+
+  static String withRequest(String request) {
+    return "environmentId: jlcenjvtkgzrdek2qqv7ic\ndatabaseName: trades\nchangeRequests:\n"
+        + request;
+  }
+
+  /** Sends the manifest untyped, so wrong types and unknown fields reach the API server. */
+  static GenericKubernetesResource create(String spec) {
+    GenericKubernetesResource r =
+        Serialization.unmarshal(
+            manifest("cs-" + (++counter), spec), GenericKubernetesResource.class);
+    return client.resource(r).fieldValidation(FieldValidateable.Validation.STRICT).create();
+  }
+
+  static Stream<Arguments> invalid() {
+    String put = "- changeType: PUT\n  s3Path: s3://bucket/x/\n  dbPath: %s\n";
+    String s3 = "- changeType: PUT\n  s3Path: %s\n  dbPath: /\n";
+    List<Arguments> cases = new ArrayList<>();
+    cases.add(
+        Arguments.of(
+            "environmentId missing",
+            valid().replace("environmentId: jlcenjvtkgzrdek2qqv7ic\n", ""),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
+            "environmentId empty",
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "''"),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
+            "environmentId blank",
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "'   '"),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
+            "environmentId 33 chars",
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "e".repeat(33)),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
+            "databaseName missing",
+            valid().replace("databaseName: trades\n", ""),
+            "spec.databaseName"));
+    cases.add(
+        Arguments.of(
+            "databaseName 2 chars",
+            valid().replace("databaseName: trades", "databaseName: ab"),
+            "spec.databaseName"));
+    cases.add(
+        Arguments.of(
+            "databaseName 64 chars",
+            valid().replace("databaseName: trades", "databaseName: " + "d".repeat(64)),
+            "spec.databaseName"));
+    cases.add(
+        Arguments.of(
+            "databaseName leading dash",
+            valid().replace("databaseName: trades", "databaseName: -trades"),
+            "spec.databaseName"));
+    cases.add(
+        Arguments.of(
+            "databaseName trailing underscore",
+            valid().replace("databaseName: trades", "databaseName: trades_"),
+            "spec.databaseName"));
+    cases.add(
+        Arguments.of(
+            "databaseName with space",
+            valid().replace("databaseName: trades", "databaseName: 'tr ades'"),
+            "spec.databaseName"));
+    cases.add(
+        Arguments.of(
+            "databaseName wrong type",
+            valid().replace("databaseName: trades", "databaseName: 42"),
+            "spec.databaseName"));
+    cases.add(Arguments.of("region upper case", valid() + "region: US-EAST-1\n", "spec.region"));
+    cases.add(Arguments.of("region malformed", valid() + "region: useast1\n", "spec.region"));
+    cases.add(
+        Arguments.of(
+            "changeRequests missing",
+            "environmentId: e1\ndatabaseName: trades\n",
+            "spec.changeRequests"));
+    cases.add(
+        Arguments.of(
+            "changeRequests empty",
+            "environmentId: e1\ndatabaseName: trades\nchangeRequests: []\n",
+            "spec.changeRequests"));
+    cases.add(
+        Arguments.of(
+            "changeRequests wrong type",
+            "environmentId: e1\ndatabaseName: trades\nchangeRequests: PUT\n",
+            "spec.changeRequests"));
+    cases.add(
+        Arguments.of(
+            "33 change requests",
+            withRequest(("- changeType: DELETE\n  dbPath: /x/\n").repeat(33)),
+            "spec.changeRequests"));
+    cases.add(
+        Arguments.of(
+            "changeType unknown",
+            withRequest("- changeType: UPSERT\n  dbPath: /x/\n"),
+            "spec.changeRequests[0].changeType"));
+    cases.add(
+        Arguments.of(
+            "changeType lower case",
+            withRequest("- changeType: put\n  s3Path: s3://bucket/x/\n  dbPath: /x/\n"),
+            "spec.changeRequests[0].changeType"));
+    cases.add(
+        Arguments.of(
+            "changeType missing",
+            withRequest("- dbPath: /x/\n"),
+            "spec.changeRequests[0].changeType"));
+    cases.add(
+        Arguments.of(
+            "PUT without s3Path",
+            withRequest("- changeType: PUT\n  dbPath: /x/\n"),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "DELETE with s3Path",
+            withRequest("- changeType: DELETE\n  s3Path: s3://bucket/x/\n  dbPath: /x/\n"),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path without slash after bucket",
+            withRequest(s3.formatted("s3://bucket")),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path 2-char bucket",
+            withRequest(s3.formatted("s3://ab/xyz")),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path upper-case bucket",
+            withRequest(s3.formatted("s3://Bucket/x")),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path empty segment",
+            withRequest(s3.formatted("s3://bucket/a//b")),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path not s3",
+            withRequest(s3.formatted("https://bucket/x/")),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path 8 chars",
+            withRequest(s3.formatted("s3://abc")),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "s3Path 1094 chars",
+            withRequest(s3.formatted("s3://bucket/" + "k".repeat(1094 - 12))),
+            "spec.changeRequests[0].s3Path"));
+    cases.add(
+        Arguments.of(
+            "dbPath missing",
+            withRequest("- changeType: DELETE\n"),
+            "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dbPath empty", withRequest(put.formatted("''")), "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dbPath without leading slash",
+            withRequest(put.formatted("2020.01.02/")),
+            "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dbPath without trailing slash",
+            withRequest(put.formatted("/2020.01.02")),
+            "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dbPath three levels",
+            withRequest(put.formatted("/a/b/c/")),
+            "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dbPath double slash",
+            withRequest(put.formatted("//")),
+            "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dbPath 1026 chars",
+            withRequest(put.formatted("/" + "p".repeat(1024) + "/")),
+            "spec.changeRequests[0].dbPath"));
+    cases.add(
+        Arguments.of(
+            "second request bad",
+            withRequest("- changeType: DELETE\n  dbPath: /a/\n- changeType: DELETE\n  dbPath: a\n"),
+            "spec.changeRequests[1].dbPath"));
+    cases.add(Arguments.of("unknown spec field", valid() + "database: trades\n", "spec.database"));
+    cases.add(
+        Arguments.of(
+            "unknown request field",
+            withRequest("- changeType: DELETE\n  dbPath: /a/\n  path: /b/\n"),
+            "spec.changeRequests[0].path"));
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalid")
+  void rejectsInvalidManifestsNamingTheField(String name, String spec, String field) {
+    assertThatThrownBy(() -> create(spec))
+        .as(name)
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isIn(400, 422);
+              assertThat(e.getMessage()).contains(field);
+            });
+  }
+
+  static Stream<Arguments> validAtTheEdges() {
+    return Stream.of(
+        Arguments.of(
+            "environmentId 32 chars", valid().replace("jlcenjvtkgzrdek2qqv7ic", "e".repeat(32))),
+        Arguments.of("environmentId 1 char", valid().replace("jlcenjvtkgzrdek2qqv7ic", "e")),
+        Arguments.of(
+            "databaseName 3 chars", valid().replace("databaseName: trades", "databaseName: t_1")),
+        Arguments.of(
+            "databaseName 63 chars",
+            valid().replace("databaseName: trades", "databaseName: " + "d".repeat(63))),
+        Arguments.of(
+            "32 change requests", withRequest("- changeType: DELETE\n  dbPath: /x/\n".repeat(32))),
+        Arguments.of(
+            "s3Path 9 chars", withRequest("- changeType: PUT\n  s3Path: s3://abc/\n  dbPath: /\n")),
+        Arguments.of(
+            "s3Path 1093 chars",
+            withRequest(
+                "- changeType: PUT\n  s3Path: s3://bucket/"
+                    + "k".repeat(1093 - 12)
+                    + "\n  dbPath: /\n")),
+        Arguments.of(
+            "dbPath two levels", withRequest("- changeType: DELETE\n  dbPath: /2020.01.02/taq/\n")),
+        Arguments.of(
+            "dbPath root",
+            withRequest("- changeType: PUT\n  s3Path: s3://bucket/db/sym\n  dbPath: /\n")),
+        Arguments.of("region", valid() + "region: us-gov-west-1\n"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("validAtTheEdges")
+  void acceptsValuesAtTheEdges(String name, String spec) {
+    assertThat(create(spec).getMetadata().getUid()).as(name).isNotBlank();
+  }
+
+  static List<Path> samples() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("config", "samples"))) {
+      return files.filter(p -> !p.endsWith("kustomization.yaml")).sorted().toList();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("samples")
+  void everySampleIsAccepted(Path sample) throws IOException {
+    KxChangeset r = Serialization.unmarshal(Files.readString(sample), KxChangeset.class);
+    r.getMetadata().setNamespace(NS);
+    KxChangeset created =
+        client.resource(r).fieldValidation(FieldValidateable.Validation.STRICT).create();
+    assertThat(created.getSpec()).isEqualTo(r.getSpec());
+    client.resource(created).delete();
+  }
+
+  @Test
+  void serverSideApplyOfASampleWorksAndIsIdempotent() throws IOException {
+    KxChangeset r =
+        Serialization.unmarshal(
+            Files.readString(Path.of("config/samples/trades-restate.yaml")), KxChangeset.class);
+    r.getMetadata().setNamespace(NS);
+    r.getMetadata().setName("ssa-sample");
+    KxChangeset first =
+        client.resource(r).fieldManager("kubectl").forceConflicts().serverSideApply();
+    KxChangeset second =
+        client.resource(r).fieldManager("kubectl").forceConflicts().serverSideApply();
+    assertThat(second.getMetadata().getGeneration()).isEqualTo(first.getMetadata().getGeneration());
+    assertThat(second.getSpec().getChangeRequests()).hasSize(3);
+  }
+
+  @Test
+  void specIsEditableUntilTheChangesetExistsThenImmutable() {
+    KxChangeset r = Serialization.unmarshal(manifest("immutable", valid()), KxChangeset.class);
+    KxChangeset created = client.resource(r).create();
+
+    created.getSpec().getChangeRequests().add(ChangeRequest.delete("/2019.01.01/"));
+    KxChangeset edited = client.resource(created).update();
+    assertThat(edited.getSpec().getChangeRequests()).hasSize(2);
+
+    KxChangesetStatus status = new KxChangesetStatus();
+    status.setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
+    status.setStatus("PENDING");
+    edited.setStatus(status);
+    KxChangeset withStatus = client.resource(edited).updateStatus();
+
+    withStatus.getSpec().getChangeRequests().remove(1);
+    assertThatThrownBy(() -> client.resource(withStatus).update())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e ->
+                assertThat(e.getMessage())
+                    .contains("spec")
+                    .contains("immutable")
+                    .contains("create a new KxChangeset instead"));
+
+    KxChangeset fresh =
+        client.resources(KxChangeset.class).inNamespace(NS).withName("immutable").get();
+    fresh.getMetadata().setLabels(Map.of("team", "rates"));
+    assertThat(client.resource(fresh).update().getMetadata().getLabels())
+        .containsEntry("team", "rates");
+  }
+
+  @Test
+  void statusCannotBeChangedThroughTheMainResource() {
+    KxChangeset r = Serialization.unmarshal(manifest("status-guard", valid()), KxChangeset.class);
+    KxChangesetStatus status = new KxChangesetStatus();
+    status.setChangesetId("forged");
+    r.setStatus(status);
+    KxChangeset created = client.resource(r).create();
+    assertThat(created.getStatus()).isNull();
+
+    created.setStatus(status);
+    KxChangeset updated = client.resource(created).update();
+    assertThat(updated.getStatus()).isNull();
+  }
+}
