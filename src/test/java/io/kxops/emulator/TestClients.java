@@ -11,6 +11,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.finspace.FinspaceClient;
 import software.amazon.awssdk.services.finspace.model.ChangeRequest;
 import software.amazon.awssdk.services.finspace.model.ChangeType;
@@ -20,8 +21,14 @@ final class TestClients {
   static final String ACCESS_KEY = "AKIDEXAMPLE";
 
   static {
-    // Without a logback config the root logger is DEBUG and the SDK and Apache wire logs would
-    // drown the test output (and slow it down).
+    quietLogging();
+  }
+
+  /**
+   * Without a logback configuration the root logger is at DEBUG, and the SDK and Apache wire logs
+   * would drown the test output (and slow the calls down).
+   */
+  static void quietLogging() {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
         .setLevel(Level.WARN);
   }
@@ -41,6 +48,19 @@ final class TestClients {
   static FinspaceClient noRetries(URI endpoint, String accessKeyId) {
     return builder(endpoint, accessKeyId)
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        .build();
+  }
+
+  /** The SDK's own retry conditions, but {@code attempts} attempts without backoff delays. */
+  static FinspaceClient immediateRetries(URI endpoint, int attempts) {
+    return builder(endpoint, ACCESS_KEY)
+        .overrideConfiguration(
+            c ->
+                c.retryStrategy(
+                    b ->
+                        b.maxAttempts(attempts)
+                            .backoffStrategy(BackoffStrategy.retryImmediately())
+                            .throttlingBackoffStrategy(BackoffStrategy.retryImmediately())))
         .build();
   }
 
