@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -403,7 +404,7 @@ final class AdminHandler implements HttpHandler {
     return NODES
         .objectNode()
         .put("now", Instant.ofEpochMilli(now).toString())
-        .put("epochSeconds", Double.parseDouble(WireJson.epochSeconds(now)))
+        .put("epochSeconds", new BigDecimal(WireJson.epochSeconds(now)))
         .put("offsetMillis", c.offsetMillis())
         .put("frozen", c.frozen());
   }
