@@ -1,0 +1,103 @@
+package io.kxops.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.finspace.FinspaceClient;
+
+/** Many clients at once: distinct tokens give distinct changesets, one token gives exactly one. */
+class ConcurrencyTest {
+  static final String ENV = "env1";
+  static final String DB = "trades";
+
+  static FinSpaceEmulator emu;
+  static FinspaceClient sdk;
+
+  @BeforeAll
+  static void start() {
+    emu = FinSpaceEmulator.builder().database(ENV, DB).start();
+    sdk = TestClients.noRetries(emu.endpoint());
+  }
+
+  @AfterAll
+  static void stop() {
+    sdk.close();
+    emu.close();
+  }
+
+  @BeforeEach
+  void reset() {
+    emu.reset();
+  }
+
+  @Test
+  void hundredConcurrentCreatesWithDistinctTokensMakeHundredChangesets() throws Exception {
+    List<String> ids = concurrently(100, i -> "token-" + i);
+
+    assertThat(ids).hasSize(100).doesNotHaveDuplicates();
+    assertThat(emu.changesets(ENV, DB))
+        .extracting(ChangesetView::changesetId)
+        .containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(emu.changesetsByClientToken())
+        .hasSize(100)
+        .allSatisfy((t, l) -> assertThat(l).hasSize(1));
+    assertThat(emu.counter(Operation.CREATE_KX_CHANGESET, "200")).isEqualTo(100);
+  }
+
+  @Test
+  void twentyConcurrentIdenticalCreatesWithOneTokenMakeExactlyOneChangeset() throws Exception {
+    List<String> ids = concurrently(20, i -> "the-one-token");
+
+    assertThat(ids).hasSize(20).containsOnly(ids.get(0));
+    assertThat(emu.changesets(ENV, DB))
+        .singleElement()
+        .extracting(ChangesetView::changesetId)
+        .isEqualTo(ids.get(0));
+    assertThat(emu.changesetsByClientToken()).containsOnlyKeys("the-one-token");
+    assertThat(emu.changesetsByClientToken().get("the-one-token")).hasSize(1);
+    assertThat(emu.counter(Operation.CREATE_KX_CHANGESET, "200")).isEqualTo(20);
+  }
+
+  /** Starts n creates together (a latch releases them at once) and returns the changeset ids. */
+  private static List<String> concurrently(int n, IntFunction<String> token) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<String>> futures = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String t = token.apply(i);
+        futures.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return sdk.createKxChangeset(
+                          b ->
+                              b.environmentId(ENV)
+                                  .databaseName(DB)
+                                  .changeRequests(TestClients.onePut())
+                                  .clientToken(t))
+                      .changesetId();
+                }));
+      }
+      go.countDown();
+      List<String> ids = new ArrayList<>();
+      for (Future<String> f : futures) {
+        ids.add(f.get(30, TimeUnit.SECONDS));
+      }
+      return ids;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
