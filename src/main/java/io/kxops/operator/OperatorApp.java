@@ -16,6 +16,11 @@ import io.kxops.operator.reconcile.JitteredRetry;
 import io.kxops.operator.reconcile.KxChangesetReconciler;
 import io.kxops.operator.reconcile.PollSchedule;
 import io.kxops.operator.reconcile.StatusWriter;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -61,6 +66,11 @@ public final class OperatorApp implements AutoCloseable {
                             "AWS_REGION: no AWS region is configured (set AWS_REGION, or a"
                                 + " region in the AWS profile)")));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
     SdkFinSpace finspace =
         new SdkFinSpace(
             new SdkFinSpace.Settings(

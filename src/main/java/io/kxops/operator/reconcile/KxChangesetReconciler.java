@@ -15,6 +15,8 @@ import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -25,6 +27,8 @@ import org.slf4j.MDC;
 public class KxChangesetReconciler implements Reconciler<KxChangeset> {
 
   public static final String NAME = "kxchangeset";
+
+  private static final Logger LOG = LoggerFactory.getLogger(KxChangesetReconciler.class);
 
   private final ChangesetLogic logic;
   private final StatusWriter statusWriter;
@@ -75,6 +79,11 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
       KxChangeset resource, Context<KxChangeset> context, Exception e) {
     FinSpaceException fe = finSpaceCause(e);
     if (fe == null) {
+      LOG.error(
+          "reconciliation of {}/{} failed unexpectedly; retrying",
+          resource.getMetadata().getNamespace(),
+          resource.getMetadata().getName(),
+          e);
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
     try (var ignored = mdc(resource)) {

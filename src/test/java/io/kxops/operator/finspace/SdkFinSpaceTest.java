@@ -1,0 +1,248 @@
+package io.kxops.operator.finspace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The operator's FinSpace boundary over the wire: the real AWS SDK client (through {@link
+ * SdkFinSpace}) against the emulator on loopback, for every operation and error class.
+ */
+class SdkFinSpaceTest {
+
+  static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
+  static final DatabaseRef DB = new DatabaseRef("us-east-1", ENV, "trades");
+  static final List<ChangeRequest> REQUESTS =
+      List.of(
+          ChangeRequest.delete("/2020.01.03/"),
+          ChangeRequest.put("s3://kdb-staging/restated/2020.01.03/", "/2020.01.03/"),
+          ChangeRequest.put("s3://kdb-staging/restated/sym", "/"));
+
+  static FinSpaceEmulator emulator;
+  SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  SdkFinSpace finspace;
+
+  @BeforeAll
+  static void start() {
+    System.setProperty("aws.accessKeyId", "AKIDKXOPSTEST");
+    System.setProperty("aws.secretAccessKey", "kxops-test-secret");
+    emulator =
+        FinSpaceEmulator.builder()
+            .port(0)
+            .database(ENV, "trades")
+            .pending(Duration.ofSeconds(1))
+            .processing(Duration.ofSeconds(1))
+            .start();
+  }
+
+  @AfterAll
+  static void stop() {
+    emulator.close();
+  }
+
+  SdkFinSpace client(int attempts, double rate) {
+    return new SdkFinSpace(
+        new SdkFinSpace.Settings(
+            Optional.of(emulator.endpoint()), attempts, rate, 8, Duration.ofSeconds(10)),
+        meters);
+  }
+
+  @AfterEach
+  void reset() {
+    if (finspace != null) {
+      finspace.close();
+    }
+    emulator.reset();
+    emulator.allowedAccessKeyId(null);
+  }
+
+  @Test
+  void createGetAndListRoundTripTheModel() {
+    finspace = client(1, 100);
+    Changeset created = finspace.create(DB, REQUESTS, "3f1c2a9e-uid");
+
+    assertThat(created.id()).matches("[a-zA-Z0-9]{22}");
+    assertThat(created.status()).isEqualTo("PENDING");
+    assertThat(created.changeRequests()).isEqualTo(REQUESTS);
+    assertThat(created.createdTimestamp()).isNotNull();
+    assertThat(created.activeFromTimestamp()).isNull();
+    assertThat(emulator.changesetsByClientToken()).containsKey("3f1c2a9e-uid");
+
+    emulator.clock().advance(Duration.ofSeconds(3));
+    Changeset done = finspace.get(DB, created.id());
+    assertThat(done.status()).isEqualTo("COMPLETED");
+    assertThat(done.activeFromTimestamp()).isAfter(done.createdTimestamp());
+    assertThat(done.changeRequests()).isEqualTo(REQUESTS);
+
+    assertThat(finspace.list(DB))
+        .extracting(ChangesetSummary::id, ChangesetSummary::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(created.id(), "COMPLETED"));
+  }
+
+  @Test
+  void theSameTokenReturnsTheSameChangeset() {
+    finspace = client(1, 100);
+    Changeset a = finspace.create(DB, REQUESTS, "token-1");
+    Changeset b = finspace.create(DB, REQUESTS, "token-1");
+    assertThat(b.id()).isEqualTo(a.id());
+    assertThat(emulator.changesets(ENV, "trades")).hasSize(1);
+  }
+
+  @Test
+  void theInProgressStringOutsideTheModelArrivesVerbatim() {
+    emulator.lifecycle().inProgressStatus("IN_PROGRESS");
+    finspace = client(1, 100);
+    Changeset c = finspace.create(DB, REQUESTS, "token-ip");
+    emulator.clock().advance(Duration.ofMillis(1500));
+    assertThat(finspace.get(DB, c.id()).status()).isEqualTo("IN_PROGRESS");
+  }
+
+  @Test
+  void listReadsEveryPage() {
+    finspace = client(1, 1000);
+    for (int i = 0; i < 230; i++) {
+      emulator.createChangeset(
+          ENV,
+          "trades",
+          List.of(new io.kxops.emulator.ChangesetView.Request("DELETE", null, "/p" + i + "/")));
+    }
+    assertThat(finspace.list(DB)).hasSize(230);
+    assertThat(emulator.counter(io.kxops.emulator.Operation.LIST_KX_CHANGESETS, "200"))
+        .isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "CREATE, ValidationException,     TERMINAL,  InvalidRequest",
+    "CREATE, ConflictException,       TRANSIENT, Conflict",
+    "CREATE, LimitExceededException,  TRANSIENT, LimitExceeded",
+    "CREATE, ThrottlingException,     TRANSIENT, Throttled",
+    "GET,    InternalServerException, TRANSIENT, ServiceUnavailable",
+    "GET,    AccessDeniedException,   BOUNDED,   AccessDenied",
+    "LIST,   ThrottlingException,     TRANSIENT, Throttled",
+  })
+  void everyErrorArrivesClassified(Operation op, String error, ErrorClass cls, String reason) {
+    finspace = client(1, 100);
+    Changeset c = finspace.create(DB, REQUESTS, "token-err");
+    emulator.faults().failNext(emulatorOp(op), 1, error);
+    assertThatThrownBy(() -> call(op, c.id()))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class,
+            e -> {
+              assertThat(e.operation()).isEqualTo(op);
+              assertThat(e.errorCode()).isEqualTo(error);
+              assertThat(e.errorClass()).isEqualTo(cls);
+              assertThat(e.reason()).isEqualTo(reason);
+              assertThat(e.getMessage()).startsWith(op.apiName() + ": ");
+            });
+    assertThat(
+            meters
+                .get(SdkFinSpace.CALLS_METER)
+                .tag("operation", op.apiName())
+                .tag("outcome", error)
+                .timer()
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aMissingDatabaseAndAMissingChangesetAreToldApart() {
+    finspace = client(1, 100);
+    DatabaseRef missing = new DatabaseRef("us-east-1", ENV, "nosuchdb");
+    assertThatThrownBy(() -> finspace.create(missing, REQUESTS, "t"))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class, e -> assertThat(e.reason()).isEqualTo("DatabaseNotFound"));
+    assertThatThrownBy(() -> finspace.get(DB, "NoSuchChangeset0000000"))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class, e -> assertThat(e.reason()).isEqualTo("ChangesetNotFound"));
+  }
+
+  @Test
+  void aWrongAccessKeyIsAccessDenied() {
+    emulator.allowedAccessKeyId("AKIDSOMEONEELSE");
+    finspace = client(1, 100);
+    assertThatThrownBy(() -> finspace.list(DB))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class,
+            e -> {
+              assertThat(e.errorClass()).isEqualTo(ErrorClass.BOUNDED);
+              assertThat(e.httpStatus()).isEqualTo(403);
+            });
+  }
+
+  @Test
+  void aDroppedConnectionIsANetworkError() {
+    finspace = client(1, 100);
+    emulator.faults().dropNext(io.kxops.emulator.Operation.LIST_KX_CHANGESETS, 1);
+    assertThatThrownBy(() -> finspace.list(DB))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class,
+            e -> {
+              assertThat(e.errorCode()).isEqualTo(ErrorClassifier.NETWORK_ERROR);
+              assertThat(e.reason()).isEqualTo("ServiceUnavailable");
+            });
+  }
+
+  @Test
+  void theSdksRetriesRecoverTransientErrorsWithTheSameToken() {
+    finspace = client(3, 100);
+    emulator
+        .faults()
+        .failNext(io.kxops.emulator.Operation.CREATE_KX_CHANGESET, 2, "InternalServerException");
+    Changeset c = finspace.create(DB, REQUESTS, "token-retry");
+    assertThat(emulator.changesetsByClientToken().get("token-retry")).containsExactly(c.id());
+  }
+
+  @Test
+  void everyHttpAttemptPassesTheRateLimitIncludingSdkRetries() {
+    finspace = client(3, 10);
+    emulator
+        .faults()
+        .failNext(io.kxops.emulator.Operation.LIST_KX_CHANGESETS, 8, "InternalServerException");
+    long start = System.nanoTime();
+    for (int i = 0; i < 4; i++) {
+      try {
+        finspace.list(DB);
+      } catch (FinSpaceException expected) {
+        // 8 failures spread over the first calls' attempts
+      }
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    long requests =
+        emulator.counters().entrySet().stream()
+            .filter(e -> e.getKey().startsWith("ListKxChangesets/"))
+            .mapToLong(java.util.Map.Entry::getValue)
+            .sum();
+    assertThat(requests).as("SDK retries reached the server").isGreaterThan(4);
+    // A rate limiter can only make calls slower, so this lower bound cannot flake.
+    assertThat(elapsed).isGreaterThanOrEqualTo(Duration.ofMillis((requests - 1) * 100 - 20));
+  }
+
+  private Object call(Operation op, String id) {
+    return switch (op) {
+      case CREATE -> finspace.create(DB, REQUESTS, "token-err-2");
+      case GET -> finspace.get(DB, id);
+      case LIST -> finspace.list(DB);
+    };
+  }
+
+  private static io.kxops.emulator.Operation emulatorOp(Operation op) {
+    return switch (op) {
+      case CREATE -> io.kxops.emulator.Operation.CREATE_KX_CHANGESET;
+      case GET -> io.kxops.emulator.Operation.GET_KX_CHANGESET;
+      case LIST -> io.kxops.emulator.Operation.LIST_KX_CHANGESETS;
+    };
+  }
+}

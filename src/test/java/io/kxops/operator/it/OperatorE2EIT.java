@@ -1,0 +1,380 @@
+package io.kxops.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kxops.emulator.ChangesetView;
+import io.kxops.emulator.FailureRule;
+import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.emulator.Operation;
+import io.kxops.operator.OperatorApp;
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.Condition;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.status.Conditions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator end to end: in the test JVM, against a real API server, talking to the FinSpace
+ * emulator over loopback with the real AWS SDK client.
+ */
+class OperatorE2EIT {
+
+  static final String NS = "e2e";
+  static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
+  static final AtomicInteger DATABASES = new AtomicInteger();
+
+  static ApiServer api;
+  static KubernetesClient client;
+  static FinSpaceEmulator emulator;
+  static Path kubeconfig;
+
+  OperatorApp operator;
+
+  @BeforeAll
+  static void startCluster() {
+    api = ApiServer.start();
+    client = api.client();
+    kubeconfig = api.writeKubeconfig(Path.of("target", "it", "e2e", "kubeconfig"));
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+        .create();
+    emulator =
+        FinSpaceEmulator.builder()
+            .port(0)
+            .pending(Duration.ofMillis(500))
+            .processing(Duration.ofSeconds(1))
+            .inProgressStatus("IN_PROGRESS")
+            .start();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (emulator != null) {
+      emulator.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @AfterEach
+  void stopOperator() {
+    if (operator != null) {
+      operator.close();
+    }
+    emulator.faults().clear();
+    emulator.lifecycle().clearFailureRules();
+  }
+
+  /** A database registered for one test, so tests never share queues or counters. */
+  static String newDatabase() {
+    String db = "db" + DATABASES.incrementAndGet();
+    emulator.registerDatabase(ENV, db);
+    return db;
+  }
+
+  static KxChangeset resource(String name, String db, ChangeRequest... requests) {
+    KxChangeset r = new KxChangeset();
+    r.getMetadata().setName(name);
+    r.getMetadata().setNamespace(NS);
+    r.setSpec(
+        new KxChangesetSpec(
+            ENV,
+            db,
+            null,
+            requests.length > 0
+                ? List.of(requests)
+                : List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/" + name + "/"))));
+    return client.resource(r).create();
+  }
+
+  static KxChangeset get(String name) {
+    return client.resources(KxChangeset.class).inNamespace(NS).withName(name).get();
+  }
+
+  static Condition condition(KxChangeset r, String type) {
+    return r.getStatus() == null ? null : Conditions.find(r.getStatus().getConditions(), type);
+  }
+
+  static boolean conditionIs(String name, String type, String status, String reason) {
+    Condition c = condition(get(name), type);
+    return c != null && status.equals(c.getStatus()) && reason.equals(c.getReason());
+  }
+
+  static KxChangeset awaitReady(String name) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> conditionIs(name, "Ready", "True", "Completed"));
+    return get(name);
+  }
+
+  static List<String> eventReasons(KxChangeset r) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> r.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
+        .map(Event::getReason)
+        .toList();
+  }
+
+  void startOperator(Map<String, String> overrides) {
+    operator = OperatorHarness.start(emulator, api.newClient(), overrides);
+  }
+
+  @Test
+  void aSampleReachesCompletedWithEveryStatusFieldAndExactlyOneChangeset() throws IOException {
+    String db = newDatabase();
+    startOperator(Map.of());
+    KxChangeset sample =
+        Serialization.unmarshal(
+            Files.readString(Path.of("config/samples/trades-restate.yaml")), KxChangeset.class);
+    sample.getMetadata().setNamespace(NS);
+    sample.getSpec().setDatabaseName(db);
+    KxChangeset created = client.resource(sample).create();
+
+    KxChangeset done = awaitReady(created.getMetadata().getName());
+    var s = done.getStatus();
+    assertThat(s.getChangesetId()).matches("[a-zA-Z0-9]{22}");
+    assertThat(s.getStatus()).isEqualTo("COMPLETED");
+    assertThat(s.getRegion()).isEqualTo("us-east-1");
+    assertThat(s.getObservedGeneration()).isEqualTo(1L);
+    assertThat(s.getErrorInfo()).isNull();
+    for (String t :
+        List.of(
+            s.getCreatedTimestamp(), s.getLastModifiedTimestamp(), s.getActiveFromTimestamp())) {
+      assertThat(Instant.parse(t)).isAfter(Instant.parse("2026-01-01T00:00:00Z"));
+    }
+    assertThat(condition(done, "Reconciling")).isNull();
+    assertThat(condition(done, "Stalled")).isNull();
+    assertThat(condition(done, "Ready").getObservedGeneration()).isEqualTo(1L);
+
+    List<ChangesetView> held = emulator.changesets(ENV, db);
+    assertThat(held).hasSize(1);
+    assertThat(held.get(0).clientToken()).isEqualTo(done.getMetadata().getUid());
+    assertThat(held.get(0).changeRequests())
+        .extracting(ChangesetView.Request::changeType)
+        .containsExactly("DELETE", "PUT", "PUT");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> eventReasons(done),
+            r -> r.containsAll(List.of("ChangesetCreated", "ChangesetCompleted")));
+  }
+
+  @Test
+  void aFailedChangesetIsStalledWithFinSpacesErrorInfo() {
+    String db = newDatabase();
+    emulator
+        .lifecycle()
+        .addFailureRule(
+            FailureRule.s3Path("s3://kdb-staging/broken*")
+                .withErrorType("One or more inputs to this request were not found.")
+                .withErrorMessage("s3://kdb-staging/broken/ does not exist"));
+    startOperator(Map.of());
+    KxChangeset r = resource("broken", db);
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> conditionIs("broken", "Stalled", "True", "ChangesetFailed"));
+    KxChangeset failed = get("broken");
+    assertThat(failed.getStatus().getStatus()).isEqualTo("FAILED");
+    assertThat(failed.getStatus().getErrorInfo().getErrorType())
+        .isEqualTo("One or more inputs to this request were not found.");
+    assertThat(failed.getStatus().getErrorInfo().getErrorMessage()).contains("does not exist");
+    assertThat(condition(failed, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(failed, "Stalled").getMessage()).contains("does not exist");
+    await().atMost(Duration.ofSeconds(10)).until(() -> eventReasons(r).contains("ChangesetFailed"));
+  }
+
+  @Test
+  void aRejectedCreateIsStalledAndNotRetried() {
+    String db = newDatabase();
+    emulator.faults().failNext(Operation.CREATE_KX_CHANGESET, 1, "ValidationException");
+    startOperator(Map.of());
+    KxChangeset r = resource("rejected", db);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> conditionIs("rejected", "Stalled", "True", "InvalidRequest"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> eventReasons(r).contains("CreateRejected"));
+    long creates = emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException");
+    assertThat(creates).isEqualTo(1);
+    assertThat(emulator.changesets(ENV, db)).isEmpty();
+    assertThat(get("rejected").getStatus().getChangesetId()).isNull();
+  }
+
+  @Test
+  void aMissingDatabaseIsWaitedForThenUsed() {
+    String db = "later" + DATABASES.incrementAndGet();
+    startOperator(Map.of());
+    resource("waits", db);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> conditionIs("waits", "Reconciling", "True", "DatabaseNotFound"));
+    assertThat(get("waits").getStatus().getChangesetId()).isNull();
+
+    emulator.registerDatabase(ENV, db);
+    awaitReady("waits");
+    assertThat(emulator.changesets(ENV, db)).hasSize(1);
+  }
+
+  @Test
+  void theInProgressStatusOutsideTheModelIsMirroredAsInProgress() {
+    String db = newDatabase();
+    emulator.lifecycle().processing(Duration.ofSeconds(4));
+    try {
+      startOperator(Map.of());
+      resource("slow", db);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> conditionIs("slow", "Reconciling", "True", "InProgress"));
+      assertThat(get("slow").getStatus().getStatus()).isEqualTo("IN_PROGRESS");
+      awaitReady("slow");
+    } finally {
+      emulator.lifecycle().processing(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void aThrottlingStormConvergesWithExactlyOneChangesetPerResource() {
+    String db = newDatabase();
+    emulator
+        .faults()
+        .seed(42)
+        .failureRate("ThrottlingException", 0.5)
+        .failureRate("InternalServerException", 0.1);
+    startOperator(Map.of("MAX_IN_FLIGHT_PER_DATABASE", "10"));
+    List<KxChangeset> created = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      created.add(resource("storm-" + i, db));
+    }
+    for (KxChangeset r : created) {
+      awaitReady(r.getMetadata().getName());
+    }
+    assertThat(
+            emulator.counter(Operation.CREATE_KX_CHANGESET, "ThrottlingException")
+                + emulator.counter(Operation.GET_KX_CHANGESET, "ThrottlingException"))
+        .as("the storm really happened")
+        .isPositive();
+    Map<String, List<String>> byToken = emulator.changesetsByClientToken();
+    for (KxChangeset r : created) {
+      assertThat(byToken.get(r.getMetadata().getUid())).as(r.getMetadata().getName()).hasSize(1);
+    }
+    assertThat(emulator.changesets(ENV, db)).hasSize(10);
+  }
+
+  @Test
+  void changesetsOfOneDatabaseRunInCreationOrderAndTheNextIsWokenAtOnce() {
+    String db = newDatabase();
+    emulator.lifecycle().processing(Duration.ofSeconds(3));
+    try {
+      // The queued one's safety re-check comes only after MAX_POLL_INTERVAL (30 s): starting
+      // within a few seconds of the first one completing proves the wake-up event.
+      startOperator(Map.of("MAX_POLL_INTERVAL", "30s", "POLL_INTERVAL", "300ms"));
+      resource("first", db);
+      await().atMost(Duration.ofSeconds(10)).until(() -> emulator.changesets(ENV, db).size() == 1);
+      resource("second", db);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> conditionIs("second", "Reconciling", "True", "Queued"));
+      assertThat(condition(get("second"), "Ready").getMessage()).contains(NS + "/first");
+
+      KxChangeset first = awaitReady("first");
+      KxChangeset second = awaitReady("second");
+      List<ChangesetView> held = emulator.changesets(ENV, db);
+      assertThat(held).hasSize(2);
+      ChangesetView secondView =
+          held.stream()
+              .filter(v -> v.clientToken().equals(second.getMetadata().getUid()))
+              .findFirst()
+              .orElseThrow();
+      Instant firstDone = Instant.parse(first.getStatus().getActiveFromTimestamp());
+      assertThat(secondView.createdTimestamp()).isAfterOrEqualTo(firstDone);
+      assertThat(Duration.between(firstDone, secondView.createdTimestamp()))
+          .isLessThan(Duration.ofSeconds(10));
+    } finally {
+      emulator.lifecycle().processing(Duration.ofSeconds(1));
+    }
+  }
+
+  @Test
+  void afterTheTokenExpiredTheChangesetIsAdoptedNotDuplicated() {
+    String db = newDatabase();
+    // Every create reaches FinSpace but its answer is lost: the operator never learns the id.
+    emulator.faults().dropResponseNext(Operation.CREATE_KX_CHANGESET, 1000);
+    startOperator(Map.of("ADOPT_AFTER", "1h"));
+    KxChangeset r = resource("orphan", db);
+    await().atMost(Duration.ofSeconds(20)).until(() -> emulator.changesets(ENV, db).size() == 1);
+    operator.close();
+    operator = null;
+    assertThat(
+            get("orphan").getStatus() == null || get("orphan").getStatus().getChangesetId() == null)
+        .isTrue();
+
+    emulator.faults().clear();
+    // FinSpace's clock moves past the token's 10 minutes; the operator's clock does not, so the
+    // operator is told that any resource without a changeset id may need adopting.
+    emulator.clock().advance(Duration.ofMinutes(11));
+    startOperator(Map.of("ADOPT_AFTER", "0s"));
+
+    KxChangeset done = awaitReady("orphan");
+    assertThat(emulator.changesets(ENV, db)).hasSize(1);
+    assertThat(done.getStatus().getChangesetId())
+        .isEqualTo(emulator.changesets(ENV, db).get(0).changesetId());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> eventReasons(r).contains("ChangesetAdopted"));
+    assertThat(eventReasons(r)).doesNotContain("ChangesetCreated");
+  }
+
+  @Test
+  void kubectlShowsThePrinterColumnsAndWaitReturns() {
+    String db = newDatabase();
+    startOperator(Map.of());
+    resource("kubectl-sample", db);
+
+    Tools.Result wait =
+        Tools.run(
+            kubeconfig,
+            "kubectl",
+            "wait",
+            "-n",
+            NS,
+            "--for=condition=Ready",
+            "kxcs/kubectl-sample",
+            "--timeout=60s");
+    assertThat(wait.exitCode()).as(wait.output()).isZero();
+
+    Tools.Result get = Tools.run(kubeconfig, "kubectl", "get", "kxcs", "-n", NS, "kubectl-sample");
+    assertThat(get.exitCode()).as(get.output()).isZero();
+    String[] lines = get.output().strip().split("\n");
+    assertThat(lines[0].split("\\s+"))
+        .containsExactly("NAME", "AGE", "DATABASE", "CHANGESET", "READY", "STATUS");
+    KxChangeset done = get("kubectl-sample");
+    assertThat(lines[1])
+        .contains("kubectl-sample")
+        .contains(db)
+        .contains(done.getStatus().getChangesetId())
+        .contains("True")
+        .contains("COMPLETED");
+  }
+}
