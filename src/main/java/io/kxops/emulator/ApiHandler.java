@@ -105,10 +105,9 @@ final class ApiHandler implements HttpHandler {
         JsonNode body = parseBody(ex);
         Validator.CreateInput in = Validator.checkCreate(r.environmentId, r.databaseName, body);
         long now = clock.nowMillis();
-        ChangesetStore.CreateResult result =
+        Changeset c =
             store.create(
                 r.environmentId, r.databaseName, in.requests(), in.clientToken(), now, settings);
-        Changeset c = result.changeset();
         return new Reply(
             WireJson.createResponse(c, now, settings.inProgressStatus()), c.id, in.clientToken());
       }

@@ -17,13 +17,12 @@ final class Changeset {
   final String databaseName;
   final List<ChangesetView.Request> requests;
   final String clientToken;
+  // Epoch milliseconds of emulator time: creation, start of processing, COMPLETED or FAILED.
   final long createdAt;
   final long processingAt;
   final long finalAt;
-
-  /** Null unless the changeset ends FAILED. */
+  // Both null unless the changeset ends FAILED.
   final String errorType;
-
   final String errorMessage;
 
   Changeset(

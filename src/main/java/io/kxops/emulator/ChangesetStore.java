@@ -38,9 +38,6 @@ final class ChangesetStore {
     }
   }
 
-  /** The result of a Create call: the changeset and whether the token replayed an earlier one. */
-  record CreateResult(Changeset changeset, boolean replayed) {}
-
   /** One page of ListKxChangesets. */
   record Page(List<Changeset> changesets, String nextToken) {}
 
@@ -70,7 +67,8 @@ final class ChangesetStore {
     return out;
   }
 
-  synchronized CreateResult create(
+  /** Creates a changeset, or returns the earlier one its client token still protects. */
+  synchronized Changeset create(
       String environmentId,
       String databaseName,
       List<ChangesetView.Request> requests,
@@ -82,7 +80,7 @@ final class ChangesetStore {
     Changeset earlier = byToken.get(clientToken);
     if (earlier != null && now - earlier.createdAt < TOKEN_TTL_MILLIS) {
       if (earlier.sameRequest(environmentId, databaseName, requests)) {
-        return new CreateResult(earlier, true);
+        return earlier;
       }
       throw ApiException.conflict(
           "clientToken '"
@@ -136,7 +134,7 @@ final class ChangesetStore {
     }
     byId.put(c.id, c);
     byToken.put(clientToken, c);
-    return new CreateResult(c, false);
+    return c;
   }
 
   synchronized Changeset get(String environmentId, String databaseName, String changesetId) {

@@ -49,7 +49,10 @@ public final class FinSpaceEmulator implements AutoCloseable {
     }
   }
 
-  private final Builder config;
+  // Copies of the start-up configuration, restored by reset().
+  private final List<String> initialEnvironments;
+  private final List<String[]> initialDatabases;
+  private final String initialAccessKeyId;
   private final EmulatorClock clock = new EmulatorClock();
   private final ChangesetStore store = new ChangesetStore();
   private final Lifecycle lifecycle;
@@ -62,7 +65,9 @@ public final class FinSpaceEmulator implements AutoCloseable {
   private final URI endpoint;
 
   private FinSpaceEmulator(Builder b) throws IOException {
-    this.config = b;
+    this.initialEnvironments = List.copyOf(b.environments);
+    this.initialDatabases = List.copyOf(b.databases.values());
+    this.initialAccessKeyId = b.allowedAccessKeyId;
     this.lifecycle = new Lifecycle(b.settings());
     this.faults = new Faults(clock::nowMillis);
     this.requestLog = new RequestLog(b.requestLogCapacity);
@@ -202,7 +207,6 @@ public final class FinSpaceEmulator implements AutoCloseable {
       long now = clock.nowMillis();
       return store
           .create(environmentId, databaseName, in.requests(), in.clientToken(), now, s)
-          .changeset()
           .view(now, s.inProgressStatus());
     } catch (ApiException e) {
       if (e.status == 400) {
@@ -268,7 +272,7 @@ public final class FinSpaceEmulator implements AutoCloseable {
     clock.reset();
     counters.clear();
     requestLog.clear();
-    allowedAccessKeyId.set(config.allowedAccessKeyId);
+    allowedAccessKeyId.set(initialAccessKeyId);
   }
 
   @Override
@@ -279,8 +283,8 @@ public final class FinSpaceEmulator implements AutoCloseable {
   }
 
   private void registerInitial() {
-    config.environments.forEach(store::registerEnvironment);
-    config.databases.forEach((key, names) -> store.registerDatabase(names[0], names[1]));
+    initialEnvironments.forEach(store::registerEnvironment);
+    initialDatabases.forEach(names -> store.registerDatabase(names[0], names[1]));
   }
 
   /** Start-up configuration. */

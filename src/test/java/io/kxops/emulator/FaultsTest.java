@@ -152,12 +152,13 @@ class FaultsTest {
     list(once);
     assertThat(Duration.ofNanos(System.nanoTime() - t1))
         .isGreaterThanOrEqualTo(Duration.ofMillis(100));
-    assertThat(emu.requestLog().get(1).durationMillis()).isBetween(100L, 1000L);
+    // Only lower bounds on time: a loaded build machine may add to it, never take away.
+    assertThat(emu.requestLog())
+        .extracting(RequestLog.Entry::durationMillis)
+        .allSatisfy(ms -> assertThat(ms).isGreaterThanOrEqualTo(100L));
 
     emu.faults().latency(null, null, 0);
-    long t2 = System.nanoTime();
-    list(once);
-    assertThat(Duration.ofNanos(System.nanoTime() - t2)).isLessThan(Duration.ofMillis(100));
+    assertThat(emu.faults().snapshot().latency()).isNull();
   }
 
   @Test
