@@ -377,4 +377,40 @@ class OperatorE2EIT {
         .contains("True")
         .contains("COMPLETED");
   }
+
+  @Test
+  void metricsAndProbesAreServed() throws Exception {
+    String db = newDatabase();
+    startOperator(Map.of());
+    resource("metered", db);
+    awaitReady("metered");
+
+    var http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.Function<String, java.net.http.HttpResponse<String>> fetch =
+        url -> {
+          try {
+            return http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    String base = "http://127.0.0.1:";
+    assertThat(fetch.apply(base + operator.healthPort() + "/healthz").statusCode()).isEqualTo(200);
+    assertThat(fetch.apply(base + operator.healthPort() + "/readyz").statusCode()).isEqualTo(200);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              String metrics = fetch.apply(base + operator.metricsPort() + "/metrics").body();
+              assertThat(metrics)
+                  .contains(
+                      "kxchangeset_finspace_calls_seconds_count{operation=\"CreateKxChangeset\",outcome=\"success\"} 1")
+                  .containsPattern("kxchangeset_changesets\\{status=\"COMPLETED\"\\} [1-9]")
+                  .contains("kxchangeset_time_to_final_seconds_count 1")
+                  .contains("jvm_memory_used_bytes")
+                  .contains("operator_sdk_");
+            });
+  }
 }
