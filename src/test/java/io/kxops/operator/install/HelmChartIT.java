@@ -56,7 +56,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * release under test is installed once, in {@link #start()}; upgrade and uninstall run last.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class HelmChartIT {
+class HelmChartIT extends OperatorAccessContract {
 
   static final Path CHART = Install.CHART;
   static final String RELEASE = Install.NAME;
@@ -386,44 +386,9 @@ class HelmChartIT {
 
   // ---------------------------------------------------------------------- installed: RBAC
 
-  static final String SA = "system:serviceaccount:" + NS + ":" + RELEASE;
-
-  static KubernetesClient asServiceAccount(String ns, String name) {
-    return Access.asServiceAccount(api, ns, name);
-  }
-
-  static Stream<Access> operatorNeeds() {
-    return Stream.concat(
-        Access.operatorNeeds("", "kdb").stream(), Access.leaseNeeds(NS, LEASE).stream());
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("operatorNeeds")
-  void operatorServiceAccountCan(Access access) {
-    try (KubernetesClient sa = asServiceAccount(NS, RELEASE)) {
-      assertThat(access.allowedFor(sa)).as("%s may %s", SA, access).isTrue();
-    }
-  }
-
-  static Stream<Access> operatorMustNot() {
-    return Access.operatorMustNot("kdb", NS, LEASE).stream();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("operatorMustNot")
-  void operatorServiceAccountCannot(Access access) {
-    try (KubernetesClient sa = asServiceAccount(NS, RELEASE)) {
-      assertThat(access.allowedFor(sa)).as("%s may %s", SA, access).isFalse();
-    }
-  }
-
-  @Test
-  void operatorFrameworksLeaseCheckPasses() {
-    // The Java Operator SDK refuses to start leader election unless a SelfSubjectRulesReview
-    // shows create, update and get on the Lease; a name-limited rule must still count.
-    try (KubernetesClient sa = asServiceAccount(NS, RELEASE)) {
-      assertThat(Access.leaseVerbs(sa, NS, LEASE)).contains("create", "update", "get");
-    }
+  @Override
+  ApiServer api() {
+    return api;
   }
 
   @Test
@@ -439,7 +404,7 @@ class HelmChartIT {
     status.setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
     status.setStatus("PENDING");
     patch.setStatus(status);
-    try (KubernetesClient sa = asServiceAccount(NS, RELEASE)) {
+    try (KubernetesClient sa = asOperator()) {
       KxChangeset applied =
           sa.resource(patch)
               .subresource("status")
@@ -483,7 +448,7 @@ class HelmChartIT {
             "Service scoped-system/scoped-kxchangeset-operator-metrics",
             "Deployment scoped-system/scoped-kxchangeset-operator");
 
-    try (KubernetesClient sa = asServiceAccount(ns, "scoped-kxchangeset-operator")) {
+    try (KubernetesClient sa = Access.asServiceAccount(api, ns, "scoped-kxchangeset-operator")) {
       for (Access a : Access.operatorNeeds("team-a", "team-a")) {
         assertThat(a.allowedFor(sa)).as("may %s", a).isTrue();
       }

@@ -9,22 +9,17 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.operator.it.ApiServer;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The kustomize install (config/default): built by kubectl, applied to a real API server, its RBAC
  * checked by impersonation and its pod against the namespace's restricted Pod Security.
  */
-class KustomizeIT {
+class KustomizeIT extends OperatorAccessContract {
 
   static final String NS = Install.NS;
-  static final String SA = Install.NAME;
-  static final String LEASE = Install.NAME;
 
   static ApiServer api;
   static KubernetesClient admin;
@@ -98,29 +93,9 @@ class KustomizeIT {
     }
   }
 
-  static Stream<Access> operatorNeeds() {
-    return Stream.concat(
-        Access.operatorNeeds("", "kdb").stream(), Access.leaseNeeds(NS, LEASE).stream());
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("operatorNeeds")
-  void operatorServiceAccountCan(Access access) {
-    try (KubernetesClient sa = Access.asServiceAccount(api, NS, SA)) {
-      assertThat(access.allowedFor(sa)).as(access.toString()).isTrue();
-    }
-  }
-
-  static Stream<Access> operatorMustNot() {
-    return Access.operatorMustNot("kdb", NS, LEASE).stream();
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("operatorMustNot")
-  void operatorServiceAccountCannot(Access access) {
-    try (KubernetesClient sa = Access.asServiceAccount(api, NS, SA)) {
-      assertThat(access.allowedFor(sa)).as(access.toString()).isFalse();
-    }
+  @Override
+  ApiServer api() {
+    return api;
   }
 
   @Test
