@@ -1,0 +1,97 @@
+package io.kxops.operator.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The IAM documents under config/iam stay least-privilege and match the install's names. */
+class IamPolicyTest {
+
+  static final Path DIR = Path.of("config", "iam");
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  static JsonNode read(String file) throws IOException {
+    return JSON.readTree(DIR.resolve(file).toFile());
+  }
+
+  /** A string or an array of strings, as IAM allows for Action and Resource. */
+  static List<String> strings(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    if (n == null || n.isMissingNode()) {
+      return out;
+    }
+    if (n.isArray()) {
+      n.forEach(x -> out.add(x.asText()));
+    } else {
+      out.add(n.asText());
+    }
+    return out;
+  }
+
+  @Test
+  void operatorPolicyGrantsOnlyTheThreeChangesetCallsAndStagingReads() throws IOException {
+    Set<String> actions = new TreeSet<>();
+    for (JsonNode s : read("operator-policy.json").get("Statement")) {
+      assertThat(s.get("Effect").asText()).isEqualTo("Allow");
+      List<String> stmtActions = strings(s.get("Action"));
+      actions.addAll(stmtActions);
+      List<String> resources = strings(s.get("Resource"));
+      assertThat(resources).as("resources of %s", stmtActions).isNotEmpty().doesNotContain("*");
+      if (stmtActions.stream().anyMatch(a -> a.startsWith("finspace:"))) {
+        assertThat(resources)
+            .allMatch(
+                r -> r.matches("arn:aws:finspace:[^:]+:[^:]+:kxEnvironment/[^/]+/kxDatabase/.+"));
+      }
+    }
+    assertThat(actions)
+        .containsExactlyInAnyOrder(
+            "finspace:CreateKxChangeset",
+            "finspace:GetKxChangeset",
+            "finspace:ListKxChangesets",
+            "s3:GetObject",
+            "s3:GetObjectTagging",
+            "s3:GetObjectVersion",
+            "s3:ListBucket");
+  }
+
+  @Test
+  void stagingBucketPolicyLetsOnlyFinSpaceOfThisAccountAndEnvironmentRead() throws IOException {
+    Set<String> actions = new TreeSet<>();
+    for (JsonNode s : read("staging-bucket-policy.json").get("Statement")) {
+      assertThat(s.at("/Principal/Service").asText()).isEqualTo("finspace.amazonaws.com");
+      assertThat(s.at("/Condition/StringEquals/aws:SourceAccount").isTextual()).isTrue();
+      assertThat(s.at("/Condition/ArnLike/aws:SourceArn").asText())
+          .matches("arn:aws:finspace:[^:]+:[^:]+:kxEnvironment/[^/]+/\\*");
+      actions.addAll(strings(s.get("Action")));
+    }
+    assertThat(actions)
+        .containsExactlyInAnyOrder(
+            "s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:ListBucket");
+  }
+
+  @Test
+  void irsaTrustPolicyNamesTheInstallsServiceAccount() throws IOException {
+    JsonNode s = read("irsa-trust-policy.json").get("Statement").get(0);
+    assertThat(s.get("Action").asText()).isEqualTo("sts:AssumeRoleWithWebIdentity");
+    assertThat(s.at("/Condition/StringEquals").toString())
+        .contains(
+            "\"system:serviceaccount:" + Install.NS + ":" + Install.NAME + "\"",
+            "\"sts.amazonaws.com\"");
+  }
+
+  @Test
+  void podIdentityTrustPolicyTrustsTheAgent() throws IOException {
+    JsonNode s = read("pod-identity-trust-policy.json").get("Statement").get(0);
+    assertThat(s.at("/Principal/Service").asText()).isEqualTo("pods.eks.amazonaws.com");
+    assertThat(strings(s.get("Action")))
+        .containsExactlyInAnyOrder("sts:AssumeRole", "sts:TagSession");
+  }
+}

@@ -1,0 +1,49 @@
+package io.kxops.operator.install;
+
+import io.kxops.operator.it.ApiServer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** What the install tests share: the chart, the names both installs use, a bare API server. */
+final class Install {
+
+  static final Path CHART = Path.of("helm", "kxchangeset-operator");
+  static final String CRD = "kxchangesets.finspace.kxops.io";
+
+  /** The namespace of config/default, and of the chart in these tests. */
+  static final String NS = "kxchangeset-system";
+
+  /**
+   * The chart's release name in these tests; so also its ServiceAccount and objects, like those of
+   * config/default. The operator's default Lease has the same name.
+   */
+  static final String NAME = "kxchangeset-operator";
+
+  private Install() {}
+
+  /**
+   * An API server without the CRD ApiServer installs: the install under test owns it (helm refuses
+   * to take over objects it did not create), creates it and upgrades it.
+   */
+  static ApiServer startWithoutCrd() {
+    ApiServer server = ApiServer.start();
+    server
+        .client()
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName(CRD)
+        .withTimeout(60, TimeUnit.SECONDS)
+        .delete();
+    return server;
+  }
+
+  /** {@code helm template} of the chart as release {@link #NAME} in {@link #NS}. */
+  static Manifests helmTemplate(Cli cli, Object... args) {
+    List<Object> cmd = new ArrayList<>(List.of("template", NAME, CHART, "-n", NS));
+    cmd.addAll(List.of(args));
+    return Manifests.parse(cli.helm(cmd.toArray()).ok().stdout());
+  }
+}
