@@ -220,11 +220,14 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # new_stage <name> -> sets STAGE
 new_stage() {
   STAGE=$(mktemp -d "$STAGE_ROOT/$1.XXXXXX")
   STAGING_DIRS+=("$STAGE")
+  chmod 0755 "$STAGE" # mktemp makes it 0700; the published directory is shared
 }
 
 # publish <stage> <final>: swap a fully populated stage directory into place
@@ -237,6 +240,9 @@ publish() {
     STAGING_DIRS+=("$old")
   fi
   mv -T "$stage" "$final"
+  if [[ -n ${old:-} ]]; then
+    rm -rf -- "$old"
+  fi
 }
 
 declare -A SOURCE=() TOOK=()
