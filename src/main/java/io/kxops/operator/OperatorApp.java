@@ -65,6 +65,13 @@ public final class OperatorApp implements AutoCloseable {
                         List.of(
                             "AWS_REGION: no AWS region is configured (set AWS_REGION, or a"
                                 + " region in the AWS profile)")));
+    List<String> missing = PermissionCheck.missing(client, config.watchNamespaces());
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "the operator's Kubernetes identity lacks RBAC permissions it needs: "
+              + String.join("; ", missing)
+              + " (see the chart's ClusterRole, or config/rbac)");
+    }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);

@@ -91,7 +91,9 @@ record Access(
     return List.of(
         of("create", COORDINATION, "leases", leaseNs),
         of("get", COORDINATION, "leases", leaseNs).named(lease),
-        of("update", COORDINATION, "leases", leaseNs).named(lease));
+        of("update", COORDINATION, "leases", leaseNs).named(lease),
+        // fabric8's LeaderElector renews the Lease with a PATCH.
+        of("patch", COORDINATION, "leases", leaseNs).named(lease));
   }
 
   /** What it must never be able to do, in a namespace it watches and in its own. */
@@ -112,6 +114,7 @@ record Access(
         of("delete", "", "events", watched),
         of("get", COORDINATION, "leases", ownNs).named("someone-elses-lease"),
         of("update", COORDINATION, "leases", ownNs).named("someone-elses-lease"),
+        of("patch", COORDINATION, "leases", ownNs).named("someone-elses-lease"),
         of("delete", COORDINATION, "leases", ownNs).named(lease),
         of("create", COORDINATION, "leases", watched),
         of("get", "apiextensions.k8s.io", "customresourcedefinitions", ""),

@@ -1,0 +1,203 @@
+package io.kxops.operator.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.operator.OperatorApp;
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.config.ConfigLoader;
+import io.kxops.operator.it.ApiServer;
+import io.kxops.operator.status.Conditions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator with nothing but the chart's RBAC: it runs as the chart's ServiceAccount (by
+ * impersonation), with two replicas electing a leader through a Lease, against the emulator.
+ */
+class ChartOperatorE2EIT {
+
+  static final String APP_NS = "kdb";
+  static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
+  static final String SA = "system:serviceaccount:" + Install.NS + ":" + Install.NAME;
+
+  static ApiServer api;
+  static KubernetesClient admin;
+  static FinSpaceEmulator emulator;
+  static Cli cli;
+
+  OperatorApp first;
+  OperatorApp second;
+
+  @BeforeAll
+  static void install() {
+    System.setProperty("aws.accessKeyId", "AKIDKXOPSTEST");
+    System.setProperty("aws.secretAccessKey", "kxops-test-secret");
+    api = Install.startWithoutCrd();
+    admin = api.client();
+    cli = new Cli(Path.of("target", "install-it", "chart-e2e"), api);
+    cli.helm(
+            "install",
+            Install.NAME,
+            Install.CHART,
+            "-n",
+            Install.NS,
+            "--create-namespace",
+            "--wait=false",
+            "--set",
+            "replicaCount=2")
+        .ok();
+    admin
+        .resource(new NamespaceBuilder().withNewMetadata().withName(APP_NS).endMetadata().build())
+        .create();
+    emulator =
+        FinSpaceEmulator.builder()
+            .port(0)
+            .database(ENV, "trades")
+            .database(ENV, "quotes")
+            .pending(Duration.ofMillis(300))
+            .processing(Duration.ofMillis(700))
+            .start();
+  }
+
+  @AfterAll
+  static void uninstall() {
+    if (emulator != null) {
+      emulator.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+
+  @AfterEach
+  void stopOperators() {
+    for (OperatorApp app : new OperatorApp[] {first, second}) {
+      if (app != null) {
+        app.close();
+      }
+    }
+  }
+
+  /** The chart's Deployment environment, as the pod would get it, pointed at the emulator. */
+  static Map<String, String> env(String podName) {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_REGION", "us-east-1");
+    env.put("AWS_ENDPOINT_URL_FINSPACE", emulator.endpoint().toString());
+    env.put("POLL_INTERVAL", "300ms");
+    env.put("MAX_POLL_INTERVAL", "2s");
+    env.put("RETRY_INITIAL_INTERVAL", "200ms");
+    env.put("RETRY_MAX_INTERVAL", "2s");
+    env.put("LEADER_ELECTION", "true");
+    env.put("POD_NAMESPACE", Install.NS);
+    env.put("POD_NAME", podName);
+    env.put("METRICS_PORT", "0");
+    env.put("HEALTH_PORT", "0");
+    return env;
+  }
+
+  static OperatorApp startAsServiceAccount(String podName) {
+    KubernetesClient asSa =
+        api.impersonating(
+            SA,
+            "system:serviceaccounts",
+            "system:serviceaccounts:" + Install.NS,
+            "system:authenticated");
+    return OperatorApp.start(ConfigLoader.load(env(podName)), asSa);
+  }
+
+  static KxChangeset create(String name, String db) {
+    KxChangeset r = new KxChangeset();
+    r.getMetadata().setName(name);
+    r.getMetadata().setNamespace(APP_NS);
+    r.setSpec(
+        new KxChangesetSpec(
+            ENV, db, null, List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/"))));
+    return admin.resource(r).create();
+  }
+
+  static boolean ready(String name) {
+    KxChangeset r = admin.resources(KxChangeset.class).inNamespace(APP_NS).withName(name).get();
+    if (r == null || r.getStatus() == null) {
+      return false;
+    }
+    var c = Conditions.find(r.getStatus().getConditions(), "Ready");
+    return c != null && "True".equals(c.getStatus());
+  }
+
+  static int readyz(OperatorApp app) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.healthPort() + "/readyz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  static String holder() {
+    Lease lease = admin.leases().inNamespace(Install.NS).withName("kxchangeset-operator").get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  @Test
+  void twoReplicasWithTheChartsRbacElectALeaderAndHandOver() throws Exception {
+    first = startAsServiceAccount("op-a");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "op-a".equals(holder()));
+    second = startAsServiceAccount("op-b");
+
+    create("under-a", "trades");
+    await().atMost(Duration.ofSeconds(60)).until(() -> ready("under-a"));
+    assertThat(readyz(first)).isEqualTo(200);
+    assertThat(readyz(second))
+        .as("a standby is ready, so rollouts of 2 replicas finish")
+        .isEqualTo(200);
+    assertThat(
+            admin.v1().events().inNamespace(APP_NS).list().getItems().stream()
+                .map(e -> e.getReason())
+                .toList())
+        .contains("ChangesetCreated", "ChangesetCompleted");
+
+    first.close(); // the leader goes away; its Lease is released or expires
+    first = null;
+    await().atMost(Duration.ofSeconds(90)).until(() -> "op-b".equals(holder()));
+    create("under-b", "quotes");
+    await().atMost(Duration.ofSeconds(60)).until(() -> ready("under-b"));
+    assertThat(emulator.changesets(ENV, "trades")).hasSize(1);
+    assertThat(emulator.changesets(ENV, "quotes")).hasSize(1);
+  }
+
+  @Test
+  void withoutTheStatusPermissionStartUpFailsNamingIt() {
+    ClusterRole role = admin.rbac().clusterRoles().withName(Install.NAME).get();
+    var rules = List.copyOf(role.getRules());
+    role.getRules().removeIf(r -> r.getResources().contains("kxchangesets/status"));
+    admin.resource(role).update();
+    try {
+      assertThatThrownBy(() -> startAsServiceAccount("op-c"))
+          .hasMessageContaining("patch kxchangesets/status.finspace.kxops.io");
+    } finally {
+      ClusterRole current = admin.rbac().clusterRoles().withName(Install.NAME).get();
+      current.setRules(new java.util.ArrayList<>(rules));
+      admin.resource(current).update();
+    }
+  }
+}
