@@ -32,7 +32,7 @@ public final class Main {
       System.exit(2);
       return;
     } catch (RuntimeException e) {
-      LoggerFactory.getLogger(Main.class).error("start-up failed", e);
+      LoggerFactory.getLogger(Main.class).error("start-up failed: {}", e.getMessage(), e);
       System.exit(1);
       return;
     }

@@ -413,4 +413,37 @@ class OperatorE2EIT {
                   .contains("operator_sdk_");
             });
   }
+
+  @Test
+  void onlyTheWatchedNamespacesAreReconciled() {
+    String db = newDatabase();
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("watched").endMetadata().build())
+        .create();
+    startOperator(Map.of("WATCH_NAMESPACES", "watched"));
+    resource("ignored", db);
+    KxChangeset inWatched = resource("counted", db);
+    inWatched.getMetadata().setNamespace("watched");
+    inWatched.getMetadata().setResourceVersion(null);
+    inWatched.getMetadata().setUid(null);
+    inWatched.getMetadata().setCreationTimestamp(null);
+    KxChangeset created = client.resource(inWatched).create();
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              KxChangeset r =
+                  client
+                      .resources(KxChangeset.class)
+                      .inNamespace("watched")
+                      .withName("counted")
+                      .get();
+              return r.getStatus() != null && "COMPLETED".equals(r.getStatus().getStatus());
+            });
+    assertThat(get("ignored").getStatus()).isNull();
+    assertThat(emulator.changesetsByClientToken()).containsKey(created.getMetadata().getUid());
+    assertThat(emulator.changesets(ENV, db)).hasSize(1);
+  }
 }
