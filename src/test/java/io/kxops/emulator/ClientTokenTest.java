@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,26 +20,14 @@ import software.amazon.awssdk.services.finspace.model.CreateKxChangesetResponse;
  * A client token protects against a second changeset for 10 minutes of emulator time: the same
  * request replays the first changeset (as it is now), a different one is a 409 ConflictException.
  */
-class ClientTokenTest {
-  static final String ENV = "env1";
-  static final String DB = "trades";
+class ClientTokenTest extends EmulatorFixture {
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00.123Z");
   static final List<ChangeRequest> REQUEST =
       List.of(put("s3://bucket/db/2020.01.02/", "/2020.01.02/"));
 
-  static FinSpaceEmulator emu;
-  static FinspaceClient sdk;
-
   @BeforeAll
   static void start() {
-    emu = FinSpaceEmulator.builder().database(ENV, DB).database(ENV, "quotes").start();
-    sdk = TestClients.noRetries(emu.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    sdk.close();
-    emu.close();
+    startWith(FinSpaceEmulator.builder().database(ENV, DB).database(ENV, "quotes"));
   }
 
   @BeforeEach

@@ -10,35 +10,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.finspace.FinspaceClient;
 
 /** Many clients at once: distinct tokens give distinct changesets, one token gives exactly one. */
-class ConcurrencyTest {
-  static final String ENV = "env1";
-  static final String DB = "trades";
-
-  static FinSpaceEmulator emu;
-  static FinspaceClient sdk;
+class ConcurrencyTest extends EmulatorFixture {
 
   @BeforeAll
   static void start() {
-    emu = FinSpaceEmulator.builder().database(ENV, DB).start();
-    sdk = TestClients.noRetries(emu.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    sdk.close();
-    emu.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    emu.reset();
+    startWith(FinSpaceEmulator.builder().database(ENV, DB));
   }
 
   @Test

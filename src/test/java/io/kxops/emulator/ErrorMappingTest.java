@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.net.http.HttpResponse;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.services.finspace.FinspaceClient;
 import software.amazon.awssdk.services.finspace.model.AccessDeniedException;
 import software.amazon.awssdk.services.finspace.model.ConflictException;
 import software.amazon.awssdk.services.finspace.model.FinspaceException;
@@ -23,28 +20,11 @@ import software.amazon.awssdk.services.finspace.model.ThrottlingException;
 import software.amazon.awssdk.services.finspace.model.ValidationException;
 
 /** Every error the emulator sends arrives in the SDK as its typed exception with its details. */
-class ErrorMappingTest {
-  static final String ENV = "env1";
-  static final String DB = "trades";
-
-  static FinSpaceEmulator emu;
-  static FinspaceClient sdk;
+class ErrorMappingTest extends EmulatorFixture {
 
   @BeforeAll
   static void start() {
-    emu = FinSpaceEmulator.builder().database(ENV, DB).start();
-    sdk = TestClients.noRetries(emu.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    sdk.close();
-    emu.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    emu.reset();
+    startWith(FinSpaceEmulator.builder().database(ENV, DB));
   }
 
   static Stream<Arguments> errorTypes() {

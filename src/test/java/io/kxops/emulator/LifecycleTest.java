@@ -8,44 +8,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.services.finspace.FinspaceClient;
 import software.amazon.awssdk.services.finspace.model.ChangesetStatus;
 import software.amazon.awssdk.services.finspace.model.ConflictException;
 import software.amazon.awssdk.services.finspace.model.ErrorDetails;
 import software.amazon.awssdk.services.finspace.model.GetKxChangesetResponse;
 
 /** The lifecycle on the emulator clock, failure rules and the per-database concurrency policies. */
-class LifecycleTest {
-  static final String ENV = "env1";
-  static final String DB = "trades";
+class LifecycleTest extends EmulatorFixture {
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00.250Z");
-
-  static FinSpaceEmulator emu;
-  static FinspaceClient sdk;
 
   @BeforeAll
   static void start() {
-    emu =
+    startWith(
         FinSpaceEmulator.builder()
             .database(ENV, DB)
             .database(ENV, "quotes")
             .pending(Duration.ofSeconds(2))
-            .processing(Duration.ofSeconds(10))
-            .start();
-    sdk = TestClients.noRetries(emu.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    sdk.close();
-    emu.close();
+            .processing(Duration.ofSeconds(10)));
   }
 
   @BeforeEach

@@ -5,38 +5,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.finspace.FinspaceClient;
 import software.amazon.awssdk.services.finspace.model.KxChangesetListEntry;
 import software.amazon.awssdk.services.finspace.model.ListKxChangesetsResponse;
 import software.amazon.awssdk.services.finspace.model.ValidationException;
 
 /** ListKxChangesets pages with an opaque nextToken, oldest first, no token on the last page. */
-class PaginationTest {
-  static final String ENV = "env1";
-  static final String DB = "trades";
-
-  static FinSpaceEmulator emu;
-  static FinspaceClient sdk;
+class PaginationTest extends EmulatorFixture {
 
   @BeforeAll
   static void start() {
-    emu = FinSpaceEmulator.builder().database(ENV, DB).database(ENV, "quotes").start();
-    sdk = TestClients.noRetries(emu.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    sdk.close();
-    emu.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    emu.reset();
+    startWith(FinSpaceEmulator.builder().database(ENV, DB).database(ENV, "quotes"));
   }
 
   @Test

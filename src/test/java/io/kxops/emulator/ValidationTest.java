@@ -11,42 +11,22 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.services.finspace.FinspaceClient;
 import software.amazon.awssdk.services.finspace.model.ChangeRequest;
 import software.amazon.awssdk.services.finspace.model.CreateKxChangesetRequest;
 import software.amazon.awssdk.services.finspace.model.ValidationException;
 
 /** The server checks every model constraint, because the SDK checks none; messages name fields. */
-class ValidationTest {
-  static final String ENV = "env1";
-  static final String DB = "trades";
+class ValidationTest extends EmulatorFixture {
   static final ChangeRequest OK = put("s3://bucket/db/2020.01.02/", "/2020.01.02/");
-
-  static FinSpaceEmulator emu;
-  static FinspaceClient sdk;
 
   @BeforeAll
   static void start() {
-    emu = FinSpaceEmulator.builder().database(ENV, DB).start();
-    sdk = TestClients.noRetries(emu.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    sdk.close();
-    emu.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    emu.reset();
+    startWith(FinSpaceEmulator.builder().database(ENV, DB));
   }
 
   static Stream<Arguments> invalidCreates() {

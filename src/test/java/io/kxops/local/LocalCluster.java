@@ -109,6 +109,13 @@ public final class LocalCluster implements AutoCloseable {
   /** Installs (or updates) the CRD from {@code crdFile} and waits until it is established. */
   public void installCrd(Path crdFile) {
     try (KubernetesClient client = newClient()) {
+      installCrd(client, crdFile);
+    }
+  }
+
+  /** Installs (or updates) a CRD through {@code client} and waits until it is established. */
+  public static void installCrd(KubernetesClient client, Path crdFile) {
+    try {
       CustomResourceDefinition crd =
           client
               .apiextensions()

@@ -73,12 +73,12 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                               .databaseName(db.databaseName())
                               .changeRequests(requests.stream().map(SdkFinSpace::toSdk).toList())
                               .clientToken(token));
-          return new Changeset(
+          // The Create response has no activeFromTimestamp (the model omits it).
+          return changeset(
               r.changesetId(),
               r.statusAsString(),
-              errorType(r.errorInfo()),
-              errorMessage(r.errorInfo()),
-              fromSdk(r.changeRequests()),
+              r.errorInfo(),
+              r.changeRequests(),
               r.createdTimestamp(),
               r.lastModifiedTimestamp(),
               null);
@@ -97,12 +97,11 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                           b.environmentId(db.environmentId())
                               .databaseName(db.databaseName())
                               .changesetId(changesetId));
-          return new Changeset(
+          return changeset(
               r.changesetId(),
               r.statusAsString(),
-              errorType(r.errorInfo()),
-              errorMessage(r.errorInfo()),
-              fromSdk(r.changeRequests()),
+              r.errorInfo(),
+              r.changeRequests(),
               r.createdTimestamp(),
               r.lastModifiedTimestamp(),
               r.activeFromTimestamp());
@@ -213,12 +212,23 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
     }
   }
 
-  private static String errorType(ErrorInfo e) {
-    return e == null ? null : e.errorTypeAsString();
-  }
-
-  private static String errorMessage(ErrorInfo e) {
-    return e == null ? null : e.errorMessage();
+  private static Changeset changeset(
+      String id,
+      String status,
+      ErrorInfo error,
+      List<software.amazon.awssdk.services.finspace.model.ChangeRequest> requests,
+      java.time.Instant created,
+      java.time.Instant lastModified,
+      java.time.Instant activeFrom) {
+    return new Changeset(
+        id,
+        status,
+        error == null ? null : error.errorTypeAsString(),
+        error == null ? null : error.errorMessage(),
+        fromSdk(requests),
+        created,
+        lastModified,
+        activeFrom);
   }
 
   @Override

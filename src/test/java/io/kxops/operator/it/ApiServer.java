@@ -2,15 +2,14 @@ package io.kxops.operator.it;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kxops.local.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real kube-apiserver and etcd (fabric8 kube-api-test), one per test class, from the binaries
@@ -107,33 +106,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void installCrd() {
-    try {
-      CustomResourceDefinition crd =
-          client
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .load(Files.newInputStream(CRD))
-              .item();
-      client.resource(crd).serverSideApply();
-      client
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(crd.getMetadata().getName())
-          .waitUntilCondition(
-              c ->
-                  c.getStatus() != null
-                      && c.getStatus().getConditions().stream()
-                          .anyMatch(
-                              x ->
-                                  "Established".equals(x.getType())
-                                      && "True".equals(x.getStatus())),
-              60,
-              TimeUnit.SECONDS);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    LocalCluster.installCrd(client, CRD);
   }
 
   @Override
