@@ -10,7 +10,7 @@
 #                          etcd peer N+1, kube-apiserver N+2, FinSpace emulator N+3,
 #                          operator metrics N+4, operator health N+5
 #   --pending DURATION     time a new changeset stays PENDING in the emulator (default 1s)
-#   --processing DURATION  time it then stays in progress (default 5s)
+#   --processing DURATION  time it then stays in progress (default 4s)
 #   --in-progress STATUS   the emulator's in-progress status: IN_PROGRESS (default, what the
 #                          real service sent) or PROCESSING (what the API model says)
 #   --no-samples           do not apply config/samples

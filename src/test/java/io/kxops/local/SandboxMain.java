@@ -61,7 +61,7 @@ public final class SandboxMain {
                                etcd N, etcd peer N+1, kube-apiserver N+2, FinSpace emulator N+3,
                                operator metrics N+4, operator health N+5
         --pending DURATION     time a new changeset stays PENDING in the emulator (default 1s)
-        --processing DURATION  time it then stays in progress (default 5s)
+        --processing DURATION  time it then stays in progress (default 4s)
         --in-progress STATUS   the emulator's in-progress status: IN_PROGRESS (default, what the
                                real service sent) or PROCESSING (what the API model says)
         --no-samples           do not apply config/samples
@@ -77,7 +77,7 @@ public final class SandboxMain {
 
     static final Options DEFAULTS =
         new Options(
-            DEFAULT_PORT_BASE, Duration.ofSeconds(1), Duration.ofSeconds(5), "IN_PROGRESS", true);
+            DEFAULT_PORT_BASE, Duration.ofSeconds(1), Duration.ofSeconds(4), "IN_PROGRESS", true);
 
     /** Parses {@code args}; empty for --help; IllegalArgumentException naming the bad option. */
     static Optional<Options> parse(String... args) {
@@ -500,7 +500,7 @@ public final class SandboxMain {
     env.put("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY);
     env.put("AWS_EC2_METADATA_DISABLED", "true");
     env.put("POLL_INTERVAL", "500ms");
-    env.put("MAX_POLL_INTERVAL", "2s");
+    env.put("MAX_POLL_INTERVAL", "1s");
     env.put("RETRY_INITIAL_INTERVAL", "500ms");
     env.put("RETRY_MAX_INTERVAL", "10s");
     env.put("METRICS_PORT", Integer.toString(options.metricsPort()));
