@@ -82,6 +82,11 @@ java_major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.sp
 
 OUT=target/sandbox
 mkdir -p "$OUT"
+# An env file left by a sandbox that was killed would look like a running one: remove it now,
+# unless the sandbox that wrote it still runs (the sandbox itself refuses to start twice).
+if ! { [[ -f $OUT/sandbox.pid ]] && kill -0 "$(<"$OUT/sandbox.pid")" 2>/dev/null; }; then
+  rm -f "$OUT/env"
+fi
 JAR=target/kxchangeset-operator.jar
 MAIN_CLASS=target/test-classes/io/kxops/local/SandboxMain.class
 CP_FILE=target/sandbox-classpath.txt
@@ -131,8 +136,11 @@ if [[ ! -s $CP_FILE || pom.xml -nt $CP_FILE ]]; then
 fi
 
 # 4. the sandbox itself; exec, so Ctrl-C and SIGTERM reach the JVM, which stops what it started.
+#    The classpath goes into an argument file: the JDK reads at most 4 KiB of another process's
+#    command line, and the sandbox finds a running sandbox of this checkout by its marker and main
+#    class, which must come first.
+printf -- '-cp "%s"\n' "target/test-classes:target/classes:$(<"$CP_FILE")" >"$OUT/jvm.args"
 # shellcheck disable=SC2086
 exec java ${SANDBOX_JAVA_OPTS:--Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
-  -Dsun.net.httpserver.nodelay=true \
-  -cp "target/test-classes:target/classes:$(<"$CP_FILE")" \
-  io.kxops.local.SandboxMain "$@" 3>&-
+  -Dsun.net.httpserver.nodelay=true "-Dkxops.sandbox=$(pwd -P)/$OUT" \
+  "@$OUT/jvm.args" io.kxops.local.SandboxMain "$@" 3>&-

@@ -52,7 +52,12 @@ public final class SandboxMain {
   static final String ACCESS_KEY_ID = "AKIDSANDBOX";
   static final String SECRET_ACCESS_KEY = "sandbox-secret";
   static final String REGION = "us-east-1";
+
+  /** On the operator's command line, followed by target/sandbox's absolute path. */
   static final String OPERATOR_MARKER = "-Dkxops.sandbox.dir=";
+
+  /** On the sandbox JVM's command line (hack/sandbox.sh puts it there), followed by the same. */
+  static final String SANDBOX_MARKER = "-Dkxops.sandbox=";
 
   static final String USAGE =
       """
@@ -319,7 +324,7 @@ public final class SandboxMain {
                   .flatMap(ProcessHandle::of)
                   .filter(h -> h.pid() != ProcessHandle.current().pid())
                   .filter(ProcessHandle::isAlive)
-                  .filter(h -> commandLine(h).contains(SandboxMain.class.getName()));
+                  .filter(h -> commandLine(h).contains(SANDBOX_MARKER + dir + " "));
           if (other.isPresent()) {
             throw new StepFailed(
                 "a sandbox of this checkout is already running (pid "
@@ -773,8 +778,15 @@ public final class SandboxMain {
       } else {
         LocalCluster.killLeftovers(clusterDir);
       }
-      for (String f : List.of("env", "operator.pid", "sandbox.pid")) {
-        Files.deleteIfExists(dir.resolve(f));
+      // Only what is still ours: never the files of a sandbox started after this one.
+      long self = ProcessHandle.current().pid();
+      if (readPid(dir.resolve("sandbox.pid")).filter(p -> p == self).isPresent()) {
+        if (op != null
+            && readPid(dir.resolve("operator.pid")).filter(p -> p == op.pid()).isPresent()) {
+          Files.deleteIfExists(dir.resolve("operator.pid"));
+        }
+        Files.deleteIfExists(dir.resolve("env"));
+        Files.deleteIfExists(dir.resolve("sandbox.pid"));
       }
       console.line("stopped; logs are kept in target/sandbox/");
     } catch (IOException | RuntimeException e) {
