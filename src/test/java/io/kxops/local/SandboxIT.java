@@ -152,10 +152,20 @@ class SandboxIT {
         .isEqualTo("FAILED");
     run.awaitOutput("default/trades-bad-2020-01-07: FAILED", Duration.ofSeconds(30));
 
-    // SIGTERM: the operator, kube-apiserver and etcd stop with the sandbox, in that order.
     List<ProcessHandle> children = run.children();
     assertThat(children.stream().map(ProcessHandle::pid))
         .containsExactlyInAnyOrderElementsOf(run.childPidsFromFiles(env));
+
+    // A second sandbox of this checkout is refused, and leaves the running one alone.
+    Sandbox second = start("signals-second", false, "--no-samples");
+    assertThat(second.process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(second.process.exitValue()).isEqualTo(1);
+    assertThat(second.output())
+        .contains("a sandbox of this checkout is already running (pid " + run.process.pid() + ")");
+    assertThat(children).allMatch(ProcessHandle::isAlive);
+    assertThat(run.awaitEnv(Duration.ofSeconds(5))).isEqualTo(env);
+
+    // SIGTERM: the operator, kube-apiserver and etcd stop with the sandbox, in that order.
     run.process.destroy();
     assertThat(run.process.waitFor(STOPPED_WITHIN.toSeconds(), TimeUnit.SECONDS)).isTrue();
     assertAllGone(children);
@@ -214,8 +224,14 @@ class SandboxIT {
   // ------------------------------------------------------------------ helpers
 
   Sandbox start(String name, String... args) throws IOException {
-    // A killed sandbox leaves its env file behind: never read a stale one.
-    Files.deleteIfExists(DIR.resolve("env"));
+    return start(name, true, args);
+  }
+
+  Sandbox start(String name, boolean fresh, String... args) throws IOException {
+    if (fresh) {
+      // A killed sandbox leaves its env file behind: never read a stale one.
+      Files.deleteIfExists(DIR.resolve("env"));
+    }
     List<String> cmd =
         new ArrayList<>(List.of(SCRIPT.toString(), "--port-base", Integer.toString(portBase)));
     cmd.addAll(List.of(args));
