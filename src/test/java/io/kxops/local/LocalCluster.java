@@ -147,6 +147,7 @@ public final class LocalCluster implements AutoCloseable {
           .waitUntilCondition(
               c ->
                   c.getStatus() != null
+                      && c.getStatus().getConditions() != null // a new CRD's status: none yet
                       && c.getStatus().getConditions().stream()
                           .anyMatch(
                               x ->
