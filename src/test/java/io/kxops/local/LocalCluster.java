@@ -29,27 +29,49 @@ public final class LocalCluster implements AutoCloseable {
   private final Path bin;
   private final int etcdPort;
   private final int apiPort;
+  private final boolean detached;
   private Process etcd;
   private Process apiServer;
 
-  private LocalCluster(Path dir, Path bin, int etcdPort, int apiPort) {
+  private LocalCluster(Path dir, Path bin, int etcdPort, int apiPort, boolean detached) {
     this.dir = dir;
     this.bin = bin;
     this.etcdPort = etcdPort;
     this.apiPort = apiPort;
+    this.detached = detached;
   }
 
   /** Starts etcd and kube-apiserver in {@code dir} (wiped first) and waits until ready. */
   public static LocalCluster start(Path dir, int etcdPort, int apiPort) {
+    return start(dir, etcdPort, apiPort, false);
+  }
+
+  /**
+   * As {@link #start}, but etcd and kube-apiserver run in sessions of their own ({@code setsid}),
+   * so a terminal's Ctrl-C reaches only this JVM, and no shutdown hook is registered: the caller
+   * stops the cluster ({@link #close()}) in its own order, e.g. after the clients that use it.
+   */
+  public static LocalCluster startDetached(Path dir, int etcdPort, int apiPort) {
+    return start(dir, etcdPort, apiPort, true);
+  }
+
+  private static LocalCluster start(Path dir, int etcdPort, int apiPort, boolean detached) {
     Path bin = binaries();
     killLeftovers(dir);
     deleteRecursively(dir);
-    LocalCluster c = new LocalCluster(dir.toAbsolutePath(), bin, etcdPort, apiPort);
-    Runtime.getRuntime().addShutdownHook(new Thread(c::close, "local-cluster-stop"));
-    c.certificates();
-    c.writeKubeconfig();
-    c.startEtcd();
-    c.startApiServer();
+    LocalCluster c = new LocalCluster(dir.toAbsolutePath(), bin, etcdPort, apiPort, detached);
+    if (!detached) {
+      Runtime.getRuntime().addShutdownHook(new Thread(c::close, "local-cluster-stop"));
+    }
+    try {
+      c.certificates();
+      c.writeKubeconfig();
+      c.startEtcd();
+      c.startApiServer();
+    } catch (RuntimeException e) {
+      c.close(); // a detached cluster has no shutdown hook: never leave etcd running
+      throw e;
+    }
     return c;
   }
 
@@ -132,6 +154,7 @@ public final class LocalCluster implements AutoCloseable {
           .waitUntilCondition(
               c ->
                   c.getStatus() != null
+                      && c.getStatus().getConditions() != null // a new CRD's status: none yet
                       && c.getStatus().getConditions().stream()
                           .anyMatch(
                               x ->
@@ -216,7 +239,13 @@ public final class LocalCluster implements AutoCloseable {
     throw new IllegalStateException("kube-apiserver not ready after " + timeout, last);
   }
 
-  private Process spawn(List<String> cmd, String log) {
+  private Process spawn(List<String> command, String log) {
+    List<String> cmd = command;
+    if (detached) {
+      // setsid execs in place (a ProcessBuilder child is no process group leader): same pid.
+      cmd = new ArrayList<>(List.of("setsid"));
+      cmd.addAll(command);
+    }
     try {
       Process p =
           new ProcessBuilder(cmd)
