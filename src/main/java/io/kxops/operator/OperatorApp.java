@@ -93,7 +93,7 @@ public final class OperatorApp implements AutoCloseable {
     KxChangesetReconciler reconciler =
         new KxChangesetReconciler(
             logic,
-            new StatusWriter(),
+            new StatusWriter(cluster),
             new EventRecorder(client, "kxchangeset-operator", config.identity(), clock),
             new ChangesetMetrics(registry),
             cluster,

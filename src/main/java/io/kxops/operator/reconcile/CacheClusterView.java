@@ -2,15 +2,29 @@ package io.kxops.operator.reconcile;
 
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-/** {@link ClusterView} over JOSDK's informer cache of KxChangesets, indexed by database key. */
+/**
+ * {@link ClusterView} over JOSDK's informer cache of KxChangesets, indexed by database key, with
+ * this process's own status writes laid over it. The informer learns of a write only when the watch
+ * event arrives; a queued changeset woken right after its predecessor became final must not read
+ * the predecessor's older, in-flight copy and go back to sleep.
+ */
 public final class CacheClusterView implements ClusterView {
 
   static final String DATABASE_INDEX = "database";
 
+  /** Writes older than this are dropped even if never read again (the informer has them). */
+  static final Duration OVERLAY_TTL = Duration.ofMinutes(1);
+
+  private record Written(KxChangeset resource, long resourceVersion, long atNanos) {}
+
   private volatile IndexerResourceCache<KxChangeset> cache;
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
 
   /** Called once the informer cache exists (JOSDK's prepareEventSources). */
   void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, String> databaseKey) {
@@ -18,9 +32,46 @@ public final class CacheClusterView implements ClusterView {
     this.cache = cache;
   }
 
+  /** Records what a status write returned, so reads see it before the informer does. */
+  void remember(KxChangeset afterWrite) {
+    long rv = resourceVersion(afterWrite);
+    if (afterWrite == null || afterWrite.getMetadata().getUid() == null || rv < 0) {
+      return;
+    }
+    long now = System.nanoTime();
+    written.put(afterWrite.getMetadata().getUid(), new Written(afterWrite, rv, now));
+    written.values().removeIf(w -> now - w.atNanos() > OVERLAY_TTL.toNanos());
+  }
+
   @Override
   public List<KxChangeset> onDatabase(String databaseKey) {
     IndexerResourceCache<KxChangeset> c = cache;
-    return c == null ? List.of() : c.byIndex(DATABASE_INDEX, databaseKey);
+    if (c == null) {
+      return List.of();
+    }
+    return c.byIndex(DATABASE_INDEX, databaseKey).stream().map(this::freshest).toList();
+  }
+
+  private KxChangeset freshest(KxChangeset cached) {
+    String uid = cached.getMetadata().getUid();
+    Written w = uid == null ? null : written.get(uid);
+    if (w == null) {
+      return cached;
+    }
+    long cachedVersion = resourceVersion(cached);
+    if (cachedVersion >= 0 && w.resourceVersion() > cachedVersion) {
+      return w.resource();
+    }
+    written.remove(uid, w); // the informer has caught up
+    return cached;
+  }
+
+  /** The resourceVersion as a number (etcd revisions are), or -1 if it is not one. */
+  static long resourceVersion(KxChangeset r) {
+    try {
+      return r == null ? -1 : Long.parseLong(r.getMetadata().getResourceVersion());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 }

@@ -8,10 +8,16 @@ import java.util.Objects;
 
 /**
  * The one place status is written: a server-side apply of the whole status subresource, skipped
- * when nothing changed. JOSDK caches the result, so the next reconciliation (and the queue of the
- * same database) reads what was written.
+ * when nothing changed. JOSDK caches the result for the resource's own next reconciliation; the
+ * {@link CacheClusterView} keeps it for the other changesets of the same database.
  */
 public final class StatusWriter {
+
+  private final CacheClusterView cluster;
+
+  public StatusWriter(CacheClusterView cluster) {
+    this.cluster = cluster;
+  }
 
   /**
    * Writes {@code next} unless it equals the resource's current status; returns true if written.
@@ -27,7 +33,7 @@ public final class StatusWriter {
             .withNamespace(resource.getMetadata().getNamespace())
             .build());
     patch.setStatus(next);
-    context.resourceOperations().serverSideApplyPrimaryStatus(patch);
+    cluster.remember(context.resourceOperations().serverSideApplyPrimaryStatus(patch));
     return true;
   }
 }

@@ -1,0 +1,127 @@
+package io.kxops.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.testing.Resources;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Reads see this process's own status writes before the informer delivers them. */
+class CacheClusterViewTest {
+
+  /** An informer cache the test updates by hand, i.e. late. */
+  static final class FakeCache implements IndexerResourceCache<KxChangeset> {
+    final Map<String, KxChangeset> items = new ConcurrentHashMap<>();
+    Function<KxChangeset, List<String>> indexer;
+
+    @Override
+    public void addIndexers(Map<String, Function<KxChangeset, List<String>>> indexers) {
+      indexer = indexers.get(CacheClusterView.DATABASE_INDEX);
+    }
+
+    @Override
+    public List<KxChangeset> byIndex(String name, String key) {
+      return items.values().stream().filter(r -> indexer.apply(r).contains(key)).toList();
+    }
+
+    @Override
+    public Optional<KxChangeset> get(ResourceID id) {
+      return items.values().stream().filter(r -> ResourceID.fromResource(r).equals(id)).findFirst();
+    }
+
+    @Override
+    public Stream<ResourceID> keys() {
+      return items.values().stream().map(ResourceID::fromResource);
+    }
+
+    @Override
+    public Stream<KxChangeset> list(Predicate<KxChangeset> p) {
+      return items.values().stream().filter(p);
+    }
+
+    @Override
+    public Stream<KxChangeset> list(String namespace, Predicate<KxChangeset> p) {
+      return list(p).filter(r -> namespace.equals(r.getMetadata().getNamespace()));
+    }
+
+    void put(KxChangeset r) {
+      items.put(r.getMetadata().getUid(), r);
+    }
+  }
+
+  FakeCache cache = new FakeCache();
+  CacheClusterView view = new CacheClusterView();
+  KxChangeset inFlight;
+
+  @BeforeEach
+  void setUp() {
+    view.attach(cache, r -> r.getSpec().getDatabaseName());
+    inFlight = Resources.changeset("first", Instant.parse("2026-11-28T10:00:00Z"));
+    inFlight.getMetadata().setResourceVersion("100");
+    inFlight.setStatus(status("PROCESSING"));
+    cache.put(inFlight);
+  }
+
+  static KxChangesetStatus status(String s) {
+    KxChangesetStatus st = new KxChangesetStatus();
+    st.setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
+    st.setStatus(s);
+    return st;
+  }
+
+  static KxChangeset written(KxChangeset r, String rv, String s) {
+    KxChangeset w = Resources.changeset(r.getMetadata().getName(), Instant.EPOCH);
+    w.getMetadata().setUid(r.getMetadata().getUid());
+    w.getMetadata().setResourceVersion(rv);
+    w.setSpec(r.getSpec());
+    w.setStatus(status(s));
+    return w;
+  }
+
+  @Test
+  void aWriteIsSeenBeforeTheInformerDeliversIt() {
+    view.remember(written(inFlight, "101", "COMPLETED"));
+    assertThat(view.onDatabase(Resources.DB))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getStatus().getStatus()).isEqualTo("COMPLETED"));
+  }
+
+  @Test
+  void theInformersCopyWinsOnceItCatchesUp() {
+    view.remember(written(inFlight, "101", "COMPLETED"));
+    KxChangeset later = written(inFlight, "105", "COMPLETED");
+    later.getMetadata().setLabels(Map.of("seen", "by-informer"));
+    cache.put(later);
+    assertThat(view.onDatabase(Resources.DB))
+        .singleElement()
+        .satisfies(
+            r -> assertThat(r.getMetadata().getLabels()).containsEntry("seen", "by-informer"));
+  }
+
+  @Test
+  void aDeletedResourceIsNotResurrected() {
+    view.remember(written(inFlight, "101", "COMPLETED"));
+    cache.items.clear();
+    assertThat(view.onDatabase(Resources.DB)).isEmpty();
+  }
+
+  @Test
+  void aNonNumericResourceVersionFallsBackToTheCache() {
+    view.remember(written(inFlight, "abc", "COMPLETED"));
+    List<KxChangeset> seen = new ArrayList<>(view.onDatabase(Resources.DB));
+    assertThat(seen.get(0).getStatus().getStatus()).isEqualTo("PROCESSING");
+  }
+}
