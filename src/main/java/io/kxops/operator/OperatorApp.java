@@ -105,7 +105,10 @@ public final class OperatorApp implements AutoCloseable {
               o.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
                   .withConcurrentReconciliationThreads(config.reconcileThreads())
-                  .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).build());
+                  .withMetrics(
+                      MicrometerMetrics.newMicrometerMetricsBuilder(registry)
+                          .notCollectingMetricsPerResource()
+                          .build());
               if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(
                     LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
