@@ -127,6 +127,10 @@ public final class OperatorApp implements AutoCloseable {
             o.settingNamespaces(config.watchNamespaces());
           }
           o.withRetry(new JitteredRetry(config.retryInitialInterval(), config.retryMaxInterval()));
+          // A paginated initial LIST and a cache without managedFields keep the heap small with
+          // many resources (docs/benchmarks.md, memory).
+          o.withInformerListLimit(500L);
+          o.withItemStore(new PrunedItemStore());
         });
     HttpEndpoints http;
     try {

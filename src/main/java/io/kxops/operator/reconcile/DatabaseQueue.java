@@ -25,7 +25,8 @@ public final class DatabaseQueue {
   private DatabaseQueue() {}
 
   /**
-   * The changeset {@code me} waits for, or empty when {@code me} may create its changeset now.
+   * The changeset {@code me} waits for — the one just ahead of it in the queue, or the one in
+   * flight when none waits ahead — or empty when {@code me} may create its changeset now.
    *
    * @param sameDatabase every KxChangeset of the database ({@code me} may be among them)
    */
@@ -50,7 +51,12 @@ public final class DatabaseQueue {
     if (inFlight.size() + waitingAhead.size() < limit) {
       return Optional.empty();
     }
-    return inFlight.isEmpty() ? Optional.of(waitingAhead.get(0)) : Optional.of(inFlight.get(0));
+    // Name the changeset immediately ahead, else the one in flight: that answer does not change
+    // while the queue advances, so waiting resources are not rewritten at every hand-off (which
+    // made status writes grow with the square of the queue length; docs/benchmarks.md).
+    return waitingAhead.isEmpty()
+        ? Optional.of(inFlight.get(0))
+        : Optional.of(waitingAhead.get(waitingAhead.size() - 1));
   }
 
   private static Instant creation(KxChangeset r) {

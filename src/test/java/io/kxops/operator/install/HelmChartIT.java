@@ -191,7 +191,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("POD_NAMESPACE", null);
     expected.put(
         "JAVA_TOOL_OPTIONS",
-        "-XX:+UseSerialGC -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Xss512k");
+        "-XX:+UseSerialGC -XX:MaxRAMPercentage=70 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TieredStopAtLevel=1 -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 -XX:+ExitOnOutOfMemoryError -Xss512k");
     assertThat(m.env()).containsExactlyEntriesOf(expected);
     assertThat(c.getEnv())
         .filteredOn(e -> e.getName().startsWith("POD_"))

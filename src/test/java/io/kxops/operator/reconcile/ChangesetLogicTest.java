@@ -367,15 +367,21 @@ class ChangesetLogicTest {
     assertThat(finspace.calls(Operation.CREATE)).isZero();
 
     step(first);
-    step(third);
-    assertThat(condition(third, "Ready").getMessage())
+    step(second);
+    assertThat(condition(second, "Ready").getMessage())
         .contains("kdb/b-first (changeset " + first.getStatus().getChangesetId() + ")");
+    step(third);
+    // The one just ahead (the name breaks the creation-time tie), not the one in flight: the
+    // message stays the same while the queue advances.
+    assertThat(condition(third, "Ready").getMessage())
+        .contains("kdb/a-second")
+        .doesNotContain("b-first");
     assertThat(finspace.calls(Operation.CREATE)).isEqualTo(1);
 
     finspace.setStatus(first.getStatus().getChangesetId(), Changeset.COMPLETED);
     assertThat(step(first).wakeDatabase()).isTrue();
     step(third);
-    assertThat(condition(third, "Ready").getMessage()).contains("a-second"); // name breaks the tie
+    assertThat(condition(third, "Ready").getMessage()).contains("kdb/a-second");
     step(second);
     assertThat(second.getStatus().getChangesetId()).isNotBlank();
     assertThat(finspace.calls(Operation.CREATE)).isEqualTo(2);
