@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ final class ApiHandler implements HttpHandler {
   private final Counters counters;
   private final RequestLog log;
   private final Supplier<String> allowedAccessKeyId;
+  private final Supplier<Consumer<ChangesetView>> createListener;
 
   ApiHandler(
       ChangesetStore store,
@@ -42,7 +44,8 @@ final class ApiHandler implements HttpHandler {
       EmulatorClock clock,
       Counters counters,
       RequestLog log,
-      Supplier<String> allowedAccessKeyId) {
+      Supplier<String> allowedAccessKeyId,
+      Supplier<Consumer<ChangesetView>> createListener) {
     this.store = store;
     this.lifecycle = lifecycle;
     this.faults = faults;
@@ -50,6 +53,7 @@ final class ApiHandler implements HttpHandler {
     this.counters = counters;
     this.log = log;
     this.allowedAccessKeyId = allowedAccessKeyId;
+    this.createListener = createListener;
   }
 
   @Override
@@ -108,6 +112,7 @@ final class ApiHandler implements HttpHandler {
         Changeset c =
             store.create(
                 r.environmentId, r.databaseName, in.requests(), in.clientToken(), now, settings);
+        notifyCreated(c.view(now, settings.inProgressStatus()));
         return new Reply(
             WireJson.createResponse(c, now, settings.inProgressStatus()), c.id, in.clientToken());
       }
@@ -196,6 +201,19 @@ final class ApiHandler implements HttpHandler {
 
   // Closing an exchange before its response headers makes the JDK server close the TCP
   // connection: the client gets no HTTP response at all (Apache: NoHttpResponseException).
+  /** Runs the create listener; its failure must not fail the caller's request. */
+  private void notifyCreated(ChangesetView created) {
+    Consumer<ChangesetView> listener = createListener.get();
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.accept(created);
+    } catch (RuntimeException e) {
+      LOG.warn("create listener failed on changeset {}", created.changesetId(), e);
+    }
+  }
+
   private static void drop(HttpExchange ex) {
     ex.close();
   }

@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,7 @@ public final class FinSpaceEmulator implements AutoCloseable {
   private final Counters counters = new Counters();
   private final RequestLog requestLog;
   private final AtomicReference<String> allowedAccessKeyId;
+  private final AtomicReference<Consumer<ChangesetView>> createListener = new AtomicReference<>();
   private final HttpServer server;
   private final ExecutorService executor;
   private final URI endpoint;
@@ -76,7 +78,14 @@ public final class FinSpaceEmulator implements AutoCloseable {
 
     ApiHandler api =
         new ApiHandler(
-            store, lifecycle, faults, clock, counters, requestLog, allowedAccessKeyId::get);
+            store,
+            lifecycle,
+            faults,
+            clock,
+            counters,
+            requestLog,
+            allowedAccessKeyId::get,
+            createListener::get);
     AdminHandler admin = new AdminHandler(this);
     this.server =
         HttpServer.create(new InetSocketAddress(InetAddress.getByName(b.host), b.port), 512);
@@ -175,6 +184,17 @@ public final class FinSpaceEmulator implements AutoCloseable {
   /** Requires requests to be SigV4-signed with this access key id (null: accept any or none). */
   public FinSpaceEmulator allowedAccessKeyId(String accessKeyId) {
     allowedAccessKeyId.set(accessKeyId);
+    return this;
+  }
+
+  /**
+   * Calls {@code listener} on the request thread whenever a CreateKxChangeset over HTTP has taken
+   * effect (the changeset is stored, or an earlier one returned for a reused client token) and
+   * before the response is sent; null removes it. Tests act inside that window, e.g. kill the
+   * client so that it never learns the changeset id. Not reset by {@link #reset()}.
+   */
+  public FinSpaceEmulator onCreate(Consumer<ChangesetView> listener) {
+    createListener.set(listener);
     return this;
   }
 

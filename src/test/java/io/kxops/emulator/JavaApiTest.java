@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.finspace.FinspaceClient;
 
 /** The in-process API other packages' tests use: registration, direct creation, reset. */
 class JavaApiTest {
@@ -63,6 +65,42 @@ class JavaApiTest {
           .hasMessageContaining("ResourceNotFoundException");
       // Not counted: counters are for what came over the wire.
       assertThat(emu.counters()).isEmpty();
+    }
+  }
+
+  @Test
+  void createListenerRunsAfterTheChangesetIsStoredAndBeforeTheResponse() {
+    try (FinSpaceEmulator emu = FinSpaceEmulator.builder().database("env1", "trades").start();
+        FinspaceClient sdk = TestClients.noRetries(emu.endpoint())) {
+      List<String> seen = new CopyOnWriteArrayList<>();
+      emu.onCreate(
+          c -> {
+            // Inside the window: stored (visible by id) while the caller still waits.
+            seen.add(c.changesetId() + " " + c.clientToken());
+            seen.add("stored=" + emu.changeset(c.changesetId()).isPresent());
+            throw new IllegalStateException("a failing listener must not fail the request");
+          });
+      var r =
+          sdk.createKxChangeset(
+              b ->
+                  b.environmentId("env1")
+                      .databaseName("trades")
+                      .changeRequests(TestClients.onePut())
+                      .clientToken("tok-listener"));
+      assertThat(seen).containsExactly(r.changesetId() + " tok-listener", "stored=true");
+
+      emu.onCreate(null);
+      sdk.createKxChangeset(
+          b ->
+              b.environmentId("env1")
+                  .databaseName("trades")
+                  .changeRequests(TestClients.onePut())
+                  .clientToken("tok-after"));
+      assertThat(seen).hasSize(2);
+      // The Java API is not the wire: it never calls the listener.
+      emu.onCreate(c -> seen.add("java"));
+      emu.createChangeset("env1", "trades", DELETE, "tok-java");
+      assertThat(seen).hasSize(2);
     }
   }
 
