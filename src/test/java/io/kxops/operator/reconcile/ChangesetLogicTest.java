@@ -259,6 +259,30 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void anAccessDeniedStallSurvivesARestart() {
+    KxChangeset r = add("p1", T0);
+    for (int i = 0; i < 3; i++) {
+      finspace.failNext(
+          Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403));
+    }
+    step(r);
+    clock.advance(Duration.ofMinutes(11));
+    step(r);
+    assertThat(condition(r, "Stalled").getReason()).isEqualTo("AccessDenied");
+    var stalledBefore = r.getStatus();
+
+    logic = newLogic(); // a new process: the in-memory "failing since" is gone
+    clock.advance(Duration.ofMinutes(1));
+    Outcome o = step(r);
+    assertThat(o.events()).as("no second AccessDenied event").isEmpty();
+    assertThat(o.retry()).isTrue();
+    assertThat(condition(r, "Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition(r, "Stalled").getReason()).isEqualTo("AccessDenied");
+    assertThat(condition(r, "Reconciling")).isNull();
+    assertThat(r.getStatus()).as("nothing to write").isEqualTo(stalledBefore);
+  }
+
+  @Test
   void transientErrorsKeepReadyAndMarkReconciling() {
     KxChangeset r = add("p1", T0);
     finspace.failNext(
