@@ -368,6 +368,22 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void adoptionSkipsAChangesetItsSiblingRecordedWhileTheListRan() {
+    maxInFlight = 2; // both may create: this is about adoption, not the queue
+    logic = newLogic();
+    KxChangeset other = add("other", T0);
+    KxChangeset r = add("p1", T0.plusSeconds(1), other.getSpec().getChangeRequests().get(0));
+    clock.advance(Duration.ofMinutes(10));
+    Outcome created = logic.reconcile(other); // FinSpace has it; the status write is in flight
+    finspace.afterNextList(() -> other.setStatus(created.status())); // and lands during r's List
+    Outcome o = step(r);
+
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(r.getStatus().getChangesetId()).isNotEqualTo(other.getStatus().getChangesetId());
+    assertThat(finspace.changesets(TRADES)).hasSize(2);
+  }
+
+  @Test
   void adoptionSkipsDifferentRequestsAndOlderChangesets() {
     KxChangeset r = add("p1", T0);
     finspace.inject(TRADES, List.of(ChangeRequest.delete("/x/")), T0.plusSeconds(5));

@@ -35,6 +35,7 @@ public final class FakeFinSpace implements FinSpace {
   private final Map<Operation, Deque<FinSpaceException>> failures = new EnumMap<>(Operation.class);
   private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
   private final AtomicInteger ids = new AtomicInteger();
+  private Runnable afterNextList = () -> {};
 
   private record Token(String changesetId, Instant issued) {}
 
@@ -53,6 +54,11 @@ public final class FakeFinSpace implements FinSpace {
   /** The next call of {@code op} throws {@code e} (queued: call repeatedly for more). */
   public synchronized void failNext(Operation op, FinSpaceException e) {
     failures.get(op).add(e);
+  }
+
+  /** Runs {@code action} inside the next List, after FinSpace's changesets have been read. */
+  public synchronized void afterNextList(Runnable action) {
+    afterNextList = action;
   }
 
   /** Moves a changeset to {@code status}; COMPLETED sets activeFromTimestamp. */
@@ -128,9 +134,14 @@ public final class FakeFinSpace implements FinSpace {
   @Override
   public synchronized List<ChangesetSummary> list(DatabaseRef db) {
     enter(Operation.LIST);
-    return database(db).values().stream()
-        .map(c -> new ChangesetSummary(c.id(), c.status(), c.createdTimestamp()))
-        .toList();
+    List<ChangesetSummary> out =
+        database(db).values().stream()
+            .map(c -> new ChangesetSummary(c.id(), c.status(), c.createdTimestamp()))
+            .toList();
+    Runnable action = afterNextList;
+    afterNextList = () -> {};
+    action.run();
+    return out;
   }
 
   private void enter(Operation op) {
