@@ -122,6 +122,26 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void aChangesetWithoutAStatusYetIsCreating() {
+    finspace.createdStatus(null);
+    KxChangeset r = add("p1", T0);
+    Outcome o = step(r);
+
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(r.getStatus().getStatus()).isNull();
+    assertThat(condition(r, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(r, "Ready").getReason()).isEqualTo("Creating");
+    assertThat(condition(r, "Reconciling").getStatus()).isEqualTo("True");
+    assertThat(condition(r, "Reconciling").getReason()).isEqualTo("Creating");
+    assertThat(condition(r, "Stalled")).isNull();
+    assertThat(o.requeueAfter()).isPresent();
+
+    finspace.setStatus(r.getStatus().getChangesetId(), "PENDING");
+    step(r);
+    assertThat(condition(r, "Reconciling").getReason()).isEqualTo("Pending");
+  }
+
+  @Test
   void everyStatusOtherThanCompletedOrFailedIsInProgress() {
     KxChangeset r = add("p1", T0);
     step(r);
@@ -198,6 +218,8 @@ class ChangesetLogicTest {
     assertThat(o.wakeDatabase()).isTrue();
     assertThat(reasons(o)).containsExactly("CreateRejected");
     assertThat(condition(r, "Stalled").getReason()).isEqualTo("InvalidRequest");
+    assertThat(condition(r, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(r, "Ready").getReason()).isEqualTo("InvalidRequest");
     assertThat(condition(r, "Reconciling")).isNull();
 
     step(r); // same generation: nothing to do
@@ -314,11 +336,14 @@ class ChangesetLogicTest {
   void getNotFoundRightAfterCreateIsRetriedThenStalls() {
     KxChangeset r = add("p1", T0);
     step(r);
+    Condition readyBefore = condition(r, "Ready");
+    clock.advance(Duration.ofSeconds(5));
     finspace.failNext(
         Operation.GET, FinSpaceErrors.of(Operation.GET, "ResourceNotFoundException", 404));
     step(r);
     assertThat(condition(r, "Reconciling").getReason()).isEqualTo("ChangesetNotFound");
     assertThat(condition(r, "Stalled")).isNull();
+    assertThat(condition(r, "Ready")).as("Ready unchanged").isEqualTo(readyBefore);
 
     clock.advance(Duration.ofMinutes(3));
     finspace.failNext(
