@@ -28,6 +28,9 @@ public final class ConfigLoader {
 
   private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
+  /** How long FinSpace's client token makes a repeated CreateKxChangeset return the first one. */
+  static final Duration CLIENT_TOKEN_LIFETIME = Duration.ofMinutes(10);
+
   private final Map<String, String> env;
   private final List<String> problems = new ArrayList<>();
 
@@ -65,6 +68,15 @@ public final class ConfigLoader {
     }
     Duration stallAfter = duration("ACCESS_DENIED_STALL_AFTER", "10m", Duration.ZERO);
     Duration adoptAfter = duration("ADOPT_AFTER", "9m", Duration.ZERO);
+    // Adoption must start before the token expires: a later start leaves a window in which a
+    // retried create, its token expired, makes a second changeset.
+    if (adoptAfter != null && adoptAfter.compareTo(CLIENT_TOKEN_LIFETIME) >= 0) {
+      problems.add(
+          "ADOPT_AFTER: '"
+              + get("ADOPT_AFTER", "")
+              + "' must be less than 10m (FinSpace's client token protects a create for 10"
+              + " minutes)");
+    }
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");
     String leaseNamespace = get("LEADER_ELECTION_NAMESPACE", podNamespace.orElse(""));

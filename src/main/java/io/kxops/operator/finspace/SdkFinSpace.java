@@ -132,9 +132,12 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   private <T> T call(Operation op, Supplier<T> body) {
     long start = System.nanoTime();
-    String outcome = "success";
+    // Anything other than a return or an SDK exception (a bug, a bad argument) counts as "error".
+    String outcome = "error";
     try {
-      return body.get();
+      T result = body.get();
+      outcome = "success";
+      return result;
     } catch (AwsServiceException e) {
       String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
       outcome = code == null ? "HTTP" + e.statusCode() : code;

@@ -174,6 +174,9 @@ public final class ChangesetLogic {
    */
   private Optional<Changeset> findEarlierAttempt(KxChangeset r, DatabaseRef db) {
     Instant notBefore = Instant.parse(r.getMetadata().getCreationTimestamp()).minus(CLOCK_SKEW);
+    List<ChangesetSummary> listed = finspace.list(db);
+    // Read after the List: a sibling whose create returned while the List ran has recorded its
+    // changeset by now, and must not have it adopted by this resource too.
     Set<String> claimed =
         cluster.onDatabase(db.key()).stream()
             .filter(o -> !Objects.equals(o.getMetadata().getUid(), r.getMetadata().getUid()))
@@ -181,7 +184,7 @@ public final class ChangesetLogic {
             .filter(Objects::nonNull)
             .collect(Collectors.toSet());
     List<ChangesetSummary> candidates =
-        finspace.list(db).stream()
+        listed.stream()
             .filter(s -> s.createdTimestamp() == null || !s.createdTimestamp().isBefore(notBefore))
             .filter(s -> !claimed.contains(s.id()))
             .sorted(

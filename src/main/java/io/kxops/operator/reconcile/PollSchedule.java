@@ -6,8 +6,8 @@ import java.util.function.DoubleSupplier;
 
 /**
  * When to call GetKxChangeset next. The delay grows with the changeset's age — a quarter of the
- * time since FinSpace created it — bounded by [initial, max], with ±10% jitter so that changesets
- * created together do not poll together. Stateless: a restarted operator resumes the same pace.
+ * time since FinSpace created it — with ±10% jitter so that changesets created together do not poll
+ * together, bounded by [initial, max]. Stateless: a restarted operator resumes the same pace.
  */
 public final class PollSchedule {
 
@@ -33,7 +33,9 @@ public final class PollSchedule {
     long base = (long) (ageMillis * GROWTH);
     base = Math.max(initial.toMillis(), Math.min(max.toMillis(), base));
     double factor = 1 + JITTER * (2 * random.getAsDouble() - 1);
-    return Duration.ofMillis(Math.round(base * factor));
+    // Clamped again after the jitter, so that the configured bounds hold exactly.
+    long jittered = Math.round(base * factor);
+    return Duration.ofMillis(Math.max(initial.toMillis(), Math.min(max.toMillis(), jittered)));
   }
 
   public Duration initial() {

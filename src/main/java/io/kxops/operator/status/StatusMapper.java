@@ -99,7 +99,8 @@ public final class StatusMapper {
    * conditions change.
    *
    * @param failingSince when calls for this resource started failing with this reason
-   * @param stallAfter how long an AccessDenied may last before the resource is Stalled
+   * @param stallAfter how long an AccessDenied may last before the resource is Stalled; a status
+   *     already Stalled for the same reason stays Stalled
    */
   public static KxChangesetStatus callFailed(
       KxChangeset r,
@@ -121,7 +122,17 @@ public final class StatusMapper {
               .set(RECONCILING, TRUE, e.reason(), message)
               .remove(STALLED);
       case BOUNDED -> {
-        if (!Duration.between(failingSince, now).minus(stallAfter).isNegative()) {
+        var stalledAlready = Conditions.find(s.getConditions(), STALLED);
+        if (stalledAlready != null
+            && TRUE.equals(stalledAlready.getStatus())
+            && e.reason().equals(stalledAlready.getReason())) {
+          // failingSince lives in memory only; after a restart it starts again, but the status
+          // already records the stall. Its message keeps the original "failing since".
+          String stalled = stalledAlready.getMessage();
+          c.set(READY, FALSE, e.reason(), stalled)
+              .set(STALLED, TRUE, e.reason(), stalled)
+              .remove(RECONCILING);
+        } else if (!Duration.between(failingSince, now).minus(stallAfter).isNegative()) {
           String stalled =
               message + " (failing since " + rfc3339(failingSince) + "; still retried slowly)";
           c.set(READY, FALSE, e.reason(), stalled)

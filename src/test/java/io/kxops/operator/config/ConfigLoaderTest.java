@@ -133,6 +133,17 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
+  @CsvSource({"10m", "PT10M", "1h"})
+  void adoptAfterMustEndBeforeTheClientTokenExpires(String value) {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ADOPT_AFTER", value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ADOPT_AFTER")
+        .hasMessageContaining("less than 10m");
+    assertThat(ConfigLoader.load(Map.of("ADOPT_AFTER", "9m59s")).adoptAfter())
+        .isEqualTo(Duration.ofSeconds(599));
+  }
+
+  @ParameterizedTest
   @CsvSource({"500ms,500", "5s,5000", "2m,120000", "1h,3600000", "1m30s,90000", "PT5S,5000"})
   void durations(String text, long millis) {
     assertThat(ConfigLoader.parseDuration(text)).isEqualTo(Duration.ofMillis(millis));

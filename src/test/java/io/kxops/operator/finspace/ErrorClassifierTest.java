@@ -22,6 +22,7 @@ class ErrorClassifierTest {
     "GET,    InternalServerException,     500, TRANSIENT,           ServiceUnavailable",
     "CREATE, ConflictException,           409, TRANSIENT,           Conflict",
     "CREATE, LimitExceededException,      400, TRANSIENT,           LimitExceeded",
+    "CREATE, ServiceQuotaExceededException, 402, TRANSIENT,         LimitExceeded",
     "CREATE, NetworkError,                0,   TRANSIENT,           ServiceUnavailable",
     "GET,    '',                          503, TRANSIENT,           ServiceUnavailable",
     "GET,    SomethingNewException,       429, TRANSIENT,           Throttled",

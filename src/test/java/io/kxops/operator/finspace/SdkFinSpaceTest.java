@@ -158,6 +158,24 @@ class SdkFinSpaceTest {
   }
 
   @Test
+  void aFailureOutsideTheSdkIsTimedAsAnErrorNotASuccess() {
+    finspace = client(1, 100);
+    // No change type: building the SDK request fails before anything is sent.
+    List<ChangeRequest> broken = List.of(new ChangeRequest(null, null, "/2020.01.03/"));
+    assertThatThrownBy(() -> finspace.create(DB, broken, "token-bug"))
+        .isInstanceOf(NullPointerException.class);
+    assertThat(
+            meters
+                .get(SdkFinSpace.CALLS_METER)
+                .tag("operation", Operation.CREATE.apiName())
+                .tag("outcome", "error")
+                .timer()
+                .count())
+        .isEqualTo(1);
+    assertThat(meters.find(SdkFinSpace.CALLS_METER).tag("outcome", "success").timers()).isEmpty();
+  }
+
+  @Test
   void aMissingDatabaseAndAMissingChangesetAreToldApart() {
     finspace = client(1, 100);
     DatabaseRef missing = new DatabaseRef("us-east-1", ENV, "nosuchdb");

@@ -122,6 +122,26 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void aChangesetWithoutAStatusYetIsCreating() {
+    finspace.createdStatus(null);
+    KxChangeset r = add("p1", T0);
+    Outcome o = step(r);
+
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(r.getStatus().getStatus()).isNull();
+    assertThat(condition(r, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(r, "Ready").getReason()).isEqualTo("Creating");
+    assertThat(condition(r, "Reconciling").getStatus()).isEqualTo("True");
+    assertThat(condition(r, "Reconciling").getReason()).isEqualTo("Creating");
+    assertThat(condition(r, "Stalled")).isNull();
+    assertThat(o.requeueAfter()).isPresent();
+
+    finspace.setStatus(r.getStatus().getChangesetId(), "PENDING");
+    step(r);
+    assertThat(condition(r, "Reconciling").getReason()).isEqualTo("Pending");
+  }
+
+  @Test
   void everyStatusOtherThanCompletedOrFailedIsInProgress() {
     KxChangeset r = add("p1", T0);
     step(r);
@@ -198,6 +218,8 @@ class ChangesetLogicTest {
     assertThat(o.wakeDatabase()).isTrue();
     assertThat(reasons(o)).containsExactly("CreateRejected");
     assertThat(condition(r, "Stalled").getReason()).isEqualTo("InvalidRequest");
+    assertThat(condition(r, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(r, "Ready").getReason()).isEqualTo("InvalidRequest");
     assertThat(condition(r, "Reconciling")).isNull();
 
     step(r); // same generation: nothing to do
@@ -259,6 +281,30 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void anAccessDeniedStallSurvivesARestart() {
+    KxChangeset r = add("p1", T0);
+    for (int i = 0; i < 3; i++) {
+      finspace.failNext(
+          Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403));
+    }
+    step(r);
+    clock.advance(Duration.ofMinutes(11));
+    step(r);
+    assertThat(condition(r, "Stalled").getReason()).isEqualTo("AccessDenied");
+    var stalledBefore = r.getStatus();
+
+    logic = newLogic(); // a new process: the in-memory "failing since" is gone
+    clock.advance(Duration.ofMinutes(1));
+    Outcome o = step(r);
+    assertThat(o.events()).as("no second AccessDenied event").isEmpty();
+    assertThat(o.retry()).isTrue();
+    assertThat(condition(r, "Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition(r, "Stalled").getReason()).isEqualTo("AccessDenied");
+    assertThat(condition(r, "Reconciling")).isNull();
+    assertThat(r.getStatus()).as("nothing to write").isEqualTo(stalledBefore);
+  }
+
+  @Test
   void transientErrorsKeepReadyAndMarkReconciling() {
     KxChangeset r = add("p1", T0);
     finspace.failNext(
@@ -290,11 +336,14 @@ class ChangesetLogicTest {
   void getNotFoundRightAfterCreateIsRetriedThenStalls() {
     KxChangeset r = add("p1", T0);
     step(r);
+    Condition readyBefore = condition(r, "Ready");
+    clock.advance(Duration.ofSeconds(5));
     finspace.failNext(
         Operation.GET, FinSpaceErrors.of(Operation.GET, "ResourceNotFoundException", 404));
     step(r);
     assertThat(condition(r, "Reconciling").getReason()).isEqualTo("ChangesetNotFound");
     assertThat(condition(r, "Stalled")).isNull();
+    assertThat(condition(r, "Ready")).as("Ready unchanged").isEqualTo(readyBefore);
 
     clock.advance(Duration.ofMinutes(3));
     finspace.failNext(
@@ -340,6 +389,22 @@ class ChangesetLogicTest {
     step(other);
     Outcome o = step(r);
     assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(finspace.changesets(TRADES)).hasSize(2);
+  }
+
+  @Test
+  void adoptionSkipsAChangesetItsSiblingRecordedWhileTheListRan() {
+    maxInFlight = 2; // both may create: this is about adoption, not the queue
+    logic = newLogic();
+    KxChangeset other = add("other", T0);
+    KxChangeset r = add("p1", T0.plusSeconds(1), other.getSpec().getChangeRequests().get(0));
+    clock.advance(Duration.ofMinutes(10));
+    Outcome created = logic.reconcile(other); // FinSpace has it; the status write is in flight
+    finspace.afterNextList(() -> other.setStatus(created.status())); // and lands during r's List
+    Outcome o = step(r);
+
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(r.getStatus().getChangesetId()).isNotEqualTo(other.getStatus().getChangesetId());
     assertThat(finspace.changesets(TRADES)).hasSize(2);
   }
 

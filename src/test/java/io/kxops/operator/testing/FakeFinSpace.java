@@ -35,6 +35,8 @@ public final class FakeFinSpace implements FinSpace {
   private final Map<Operation, Deque<FinSpaceException>> failures = new EnumMap<>(Operation.class);
   private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
   private final AtomicInteger ids = new AtomicInteger();
+  private String createdStatus = "PENDING";
+  private Runnable afterNextList = () -> {};
 
   private record Token(String changesetId, Instant issued) {}
 
@@ -53,6 +55,16 @@ public final class FakeFinSpace implements FinSpace {
   /** The next call of {@code op} throws {@code e} (queued: call repeatedly for more). */
   public synchronized void failNext(Operation op, FinSpaceException e) {
     failures.get(op).add(e);
+  }
+
+  /** The status new changesets are created in; null: FinSpace's answer carries none. */
+  public synchronized void createdStatus(String status) {
+    createdStatus = status;
+  }
+
+  /** Runs {@code action} inside the next List, after FinSpace's changesets have been read. */
+  public synchronized void afterNextList(Runnable action) {
+    afterNextList = action;
   }
 
   /** Moves a changeset to {@code status}; COMPLETED sets activeFromTimestamp. */
@@ -109,7 +121,8 @@ public final class FakeFinSpace implements FinSpace {
       return changesets.get(t.changesetId());
     }
     String id = nextId();
-    Changeset c = new Changeset(id, "PENDING", null, null, List.copyOf(requests), now, now, null);
+    Changeset c =
+        new Changeset(id, createdStatus, null, null, List.copyOf(requests), now, now, null);
     changesets.put(id, c);
     tokens.put(clientToken, new Token(id, now));
     return c;
@@ -128,9 +141,14 @@ public final class FakeFinSpace implements FinSpace {
   @Override
   public synchronized List<ChangesetSummary> list(DatabaseRef db) {
     enter(Operation.LIST);
-    return database(db).values().stream()
-        .map(c -> new ChangesetSummary(c.id(), c.status(), c.createdTimestamp()))
-        .toList();
+    List<ChangesetSummary> out =
+        database(db).values().stream()
+            .map(c -> new ChangesetSummary(c.id(), c.status(), c.createdTimestamp()))
+            .toList();
+    Runnable action = afterNextList;
+    afterNextList = () -> {};
+    action.run();
+    return out;
   }
 
   private void enter(Operation op) {

@@ -1,0 +1,37 @@
+package io.kxops.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** The poll delay: grows with the changeset's age, jittered, and never outside its bounds. */
+class PollScheduleTest {
+
+  static final Instant CREATED = Instant.parse("2026-11-28T10:00:00Z");
+  static final Duration INITIAL = Duration.ofSeconds(5);
+  static final Duration MAX = Duration.ofSeconds(60);
+
+  static Duration delay(double random, Duration age) {
+    return new PollSchedule(INITIAL, MAX, () -> random).next(CREATED, CREATED.plus(age));
+  }
+
+  @Test
+  void jitterNeverGoesBelowTheInitialInterval() {
+    assertThat(delay(0, Duration.ZERO)).isEqualTo(INITIAL);
+    assertThat(delay(0.999, Duration.ZERO)).isBetween(INITIAL, Duration.ofMillis(5500));
+  }
+
+  @Test
+  void jitterNeverGoesAboveTheMaximumInterval() {
+    assertThat(delay(0.999, Duration.ofHours(1))).isEqualTo(MAX);
+    assertThat(delay(0, Duration.ofHours(1))).isEqualTo(Duration.ofSeconds(54));
+  }
+
+  @Test
+  void betweenTheBoundsTheDelayIsAQuarterOfTheAgeWithTenPercentJitter() {
+    assertThat(delay(0.5, Duration.ofSeconds(80))).isEqualTo(Duration.ofSeconds(20));
+    assertThat(delay(0, Duration.ofSeconds(80))).isEqualTo(Duration.ofSeconds(18));
+  }
+}

@@ -1,0 +1,71 @@
+package io.kxops.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ResourceOperations;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.testing.Resources;
+import java.lang.reflect.Proxy;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The one status writer: writes a changed status, and nothing when the status is equal. */
+class StatusWriterTest {
+
+  final List<KxChangeset> applied = new ArrayList<>();
+  final StatusWriter writer = new StatusWriter(new CacheClusterView());
+
+  /** A Context whose only working part records server-side applies of the status. */
+  @SuppressWarnings("unchecked")
+  Context<KxChangeset> context() {
+    ResourceOperations<KxChangeset> operations =
+        new ResourceOperations<>(null) {
+          @Override
+          public KxChangeset serverSideApplyPrimaryStatus(KxChangeset patch) {
+            applied.add(patch);
+            return patch;
+          }
+        };
+    return (Context<KxChangeset>)
+        Proxy.newProxyInstance(
+            Context.class.getClassLoader(),
+            new Class<?>[] {Context.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("resourceOperations")) {
+                return operations;
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+  }
+
+  static KxChangesetStatus status(String s) {
+    KxChangesetStatus st = new KxChangesetStatus();
+    st.setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
+    st.setStatus(s);
+    return st;
+  }
+
+  @Test
+  void anEqualStatusIsNotWritten() {
+    KxChangeset r = Resources.changeset("p1", Instant.parse("2026-11-28T10:00:00Z"));
+    r.setStatus(status("PROCESSING"));
+    assertThat(writer.write(context(), r, status("PROCESSING"))).isFalse();
+    assertThat(writer.write(context(), r, null)).isFalse();
+    assertThat(applied).isEmpty();
+  }
+
+  @Test
+  void aChangedStatusIsWrittenOnce() {
+    KxChangeset r = Resources.changeset("p1", Instant.parse("2026-11-28T10:00:00Z"));
+    r.setStatus(status("PROCESSING"));
+    assertThat(writer.write(context(), r, status("COMPLETED"))).isTrue();
+    assertThat(applied).hasSize(1);
+    assertThat(applied.get(0).getStatus().getStatus()).isEqualTo("COMPLETED");
+    assertThat(applied.get(0).getMetadata().getName()).isEqualTo("p1");
+    assertThat(applied.get(0).getMetadata().getNamespace()).isEqualTo("kdb");
+  }
+}
