@@ -16,6 +16,7 @@ import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.Condition;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.status.Conditions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -151,6 +152,19 @@ class OperatorE2EIT {
         .containsOnly(type);
   }
 
+  /** The configuration the tests start the operator with (no overrides). */
+  static io.kxops.operator.config.OperatorConfig harnessConfig() {
+    return ConfigLoader.load(OperatorHarness.env(emulator, Map.of()));
+  }
+
+  /** All CreateKxChangeset calls the emulator saw, whatever their outcome. */
+  static long createCalls() {
+    return emulator.counters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith(Operation.CREATE_KX_CHANGESET.wireName() + "/"))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
   void startOperator(Map<String, String> overrides) {
     operator = OperatorHarness.start(emulator, api.newClient(), overrides);
   }
@@ -226,6 +240,7 @@ class OperatorE2EIT {
   void aRejectedCreateIsStalledAndNotRetried() {
     String db = newDatabase();
     emulator.faults().failNext(Operation.CREATE_KX_CHANGESET, 1, "ValidationException");
+    long createsBefore = createCalls(); // the emulator and its counters outlive each test
     startOperator(Map.of());
     KxChangeset r = resource("rejected", db);
 
@@ -234,8 +249,21 @@ class OperatorE2EIT {
         .until(() -> conditionIs("rejected", "Stalled", "True", "InvalidRequest"));
     awaitEvent(r, "CreateRejected", "Warning");
 
-    long creates = emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException");
-    assertThat(creates).isEqualTo(1);
+    // The fault fails only one call, so a retry would create the changeset. Watch for longer
+    // than the longest retry delay (RETRY_MAX_INTERVAL plus jitter) that nothing else happens.
+    Duration quiet = harnessConfig().retryMaxInterval().multipliedBy(2).plusSeconds(1);
+    await()
+        .during(quiet)
+        .atMost(quiet.plusSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException") == 1
+                    && createCalls() - createsBefore == 1
+                    && emulator.changesets(ENV, db).isEmpty()
+                    && conditionIs("rejected", "Stalled", "True", "InvalidRequest"));
+    assertThat(emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException")).isEqualTo(1);
+    assertThat(createCalls() - createsBefore).as("CreateKxChangeset calls").isEqualTo(1);
     assertThat(emulator.changesets(ENV, db)).isEmpty();
     assertThat(get("rejected").getStatus().getChangesetId()).isNull();
     assertThat(eventReasons(r)).containsExactly("CreateRejected");
