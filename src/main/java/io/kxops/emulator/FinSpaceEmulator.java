@@ -54,6 +54,8 @@ public final class FinSpaceEmulator implements AutoCloseable {
   private final List<String> initialEnvironments;
   private final List<String[]> initialDatabases;
   private final String initialAccessKeyId;
+  private final Double initialRateLimit;
+  private final Long initialSeed;
   private final EmulatorClock clock = new EmulatorClock();
   private final ChangesetStore store = new ChangesetStore();
   private final Lifecycle lifecycle;
@@ -70,8 +72,11 @@ public final class FinSpaceEmulator implements AutoCloseable {
     this.initialEnvironments = List.copyOf(b.environments);
     this.initialDatabases = List.copyOf(b.databases.values());
     this.initialAccessKeyId = b.allowedAccessKeyId;
+    this.initialRateLimit = b.rateLimit;
+    this.initialSeed = b.seed;
     this.lifecycle = new Lifecycle(b.settings());
     this.faults = new Faults(clock::nowMillis);
+    applyInitialFaults();
     this.requestLog = new RequestLog(b.requestLogCapacity);
     this.allowedAccessKeyId = new AtomicReference<>(b.allowedAccessKeyId);
     registerInitial();
@@ -282,7 +287,8 @@ public final class FinSpaceEmulator implements AutoCloseable {
 
   /**
    * Back to the state right after start: the start-up databases only, no changesets, counters, log
-   * or faults, the start-up lifecycle and access key, real time.
+   * or faults but the start-up rate limit and seed, the start-up lifecycle and access key, real
+   * time.
    */
   public void reset() {
     store.clear();
@@ -290,6 +296,7 @@ public final class FinSpaceEmulator implements AutoCloseable {
     lifecycle.reset();
     faults.clear();
     clock.reset();
+    applyInitialFaults();
     counters.clear();
     requestLog.clear();
     allowedAccessKeyId.set(initialAccessKeyId);
@@ -300,6 +307,15 @@ public final class FinSpaceEmulator implements AutoCloseable {
     server.stop(0);
     executor.shutdownNow();
     LOG.info("FinSpace emulator on {} stopped", endpoint);
+  }
+
+  private void applyInitialFaults() {
+    if (initialRateLimit != null) {
+      faults.rateLimit(initialRateLimit);
+    }
+    if (initialSeed != null) {
+      faults.seed(initialSeed);
+    }
   }
 
   private void registerInitial() {
@@ -317,6 +333,8 @@ public final class FinSpaceEmulator implements AutoCloseable {
     private final Map<String, String[]> databases = new LinkedHashMap<>();
     private final Lifecycle builderLifecycle = new Lifecycle(Lifecycle.Settings.defaults());
     private String allowedAccessKeyId;
+    private Double rateLimit;
+    private Long seed;
 
     private Builder() {}
 
@@ -408,6 +426,24 @@ public final class FinSpaceEmulator implements AutoCloseable {
     /** Requires SigV4 signatures with this access key id (default: accept any). */
     public Builder allowedAccessKeyId(String accessKeyId) {
       this.allowedAccessKeyId = accessKeyId;
+      return this;
+    }
+
+    /**
+     * A request-rate limit from the start (and after each reset): at most {@code perSecond}
+     * requests per second, bursts of that size; see {@link Faults#rateLimit(double)}.
+     */
+    public Builder rateLimit(double perSecond) {
+      if (!(perSecond > 0)) {
+        throw new IllegalArgumentException("rate limit must be positive, got " + perSecond);
+      }
+      this.rateLimit = perSecond;
+      return this;
+    }
+
+    /** The seed of the random faults from the start (and after each reset); default 0. */
+    public Builder seed(long seed) {
+      this.seed = seed;
       return this;
     }
 

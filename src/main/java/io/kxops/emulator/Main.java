@@ -28,60 +28,22 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
-    FinSpaceEmulator.Builder b = FinSpaceEmulator.builder().port(4566);
-    Double rateLimit = null;
-    Long seed = null;
+    FinSpaceEmulator.Builder b;
     try {
-      for (int i = 0; i < args.length; i++) {
-        String opt = args[i];
-        if (opt.equals("-h") || opt.equals("--help")) {
-          System.out.print(USAGE);
-          return;
-        }
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException("option " + opt + " needs a value");
-        }
-        String v = args[++i];
-        switch (opt) {
-          case "--port" -> b.port(Integer.parseInt(v));
-          case "--host" -> b.host(v);
-          case "--database" -> {
-            int slash = v.lastIndexOf('/');
-            if (slash <= 0) {
-              throw new IllegalArgumentException("--database needs ENV/DB, got '" + v + "'");
-            }
-            b.database(v.substring(0, slash), v.substring(slash + 1));
-          }
-          case "--environment" -> b.environment(v);
-          case "--pending" -> b.pending(Durations.parse(v));
-          case "--processing" -> b.processing(Durations.parse(v));
-          case "--in-progress" -> b.inProgressStatus(v);
-          case "--concurrency" -> b.concurrency(ConcurrencyPolicy.valueOf(v.toUpperCase()));
-          case "--access-key-id" -> b.allowedAccessKeyId(v);
-          case "--fail-s3" -> {
-            int eq = v.indexOf('=');
-            FailureRule rule = FailureRule.s3Path(eq < 0 ? v : v.substring(0, eq));
-            b.failureRule(eq < 0 ? rule : rule.withErrorType(v.substring(eq + 1)));
-          }
-          case "--rate-limit" -> rateLimit = Double.parseDouble(v);
-          case "--seed" -> seed = Long.parseLong(v);
-          case "--threads" -> b.threads(Integer.parseInt(v));
-          default -> throw new IllegalArgumentException("unknown option " + opt);
-        }
-      }
+      b = parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.print(USAGE);
       System.exit(2);
+      return;
+    }
+    if (b == null) {
+      System.out.print(USAGE);
+      return;
     }
 
+    // Every option is start-up configuration, so POST /_emulator/reset restores all of them.
     FinSpaceEmulator emulator = b.start();
-    if (rateLimit != null) {
-      emulator.faults().rateLimit(rateLimit);
-    }
-    if (seed != null) {
-      emulator.faults().seed(seed);
-    }
     Lifecycle.Settings s = emulator.lifecycle().settings();
     System.out.println("FinSpace emulator listening on " + emulator.endpoint());
     System.out.println(
@@ -116,6 +78,51 @@ public final class Main {
                 },
                 "finspace-emulator-shutdown"));
     stopped.await();
+  }
+
+  /**
+   * The emulator the options describe, not started yet; null when help was asked for. Throws
+   * IllegalArgumentException (or NumberFormatException, a subclass) on a bad option.
+   */
+  static FinSpaceEmulator.Builder parse(String... args) {
+    FinSpaceEmulator.Builder b = FinSpaceEmulator.builder().port(4566);
+    for (int i = 0; i < args.length; i++) {
+      String opt = args[i];
+      if (opt.equals("-h") || opt.equals("--help")) {
+        return null;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("option " + opt + " needs a value");
+      }
+      String v = args[++i];
+      switch (opt) {
+        case "--port" -> b.port(Integer.parseInt(v));
+        case "--host" -> b.host(v);
+        case "--database" -> {
+          int slash = v.lastIndexOf('/');
+          if (slash <= 0) {
+            throw new IllegalArgumentException("--database needs ENV/DB, got '" + v + "'");
+          }
+          b.database(v.substring(0, slash), v.substring(slash + 1));
+        }
+        case "--environment" -> b.environment(v);
+        case "--pending" -> b.pending(Durations.parse(v));
+        case "--processing" -> b.processing(Durations.parse(v));
+        case "--in-progress" -> b.inProgressStatus(v);
+        case "--concurrency" -> b.concurrency(ConcurrencyPolicy.valueOf(v.toUpperCase()));
+        case "--access-key-id" -> b.allowedAccessKeyId(v);
+        case "--fail-s3" -> {
+          int eq = v.indexOf('=');
+          FailureRule rule = FailureRule.s3Path(eq < 0 ? v : v.substring(0, eq));
+          b.failureRule(eq < 0 ? rule : rule.withErrorType(v.substring(eq + 1)));
+        }
+        case "--rate-limit" -> b.rateLimit(Double.parseDouble(v));
+        case "--seed" -> b.seed(Long.parseLong(v));
+        case "--threads" -> b.threads(Integer.parseInt(v));
+        default -> throw new IllegalArgumentException("unknown option " + opt);
+      }
+    }
+    return b;
   }
 
   private static String human(Duration d) {

@@ -44,6 +44,10 @@ class ValidationTest extends EmulatorFixture {
             b -> b.databaseName("db"),
             "databaseName: length must be from 3 to 63, is 2"),
         bad(
+            "databaseName too long",
+            b -> b.databaseName("d".repeat(64)),
+            "databaseName: length must be from 3 to 63, is 64"),
+        bad(
             "databaseName pattern",
             b -> b.databaseName("-trades"),
             "databaseName: must match the pattern"),
@@ -90,6 +94,11 @@ class ValidationTest extends EmulatorFixture {
             "s3Path too short",
             b -> b.changeRequests(put("s3://ab/", "/")),
             "changeRequests[0].s3Path: length must be from 9 to 1093, is 8"),
+        bad(
+            "s3Path too long",
+            // "s3://bucket/" is 12 characters: 1094 in all, one over the model's maximum.
+            b -> b.changeRequests(put("s3://bucket/" + "a".repeat(1082), "/")),
+            "changeRequests[0].s3Path: length must be from 9 to 1093, is 1094"),
         bad(
             "s3Path empty segment",
             b -> b.changeRequests(put("s3://bucket/a//b", "/")),
@@ -171,8 +180,9 @@ class ValidationTest extends EmulatorFixture {
 
   @Test
   void validInputsAtTheLimitsAreAccepted() {
-    List<ChangeRequest> max = new ArrayList<>(Collections.nCopies(30, OK));
+    List<ChangeRequest> max = new ArrayList<>(Collections.nCopies(29, OK));
     max.add(put("s3://bucket/", "/"));
+    max.add(put("s3://bucket/" + "a".repeat(1081), "/")); // s3Path of exactly 1093
     max.add(delete("/2020.01.02/taq/"));
 
     var r =

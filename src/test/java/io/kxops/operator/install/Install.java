@@ -29,15 +29,25 @@ final class Install {
    */
   static ApiServer startWithoutCrd() {
     ApiServer server = ApiServer.start();
-    server
-        .client()
-        .apiextensions()
-        .v1()
-        .customResourceDefinitions()
-        .withName(CRD)
-        .withTimeout(60, TimeUnit.SECONDS)
-        .delete();
-    return server;
+    try {
+      server
+          .client()
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(CRD)
+          .withTimeout(60, TimeUnit.SECONDS)
+          .delete();
+      return server;
+    } catch (RuntimeException | Error e) {
+      // The caller gets no server to close, so stop etcd and kube-apiserver here.
+      try {
+        server.close();
+      } catch (RuntimeException stop) {
+        e.addSuppressed(stop);
+      }
+      throw e;
+    }
   }
 
   /** {@code helm template} of the chart as release {@link #NAME} in {@link #NS}. */

@@ -146,6 +146,11 @@ class AdmissionIT {
     cases.add(Arguments.of("region malformed", valid() + "region: useast1\n", "spec.region"));
     cases.add(
         Arguments.of(
+            "region 33 chars", // well formed, only too long
+            valid() + "region: us-" + "a".repeat(28) + "-1\n",
+            "spec.region"));
+    cases.add(
+        Arguments.of(
             "changeRequests missing",
             "environmentId: e1\ndatabaseName: trades\n",
             "spec.changeRequests"));
@@ -154,6 +159,16 @@ class AdmissionIT {
             "changeRequests empty",
             "environmentId: e1\ndatabaseName: trades\nchangeRequests: []\n",
             "spec.changeRequests"));
+    cases.add(
+        Arguments.of(
+            "environmentId a list",
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "[jlcenjvtkgzrdek2qqv7ic]"),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
+            "change request a string",
+            "environmentId: e1\ndatabaseName: trades\nchangeRequests: [\"x\"]\n",
+            "spec.changeRequests[0]"));
     cases.add(
         Arguments.of(
             "changeRequests wrong type",
@@ -262,7 +277,10 @@ class AdmissionIT {
             "second request bad",
             withRequest("- changeType: DELETE\n  dbPath: /a/\n- changeType: DELETE\n  dbPath: a\n"),
             "spec.changeRequests[1].dbPath"));
-    cases.add(Arguments.of("unknown spec field", valid() + "database: trades\n", "spec.database"));
+    // Not a prefix of a real field (spec.database would be found inside spec.databaseName).
+    cases.add(
+        Arguments.of(
+            "unknown spec field", valid() + "databse: trades\n", "unknown field \"spec.databse\""));
     cases.add(
         Arguments.of(
             "unknown request field",
@@ -309,7 +327,11 @@ class AdmissionIT {
         Arguments.of(
             "dbPath root",
             withRequest("- changeType: PUT\n  s3Path: s3://bucket/db/sym\n  dbPath: /\n")),
-        Arguments.of("region", valid() + "region: us-gov-west-1\n"));
+        Arguments.of(
+            "dbPath 1025 chars",
+            withRequest("- changeType: DELETE\n  dbPath: /" + "p".repeat(1023) + "/\n")),
+        Arguments.of("region", valid() + "region: us-gov-west-1\n"),
+        Arguments.of("region 32 chars", valid() + "region: us-" + "a".repeat(27) + "-1\n"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -42,10 +42,25 @@ public final class ApiServer implements AutoCloseable {
                 .withUpdateKubeConfig(false)
                 .withStartupTimeout(120_000)
                 .build());
-    server.start();
-    ApiServer api = new ApiServer(server);
-    api.installCrd();
-    return api;
+    ApiServer api = null;
+    try {
+      server.start();
+      api = new ApiServer(server);
+      api.installCrd();
+      return api;
+    } catch (RuntimeException | Error e) {
+      // A failed start must not leave etcd or kube-apiserver running for the rest of the build.
+      try {
+        if (api != null) {
+          api.close();
+        } else {
+          server.stop();
+        }
+      } catch (RuntimeException stop) {
+        e.addSuppressed(stop);
+      }
+      throw e;
+    }
   }
 
   /** The directory kube-api-test reads binaries from: KUBE_API_TEST_DIR, else the kxops cache. */

@@ -16,6 +16,7 @@ import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.Condition;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.status.Conditions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,11 +130,39 @@ class OperatorE2EIT {
     return get(name);
   }
 
-  static List<String> eventReasons(KxChangeset r) {
+  static List<Event> events(KxChangeset r) {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> r.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
-        .map(Event::getReason)
         .toList();
+  }
+
+  static List<String> eventReasons(KxChangeset r) {
+    return events(r).stream().map(Event::getReason).toList();
+  }
+
+  /** Waits for an event with this reason on the resource; every such event has this type. */
+  static void awaitEvent(KxChangeset r, String reason, String type) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> eventReasons(r), reasons -> reasons.contains(reason));
+    assertThat(events(r))
+        .filteredOn(e -> reason.equals(e.getReason()))
+        .extracting(Event::getType)
+        .as("type of the %s events", reason)
+        .containsOnly(type);
+  }
+
+  /** The configuration the tests start the operator with (no overrides). */
+  static io.kxops.operator.config.OperatorConfig harnessConfig() {
+    return ConfigLoader.load(OperatorHarness.env(emulator, Map.of()));
+  }
+
+  /** All CreateKxChangeset calls the emulator saw, whatever their outcome. */
+  static long createCalls() {
+    return emulator.counters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith(Operation.CREATE_KX_CHANGESET.wireName() + "/"))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
   }
 
   void startOperator(Map<String, String> overrides) {
@@ -173,11 +202,11 @@ class OperatorE2EIT {
     assertThat(held.get(0).changeRequests())
         .extracting(ChangesetView.Request::changeType)
         .containsExactly("DELETE", "PUT", "PUT");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () -> eventReasons(done),
-            r -> r.containsAll(List.of("ChangesetCreated", "ChangesetCompleted")));
+    awaitEvent(done, "ChangesetCreated", "Normal");
+    awaitEvent(done, "ChangesetCompleted", "Normal");
+    // Events mark transitions: none for the polls in between.
+    assertThat(eventReasons(done))
+        .containsExactlyInAnyOrder("ChangesetCreated", "ChangesetCompleted");
   }
 
   @Test
@@ -202,24 +231,87 @@ class OperatorE2EIT {
     assertThat(failed.getStatus().getErrorInfo().getErrorMessage()).contains("does not exist");
     assertThat(condition(failed, "Ready").getStatus()).isEqualTo("False");
     assertThat(condition(failed, "Stalled").getMessage()).contains("does not exist");
-    await().atMost(Duration.ofSeconds(10)).until(() -> eventReasons(r).contains("ChangesetFailed"));
+    awaitEvent(r, "ChangesetCreated", "Normal");
+    awaitEvent(r, "ChangesetFailed", "Warning");
+    assertThat(eventReasons(r)).containsExactlyInAnyOrder("ChangesetCreated", "ChangesetFailed");
   }
 
   @Test
   void aRejectedCreateIsStalledAndNotRetried() {
     String db = newDatabase();
     emulator.faults().failNext(Operation.CREATE_KX_CHANGESET, 1, "ValidationException");
+    long createsBefore = createCalls(); // the emulator and its counters outlive each test
     startOperator(Map.of());
     KxChangeset r = resource("rejected", db);
 
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> conditionIs("rejected", "Stalled", "True", "InvalidRequest"));
-    await().atMost(Duration.ofSeconds(10)).until(() -> eventReasons(r).contains("CreateRejected"));
-    long creates = emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException");
-    assertThat(creates).isEqualTo(1);
+    awaitEvent(r, "CreateRejected", "Warning");
+
+    // The fault fails only one call, so a retry would create the changeset. Watch for longer
+    // than the longest retry delay (RETRY_MAX_INTERVAL plus jitter) that nothing else happens.
+    Duration quiet = harnessConfig().retryMaxInterval().multipliedBy(2).plusSeconds(1);
+    await()
+        .during(quiet)
+        .atMost(quiet.plusSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException") == 1
+                    && createCalls() - createsBefore == 1
+                    && emulator.changesets(ENV, db).isEmpty()
+                    && conditionIs("rejected", "Stalled", "True", "InvalidRequest"));
+    assertThat(emulator.counter(Operation.CREATE_KX_CHANGESET, "ValidationException")).isEqualTo(1);
+    assertThat(createCalls() - createsBefore).as("CreateKxChangeset calls").isEqualTo(1);
     assertThat(emulator.changesets(ENV, db)).isEmpty();
     assertThat(get("rejected").getStatus().getChangesetId()).isNull();
+    assertThat(eventReasons(r)).containsExactly("CreateRejected");
+  }
+
+  @Test
+  void accessDeniedBecomesStalledIsStillRetriedAndRecovers() {
+    String db = newDatabase();
+    emulator.faults().failNext(Operation.CREATE_KX_CHANGESET, 10_000, "AccessDeniedException");
+    startOperator(Map.of("ACCESS_DENIED_STALL_AFTER", "2s"));
+    KxChangeset r = resource("denied", db);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> conditionIs("denied", "Reconciling", "True", "AccessDenied"));
+    assertThat(condition(get("denied"), "Stalled")).isNull();
+    awaitEvent(r, "AccessDenied", "Warning");
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> conditionIs("denied", "Stalled", "True", "AccessDenied"));
+    KxChangeset stalled = get("denied");
+    assertThat(condition(stalled, "Reconciling")).isNull();
+    assertThat(condition(stalled, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(stalled, "Stalled").getMessage()).contains("still retried slowly");
+    assertThat(stalled.getStatus().getChangesetId()).isNull();
+
+    // Stalled, but still retried.
+    long denied = emulator.counter(Operation.CREATE_KX_CHANGESET, "AccessDeniedException");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                emulator.counter(Operation.CREATE_KX_CHANGESET, "AccessDeniedException") > denied);
+    // One event for the transition into AccessDenied, not one per failed call.
+    assertThat(eventReasons(r)).containsExactly("AccessDenied");
+
+    emulator.faults().clear(); // the role is fixed
+    KxChangeset done = awaitReady("denied");
+    assertThat(condition(done, "Stalled")).isNull();
+    assertThat(condition(done, "Reconciling")).isNull();
+    assertThat(emulator.changesets(ENV, db)).hasSize(1);
+    assertThat(emulator.changesetsByClientToken().get(r.getMetadata().getUid())).hasSize(1);
+    awaitEvent(r, "ChangesetCreated", "Normal");
+    awaitEvent(r, "ChangesetCompleted", "Normal");
+    assertThat(eventReasons(r))
+        .containsExactlyInAnyOrder("AccessDenied", "ChangesetCreated", "ChangesetCompleted");
   }
 
   @Test
@@ -342,9 +434,7 @@ class OperatorE2EIT {
     assertThat(emulator.changesets(ENV, db)).hasSize(1);
     assertThat(done.getStatus().getChangesetId())
         .isEqualTo(emulator.changesets(ENV, db).get(0).changesetId());
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> eventReasons(r).contains("ChangesetAdopted"));
+    awaitEvent(r, "ChangesetAdopted", "Normal");
     assertThat(eventReasons(r)).doesNotContain("ChangesetCreated");
   }
 
