@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The performance harness (not a unit test): the operator process (java -jar
+# target/kxchangeset-operator.jar with the Helm chart's JVM flags) on a real kube-apiserver
+# against the FinSpace emulator (processing time 3 s), side by side with a bare AWS SDK loop
+# doing the same work. Scenarios, in this order:
+#   start-up   process start -> /readyz, and -> the first CreateKxChangeset (3 runs)
+#   e2e        1,000 KxChangesets over 100 databases in a burst -> all COMPLETED
+#   baseline   the same 1,000 changesets by the bare loop: same client, order, poll schedule,
+#              rate limit, one in flight per database
+#   *-raised   both again with the per-database limit raised to 10 (all at once)
+#   throttled  the emulator limited to 20 requests/s (the operator's limit set to match)
+#   memory     10,000 COMPLETED KxChangesets in the cluster: RSS and heap after GC
+# Writes target/bench/results.json and results.txt. Goals are reported, not asserted; exits 1
+# only if a run is incorrect (a changeset lost or duplicated, a resource not COMPLETED).
+# About 10 minutes on 2 cores. Operator logs: target/bench/work/*.log.
+#
+# Usage: hack/bench.sh [--resources N] [--databases N] [--memory-resources N]
+#                      [--throttled-resources N] [--startup-runs N] [--rate-limit N]
+#                      [--timeout MINUTES] [--out DIR]
+# Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
+# hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.
+# Environment: MVN_FLAGS (e.g. "-o"), HARNESS_JAVA_OPTS (the harness JVM, default "-Xmx1g").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec hack/harness.sh io.kxops.harness.BenchRun "$@"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs a harness main class (io.kxops.harness.*) on the test classpath, after building the
+# operator jar and test classes: the shared part of hack/resilience.sh and hack/bench.sh.
+#
+# Usage: hack/harness.sh <main class> [args...]
+# Environment: MVN_FLAGS (e.g. "-o"), HARNESS_JAVA_OPTS (default "-Xmx1g").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+main=${1:?usage: hack/harness.sh <main class> [args...]}
+shift
+MVN_FLAGS=${MVN_FLAGS:-}
+HARNESS_JAVA_OPTS=${HARNESS_JAVA_OPTS:--Xmx1g}
+
+# kube-apiserver, etcd: cached after the first time.
+# (assigned first: a failure inside $(...) given straight to eval would go unnoticed)
+provisioned=$(hack/provision-binaries.sh)
+eval "$provisioned"
+
+echo "== building the operator jar and the test classes" >&2
+# shellcheck disable=SC2086
+mvn -B -q $MVN_FLAGS -DskipTests -Dspotless.check.skip=true package test-compile
+# shellcheck disable=SC2086
+mvn -B -q $MVN_FLAGS dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/harness-classpath.txt
+
+echo "== running $main $*" >&2
+# shellcheck disable=SC2086
+exec java $HARNESS_JAVA_OPTS -Dsun.net.httpserver.nodelay=true \
+  -cp "target/test-classes:target/classes:$(cat target/harness-classpath.txt)" \
+  "$main" "$@"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The resilience harness (not a unit test): 500 KxChangesets over 25 databases against a FinSpace
+# emulator that throttles 20 % of calls, fails 5 % with InternalServerException and drops 2 % of
+# connections; two operator replicas (java -jar target/kxchangeset-operator.jar, leader election,
+# the chart's JVM flags) of which the leader is SIGKILLed 3 times at random moments; the
+# kube-apiserver restarted once; one token-expiry window (the leader killed inside a create,
+# FinSpace's clock moved 11 minutes on). Then every resource must be COMPLETED with exactly one
+# changeset. Writes target/resilience/results.json and results.txt; exits 1 if the run is
+# incorrect. Operator logs: target/resilience/work/operator-*.log.
+#
+# Usage: hack/resilience.sh [--resources N] [--databases N] [--kills N] [--replicas N]
+#                           [--api-server-restarts N] [--token-expiry true|false] [--seed N]
+#                           [--timeout MINUTES] [--out DIR]
+# Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
+# hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.
+# Environment: MVN_FLAGS (e.g. "-o"), HARNESS_JAVA_OPTS (the harness JVM, default "-Xmx1g").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec hack/harness.sh io.kxops.harness.ResilienceRun "$@"

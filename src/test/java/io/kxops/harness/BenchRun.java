@@ -1,0 +1,664 @@
+package io.kxops.harness;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kxops.emulator.ChangesetView;
+import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.status.StatusMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The performance harness: the operator process (java -jar, the chart's JVM flags) on a real API
+ * server against the FinSpace emulator, side by side with {@link Baseline} on the same emulator
+ * settings. Scenarios: start-up; end to end (a burst of KxChangesets to all COMPLETED) and the
+ * baseline, at the default per-database limit and with it raised; a throttled FinSpace; memory with
+ * many completed KxChangesets. Writes {@code <out>/results.json} and {@code results.txt}. Goals are
+ * reported, not asserted; the run fails (exit 1) only if it is incorrect: a changeset lost or
+ * duplicated, or a resource not COMPLETED. Run by hack/bench.sh; a small version runs in CI as
+ * BenchRunIT.
+ */
+public final class BenchRun {
+
+  /** Run parameters; the defaults are the full run. */
+  static final class Options {
+    int resources = 1000;
+    int databases = 100;
+    int memoryResources = 10_000;
+    int throttledResources = 1000;
+    int startupRuns = 3;
+    Duration processing = Duration.ofSeconds(3);
+    Duration poll = Duration.ofSeconds(1);
+    Duration maxPoll = Duration.ofSeconds(10);
+    double rateLimit = 200;
+    double throttledFinSpaceRate = 20;
+    int reconcileThreads = 10;
+    String operatorLogLevel = "warn";
+    Duration timeout = Duration.ofMinutes(20);
+    Path out = Path.of("target", "bench");
+
+    static Options parse(String... args) {
+      Options o = new Options();
+      Args.parse(
+          args,
+          Map.ofEntries(
+              Map.entry("--resources", v -> o.resources = Integer.parseInt(v)),
+              Map.entry("--databases", v -> o.databases = Integer.parseInt(v)),
+              Map.entry("--memory-resources", v -> o.memoryResources = Integer.parseInt(v)),
+              Map.entry("--throttled-resources", v -> o.throttledResources = Integer.parseInt(v)),
+              Map.entry("--startup-runs", v -> o.startupRuns = Integer.parseInt(v)),
+              Map.entry("--rate-limit", v -> o.rateLimit = Double.parseDouble(v)),
+              Map.entry("--operator-log-level", v -> o.operatorLogLevel = v),
+              Map.entry("--timeout", v -> o.timeout = Duration.ofMinutes(Long.parseLong(v))),
+              Map.entry("--out", v -> o.out = Path.of(v))));
+      if (o.resources < 1 || o.databases < 1 || o.databases > o.resources) {
+        throw new IllegalArgumentException("need 1 <= --databases <= --resources");
+      }
+      if (o.throttledResources < o.databases || o.memoryResources < 1 || o.startupRuns < 1) {
+        throw new IllegalArgumentException(
+            "need --throttled-resources >= --databases, --memory-resources and --startup-runs >= 1");
+      }
+      return o;
+    }
+  }
+
+  static final String USAGE =
+      """
+      Usage: hack/bench.sh [--resources 1000] [--databases 100] [--memory-resources 10000]
+                           [--throttled-resources 1000] [--startup-runs 3] [--rate-limit 200]
+                           [--operator-log-level warn] [--timeout MINUTES] [--out target/bench]
+      """;
+
+  private final Options o;
+  private final long t0 = System.nanoTime();
+  private boolean correct = true;
+  private final List<String> problems = new ArrayList<>();
+
+  BenchRun(Options o) {
+    this.o = o;
+  }
+
+  public static void main(String[] args) {
+    Args.main(USAGE, () -> new BenchRun(Options.parse(args))::run);
+  }
+
+  ObjectNode run() {
+    FinSpaceEmulator.Builder emu =
+        FinSpaceEmulator.builder()
+            .pending(Duration.ZERO)
+            .processing(o.processing)
+            .requestLogCapacity(0);
+    for (int d = 0; d < o.databases; d++) {
+      emu.database(Harness.ENVIRONMENT, Workload.database(d));
+    }
+    ObjectNode r = Report.JSON.createObjectNode();
+    r.set("machine", Report.machine());
+    ObjectNode settings = r.putObject("settings");
+    settings.put("resources", o.resources);
+    settings.put("databases", o.databases);
+    settings.put("emulatorProcessing", o.processing.toString());
+    settings.put("pollInterval", o.poll.toString());
+    settings.put("maxPollInterval", o.maxPoll.toString());
+    settings.put("finspaceRateLimit", o.rateLimit);
+    settings.put("reconcileThreads", o.reconcileThreads);
+    settings.put("operatorJvm", String.join(" ", Harness.chartJvmOptions()));
+    try (Harness h = Harness.start(o.out.resolve("work"), emu, this::say)) {
+      r.set("startup", startup(h));
+      ObjectNode e2e = endToEnd(h, "e2e", 1);
+      ObjectNode base = baseline(h, "baseline", 1);
+      r.set("endToEnd", e2e);
+      r.set("baseline", base);
+      r.put("ratioOperatorToBaseline", ratio(e2e, base));
+      int all = Math.max(1, o.resources / o.databases);
+      ObjectNode e2eRaised = endToEnd(h, "e2e-raised", all);
+      ObjectNode baseRaised = baseline(h, "baseline-raised", all);
+      r.set("endToEndRaisedLimit", e2eRaised);
+      r.set("baselineRaisedLimit", baseRaised);
+      r.put("ratioOperatorToBaselineRaisedLimit", ratio(e2eRaised, baseRaised));
+      r.set("throttled", throttled(h));
+      r.set("memory", memory(h));
+    }
+    r.put("correct", correct);
+    r.set("problems", Report.JSON.valueToTree(problems));
+    Report.write(o.out, r, text(r));
+    System.out.print(text(r));
+    say("written to " + o.out.resolve("results.json"));
+    return r;
+  }
+
+  // --------------------------------------------------------------------------- scenarios
+
+  /** Process start → /readyz, and → the first CreateKxChangeset at the emulator. */
+  private ObjectNode startup(Harness h) {
+    List<Double> ready = new ArrayList<>();
+    List<Double> firstCreate = new ArrayList<>();
+    for (int run = 0; run < o.startupRuns; run++) {
+      String ns = "bench-startup-" + run;
+      h.namespace(ns);
+      h.emulator().reset();
+      Workload.apply(h.client(), ns, Workload.items("cs", o.databases, o.databases), 8);
+      AtomicLong first = new AtomicLong();
+      h.emulator().onCreate(c -> first.compareAndSet(0, System.nanoTime()));
+      OperatorProcess p =
+          h.operator("startup-" + run, env(h, ns, 1, o.rateLimit), Harness.chartJvmOptions());
+      p.start();
+      ready.add(p.awaitReady(Duration.ofMinutes(2)).toNanos() / 1e9);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (first.get() == 0 && System.nanoTime() < deadline) {
+        Harness.sleep(10);
+      }
+      if (first.get() == 0) {
+        fail("startup run " + run + ": no CreateKxChangeset within 2 minutes");
+      } else {
+        firstCreate.add((first.get() - p.startedNanos()) / 1e9);
+      }
+      h.emulator().onCreate(null);
+      p.stop(20);
+      say(
+          "startup %d: ready %.2fs, first create %.2fs"
+              .formatted(
+                  run,
+                  ready.get(run),
+                  firstCreate.isEmpty() ? Double.NaN : firstCreate.get(firstCreate.size() - 1)));
+    }
+    ObjectNode s = Report.JSON.createObjectNode();
+    s.put("runs", o.startupRuns);
+    s.put("resourcesWaiting", o.databases);
+    s.set("secondsToReady", Report.distribution(ready));
+    s.set("secondsToFirstCreate", Report.distribution(firstCreate));
+    return s;
+  }
+
+  /** A burst of KxChangesets, the operator taking them to COMPLETED. */
+  private ObjectNode endToEnd(Harness h, String name, int perDatabase) {
+    h.emulator().reset();
+    return operatorRun(h, name, o.resources, perDatabase, o.rateLimit);
+  }
+
+  private ObjectNode throttled(Harness h) {
+    h.emulator().reset();
+    h.emulator().faults().rateLimit(o.throttledFinSpaceRate);
+    // A user facing a FinSpace that allows 20 requests/s sets the operator's limit to match.
+    ObjectNode t = operatorRun(h, "throttled", o.throttledResources, 1, o.throttledFinSpaceRate);
+    h.emulator().faults().clear();
+    long calls = t.path("finspaceCalls").path("total").asLong();
+    long throttled = t.path("finspaceCalls").path("throttled").asLong();
+    long needed = calls - throttled;
+    double floor = needed / o.throttledFinSpaceRate;
+    // Below that, the per-database queue itself bounds the run: each database's changesets run
+    // one after the other, so no schedule can finish before (per database) x processing.
+    double serial =
+        Math.ceil(o.throttledResources / (double) o.databases) * o.processing.toMillis() / 1000.0;
+    t.put("finspaceRequestsPerSecond", o.throttledFinSpaceRate);
+    t.put("callsNeeded", needed);
+    t.put("floorSeconds", Report.round2(floor));
+    t.put("serialBoundSeconds", Report.round2(serial));
+    t.put("rateBound", floor >= serial);
+    t.put("ratioToFloor", Report.round2(t.path("totalSeconds").asDouble() / floor));
+    t.put("throttledShare", Report.round3(calls == 0 ? 0 : throttled / (double) calls));
+    return t;
+  }
+
+  private ObjectNode operatorRun(
+      Harness h, String name, int count, int perDatabase, double rateLimit) {
+    String ns = "bench-" + name;
+    h.namespace(ns);
+    FinSpaceEmulator emu = h.emulator();
+    OperatorProcess p =
+        h.operator(name, env(h, ns, perDatabase, rateLimit), Harness.chartJvmOptions());
+    p.start();
+    p.awaitReady(Duration.ofMinutes(2));
+    List<Workload.Item> items = Workload.items("cs", count, o.databases);
+    ObjectNode r = Report.JSON.createObjectNode();
+    try (Tracker tracker = new Tracker(h.client(), ns)) {
+      say(
+          name
+              + ": applying "
+              + count
+              + " KxChangesets, "
+              + perDatabase
+              + " in flight per database");
+      long start = System.nanoTime();
+      Instant startWall = Instant.now();
+      Map<String, Workload.Applied> applied = Workload.apply(h.client(), ns, items, 8);
+      double applySeconds = (System.nanoTime() - start) / 1e9;
+      boolean done = tracker.awaitFinal(count, o.timeout, n -> {});
+      if (!done) {
+        fail(name + ": only " + tracker.finalCount() + "/" + count + " final after " + o.timeout);
+      }
+      long last =
+          tracker.states().values().stream()
+              .mapToLong(Tracker.State::finalAtNanos)
+              .max()
+              .orElse(start);
+      r.put("resources", count);
+      r.put("perDatabaseLimit", perDatabase);
+      r.put("finspaceRateLimit", rateLimit);
+      r.put("applySeconds", Report.round2(applySeconds));
+      r.put("totalSeconds", Report.round2((last - start) / 1e9));
+      r.set("finspaceCalls", calls(emu, count));
+      Workload.Verification v = Workload.verify(h.client(), ns, emu, Set.of());
+      check(name, v);
+      r.put("exactlyOneChangesetEach", v.exactlyOne() == count && v.duplicates().isEmpty());
+      // Resource creation (its create returning) → the create arriving at FinSpace.
+      Map<String, ChangesetView> byToken = Workload.changesetsByToken(emu, o.databases);
+      List<Double> toCreate = new ArrayList<>();
+      for (Workload.Applied a : applied.values()) {
+        ChangesetView c = byToken.get(a.uid());
+        if (c != null) {
+          long ackWallMillis = startWall.toEpochMilli() + (a.ackNanos() - start) / 1_000_000;
+          toCreate.add((c.createdTimestamp().toEpochMilli() - ackWallMillis) / 1000.0);
+        }
+      }
+      r.set("secondsResourceToCreate", Report.distribution(toCreate));
+      r.set("secondsHandOff", Report.distribution(handOffs(emu)));
+    } finally {
+      p.stop(20);
+    }
+    say(name + ": " + r.path("totalSeconds").asText() + "s");
+    return r;
+  }
+
+  private ObjectNode baseline(Harness h, String name, int perDatabase) {
+    FinSpaceEmulator emu = h.emulator();
+    emu.reset();
+    List<Workload.Item> items = Workload.items("cs", o.resources, o.databases);
+    say(name + ": " + o.resources + " changesets, " + perDatabase + " in flight per database");
+    Baseline b = new Baseline(emu.endpoint(), o.poll, o.maxPoll, o.rateLimit, o.reconcileThreads);
+    ObjectNode r = Report.JSON.createObjectNode();
+    try {
+      long wallStart = System.currentTimeMillis();
+      Baseline.Result res = b.run(items, perDatabase, o.timeout);
+      r.put("resources", o.resources);
+      r.put("perDatabaseLimit", perDatabase);
+      r.put("finspaceRateLimit", o.rateLimit);
+      r.put("totalSeconds", Report.round2(res.totalSeconds()));
+      r.set("finspaceCalls", calls(emu, o.resources));
+      r.put("failedCallsRetried", b.errors());
+      long completed = res.finalStatus().values().stream().filter("COMPLETED"::equals).count();
+      if (completed != o.resources || emu.changesetCount() != o.resources) {
+        fail(
+            name
+                + ": "
+                + completed
+                + " COMPLETED, "
+                + emu.changesetCount()
+                + " changesets for "
+                + o.resources);
+      }
+      List<Double> toCreate = new ArrayList<>();
+      for (ChangesetView c : Workload.changesetsByToken(emu, o.databases).values()) {
+        toCreate.add((c.createdTimestamp().toEpochMilli() - wallStart) / 1000.0);
+      }
+      r.set("secondsStartToCreate", Report.distribution(toCreate));
+      r.set("secondsHandOff", Report.distribution(handOffs(emu)));
+    } finally {
+      b.close();
+    }
+    say(name + ": " + r.path("totalSeconds").asText() + "s");
+    return r;
+  }
+
+  /**
+   * Many COMPLETED KxChangesets in the cluster (their changesets in the emulator, their status as
+   * the operator writes it), then the operator started with the chart's JVM flags: its RSS and heap
+   * after GC once it has reconciled them all.
+   */
+  private ObjectNode memory(Harness h) {
+    String ns = "bench-memory";
+    h.namespace(ns);
+    FinSpaceEmulator emu = h.emulator();
+    emu.reset();
+    say("memory: creating " + o.memoryResources + " COMPLETED KxChangesets");
+    long s = System.nanoTime();
+    List<Workload.Item> items = Workload.items("done", o.memoryResources, o.databases);
+    Map<String, Workload.Applied> applied = Workload.apply(h.client(), ns, items, 8);
+    emu.lifecycle().processing(Duration.ZERO); // every changeset below is COMPLETED at once
+    Set<String> tokens = new HashSet<>();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Workload.Applied a : applied.values()) {
+        futures.add(pool.submit(() -> complete(h, a)));
+        tokens.add(a.uid());
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("preparing the memory scenario failed", e);
+    } finally {
+      pool.shutdownNow();
+    }
+    double prepare = (System.nanoTime() - s) / 1e9;
+    say("memory: prepared in %.0fs; starting the operator".formatted(prepare));
+    OperatorProcess p = h.operator("memory", env(h, ns, 1, o.rateLimit), Harness.chartJvmOptions());
+    p.start();
+    ObjectNode r = Report.JSON.createObjectNode();
+    try {
+      double ready = p.awaitReady(Duration.ofMinutes(5)).toNanos() / 1e9;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      double seen = 0;
+      double reconciled = 0;
+      while (System.nanoTime() < deadline) {
+        seen = gauge(p, "kxchangeset_changesets", "status=\"COMPLETED\"");
+        reconciled = gauge(p, RECONCILED, "");
+        if (seen >= o.memoryResources && reconciled >= o.memoryResources) {
+          break;
+        }
+        Harness.sleep(500);
+      }
+      double allSeen = (System.nanoTime() - p.startedNanos()) / 1e9;
+      Harness.sleep(10_000); // settle: no reconciliation is left to run
+      long rssBeforeGc = p.rssKiB();
+      jcmd(p.pid(), "GC.run");
+      Harness.sleep(2_000);
+      r.put("resources", o.memoryResources);
+      r.put("jvmOptions", String.join(" ", Harness.chartJvmOptions()));
+      r.put("secondsToReady", Report.round2(ready));
+      r.put("secondsToAllReconciled", Report.round2(allSeen));
+      r.put("completedSeenByOperator", (long) seen);
+      r.put("reconciliations", (long) reconciled);
+      r.put("rssMiBBeforeGc", Report.round2(rssBeforeGc / 1024.0));
+      r.put("rssMiBAfterGc", Report.round2(p.rssKiB() / 1024.0));
+      r.put("rssMiBPeak", Report.round2(peakRssKiB(p.pid()) / 1024.0));
+      r.put(
+          "heapUsedMiBAfterGc",
+          Report.round2(gauge(p, "jvm_memory_used_bytes", "area=\"heap\"") / 1048576.0));
+      r.put(
+          "heapCommittedMiB",
+          Report.round2(gauge(p, "jvm_memory_committed_bytes", "area=\"heap\"") / 1048576.0));
+      r.put(
+          "nonHeapUsedMiB",
+          Report.round2(gauge(p, "jvm_memory_used_bytes", "area=\"nonheap\"") / 1048576.0));
+      r.put(
+          "finspaceCallsAfterStart",
+          emu.counters().values().stream().mapToLong(Long::longValue).sum());
+      if (seen < o.memoryResources || reconciled < o.memoryResources) {
+        fail(
+            "memory: the operator reported %d COMPLETED and %d reconciliations for %d"
+                .formatted((long) seen, (long) reconciled, o.memoryResources));
+      }
+    } finally {
+      p.stop(20);
+    }
+    say(
+        "memory: RSS %s MiB after GC, heap %s MiB"
+            .formatted(r.path("rssMiBAfterGc").asText(), r.path("heapUsedMiBAfterGc").asText()));
+    return r;
+  }
+
+  /** JOSDK's count of successful reconciliations. */
+  static final String RECONCILED = "operator_sdk_reconciliations_success_total";
+
+  /** Writes the status the operator would have written for a COMPLETED changeset. */
+  private static void complete(Harness h, Workload.Applied a) {
+    KxChangeset r = a.resource();
+    ChangesetView c =
+        h.emulator()
+            .createChangeset(
+                Harness.ENVIRONMENT,
+                r.getSpec().getDatabaseName(),
+                r.getSpec().getChangeRequests().stream()
+                    .map(
+                        q ->
+                            new ChangesetView.Request(
+                                q.getChangeType().name(), q.getS3Path(), q.getDbPath()))
+                    .toList(),
+                a.uid());
+    if (!c.isFinal()) {
+      throw new IllegalStateException("changeset " + c.changesetId() + " is " + c.status());
+    }
+    Changeset cs =
+        new Changeset(
+            c.changesetId(),
+            c.status(),
+            null,
+            null,
+            r.getSpec().getChangeRequests(),
+            c.createdTimestamp(),
+            c.lastModifiedTimestamp(),
+            c.activeFromTimestamp());
+    r.setStatus(StatusMapper.mirror(r, Harness.REGION, cs, Instant.now()));
+    h.client().resource(r).updateStatus();
+  }
+
+  // ----------------------------------------------------------------------------- helpers
+
+  private java.util.Map<String, String> env(Harness h, String ns, int perDatabase, double rate) {
+    java.util.Map<String, String> env = h.operatorEnv(ns);
+    env.put("POLL_INTERVAL", o.poll.toMillis() + "ms");
+    env.put("MAX_POLL_INTERVAL", o.maxPoll.toMillis() + "ms");
+    env.put("FINSPACE_RATE_LIMIT", Double.toString(rate));
+    env.put("MAX_IN_FLIGHT_PER_DATABASE", Integer.toString(perDatabase));
+    env.put("RECONCILE_THREADS", Integer.toString(o.reconcileThreads));
+    env.put("LOG_LEVEL", o.operatorLogLevel);
+    return env;
+  }
+
+  /** For each database, its next changeset's creation minus the previous one's completion. */
+  private List<Double> handOffs(FinSpaceEmulator emu) {
+    List<Double> out = new ArrayList<>();
+    for (int d = 0; d < o.databases; d++) {
+      List<ChangesetView> cs =
+          new ArrayList<>(emu.changesets(Harness.ENVIRONMENT, Workload.database(d)));
+      cs.sort(Comparator.comparing(ChangesetView::createdTimestamp));
+      for (int i = 1; i < cs.size(); i++) {
+        Instant prevDone = cs.get(i - 1).activeFromTimestamp();
+        if (prevDone != null && !cs.get(i).createdTimestamp().isBefore(prevDone)) {
+          out.add((cs.get(i).createdTimestamp().toEpochMilli() - prevDone.toEpochMilli()) / 1000.0);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static ObjectNode calls(FinSpaceEmulator emu, int changesets) {
+    Map<String, Long> counters = emu.counters();
+    ObjectNode c = Report.JSON.createObjectNode();
+    long total = counters.values().stream().mapToLong(Long::longValue).sum();
+    long creates = sum(counters, "CreateKxChangeset/");
+    long gets = sum(counters, "GetKxChangeset/");
+    long lists = sum(counters, "ListKxChangesets/");
+    long throttled =
+        counters.entrySet().stream()
+            .filter(e -> e.getKey().endsWith("/ThrottlingException"))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
+    c.put("total", total);
+    c.put("creates", creates);
+    c.put("gets", gets);
+    c.put("lists", lists);
+    c.put("throttled", throttled);
+    c.put("createsPerChangeset", Report.round2(creates / (double) changesets));
+    c.put("getsPerChangeset", Report.round2(gets / (double) changesets));
+    c.put("listsPerChangeset", Report.round2(lists / (double) changesets));
+    c.set("byOutcome", Report.JSON.valueToTree(counters));
+    return c;
+  }
+
+  private static long sum(Map<String, Long> counters, String prefix) {
+    return counters.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
+  }
+
+  private static double ratio(ObjectNode op, ObjectNode base) {
+    return Report.round3(op.path("totalSeconds").asDouble() / base.path("totalSeconds").asDouble());
+  }
+
+  private void check(String name, Workload.Verification v) {
+    if (!v.correct("COMPLETED")) {
+      fail(
+          name
+              + ": "
+              + v.byStatus()
+              + ", duplicates "
+              + v.duplicates()
+              + ", lost "
+              + v.lost()
+              + ", orphans "
+              + v.orphans());
+    }
+  }
+
+  private void fail(String problem) {
+    correct = false;
+    problems.add(problem);
+    say("INCORRECT: " + problem);
+  }
+
+  /** The sum of a Prometheus series' samples whose labels contain {@code label}. */
+  static double gauge(OperatorProcess p, String metric, String label) {
+    String page = p.metrics().orElse("");
+    double sum = 0;
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)\\} ([0-9.eE+-]+)$")
+            .matcher(page);
+    while (m.find()) {
+      if (m.group(1).contains(label)) {
+        sum += Double.parseDouble(m.group(2));
+      }
+    }
+    return sum;
+  }
+
+  /** VmHWM: the highest RSS the process had. */
+  private static long peakRssKiB(long pid) {
+    try {
+      for (String line :
+          java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // gone
+    }
+    return -1;
+  }
+
+  private static void jcmd(long pid, String command) {
+    try {
+      Process j =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(pid),
+                  command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      j.waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static String text(ObjectNode r) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        new String[] {
+          "scenario",
+          "total s",
+          "creates/cs",
+          "gets/cs",
+          "lists/cs",
+          "to create p50 s",
+          "p99 s",
+          "hand-off p50 s",
+          "p99 s"
+        });
+    for (String k :
+        List.of(
+            "endToEnd", "baseline", "endToEndRaisedLimit", "baselineRaisedLimit", "throttled")) {
+      ObjectNode s = (ObjectNode) r.get(k);
+      if (s == null) {
+        continue;
+      }
+      var toCreate =
+          s.has("secondsResourceToCreate")
+              ? s.path("secondsResourceToCreate")
+              : s.path("secondsStartToCreate");
+      rows.add(
+          new String[] {
+            k + " (limit " + s.path("perDatabaseLimit").asText() + ")",
+            s.path("totalSeconds").asText(),
+            s.path("finspaceCalls").path("createsPerChangeset").asText(),
+            s.path("finspaceCalls").path("getsPerChangeset").asText(),
+            s.path("finspaceCalls").path("listsPerChangeset").asText(),
+            toCreate.path("p50").asText("-"),
+            toCreate.path("p99").asText("-"),
+            s.path("secondsHandOff").path("p50").asText("-"),
+            s.path("secondsHandOff").path("p99").asText("-")
+          });
+    }
+    StringBuilder sb = new StringBuilder(Report.table(rows));
+    sb.append("operator / baseline: ")
+        .append(r.path("ratioOperatorToBaseline").asText())
+        .append(" (goal <= 1.2); with the per-database limit raised: ")
+        .append(r.path("ratioOperatorToBaselineRaisedLimit").asText())
+        .append('\n');
+    ObjectNode t = (ObjectNode) r.get("throttled");
+    if (t != null) {
+      sb.append(
+          "throttled: %s s against a floor of %s s (%s calls / %s per s): %sx (goal <= 1.2), %s of calls throttled (goal < 0.05)%s%n"
+              .formatted(
+                  t.path("totalSeconds").asText(),
+                  t.path("floorSeconds").asText(),
+                  t.path("callsNeeded").asText(),
+                  t.path("finspaceRequestsPerSecond").asText(),
+                  t.path("ratioToFloor").asText(),
+                  t.path("throttledShare").asText(),
+                  t.path("rateBound").asBoolean()
+                      ? ""
+                      : "; not rate-bound: the queue's own bound is "
+                          + t.path("serialBoundSeconds").asText()
+                          + " s"));
+    }
+    ObjectNode m = (ObjectNode) r.get("memory");
+    if (m != null) {
+      sb.append(
+          "memory: %s COMPLETED KxChangesets: RSS %s MiB after GC (peak %s, goal <= 256), heap used %s MiB after GC%n"
+              .formatted(
+                  m.path("resources").asText(),
+                  m.path("rssMiBAfterGc").asText(),
+                  m.path("rssMiBPeak").asText(),
+                  m.path("heapUsedMiBAfterGc").asText()));
+    }
+    ObjectNode s = (ObjectNode) r.get("startup");
+    if (s != null) {
+      sb.append(
+          "start-up: ready p50 %s s, first create p50 %s s (%s runs)%n"
+              .formatted(
+                  s.path("secondsToReady").path("p50").asText(),
+                  s.path("secondsToFirstCreate").path("p50").asText(),
+                  s.path("runs").asText()));
+    }
+    sb.append("correct: ").append(r.path("correct").asText()).append('\n');
+    return sb.toString();
+  }
+
+  private void say(String line) {
+    System.out.printf("[%7.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line);
+    System.out.flush();
+  }
+}

@@ -1,0 +1,80 @@
+package io.kxops.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The harnesses' own logic that needs no cluster: options, figures, the chart's JVM flags. */
+class HarnessPartsTest {
+
+  @Test
+  void optionsDefaultToTheFullRunAndNameTheBadOne() {
+    ResilienceRun.Options r = ResilienceRun.Options.parse();
+    assertThat(r.resources).isEqualTo(500);
+    assertThat(r.databases).isEqualTo(25);
+    assertThat(r.kills).isEqualTo(3);
+    assertThat(r.replicas).isEqualTo(2);
+    assertThat(r.throttleRate).isEqualTo(0.20);
+    assertThat(r.internalErrorRate).isEqualTo(0.05);
+    assertThat(r.dropRate).isEqualTo(0.02);
+
+    ResilienceRun.Options small =
+        ResilienceRun.Options.parse("--resources", "50", "--databases", "5", "--out", "x");
+    assertThat(small.resources).isEqualTo(50);
+    assertThat(small.out).isEqualTo(Path.of("x"));
+
+    BenchRun.Options b = BenchRun.Options.parse("--timeout", "7");
+    assertThat(b.resources).isEqualTo(1000);
+    assertThat(b.databases).isEqualTo(100);
+    assertThat(b.memoryResources).isEqualTo(10_000);
+    assertThat(b.processing).isEqualTo(Duration.ofSeconds(3));
+    assertThat(b.timeout).isEqualTo(Duration.ofMinutes(7));
+
+    assertThatThrownBy(() -> BenchRun.Options.parse("--resources", "many"))
+        .hasMessageContaining("--resources");
+    assertThatThrownBy(() -> ResilienceRun.Options.parse("--kill", "1"))
+        .hasMessage("unknown option --kill");
+    assertThatThrownBy(() -> ResilienceRun.Options.parse("--kills"))
+        .hasMessage("--kills needs a value");
+    assertThatThrownBy(() -> ResilienceRun.Options.parse("--resources", "3", "--databases", "4"))
+        .hasMessageContaining("--databases");
+  }
+
+  @Test
+  void percentilesAreNearestRank() {
+    List<Double> v = List.of(5.0, 1.0, 4.0, 2.0, 3.0, 6.0, 7.0, 8.0, 9.0, 10.0);
+    assertThat(Report.percentile(v, 50)).isEqualTo(5.0);
+    assertThat(Report.percentile(v, 90)).isEqualTo(9.0);
+    assertThat(Report.percentile(v, 99)).isEqualTo(10.0);
+    assertThat(Report.percentile(v, 100)).isEqualTo(10.0);
+    assertThat(Report.percentile(List.of(), 50)).isNaN();
+    assertThat(Report.distribution(v).path("p50").asDouble()).isEqualTo(5.0);
+    assertThat(Report.distribution(v).path("min").asDouble()).isEqualTo(1.0);
+  }
+
+  @Test
+  void operatorsRunWithTheChartsJvmFlagsSizedForItsMemoryLimit() {
+    List<String> flags = Harness.chartJvmOptions();
+    assertThat(flags).contains("-XX:+UseSerialGC", "-XX:MaxRAM=512m");
+    assertThat(flags).anyMatch(f -> f.startsWith("-XX:MaxRAMPercentage="));
+    assertThat(Harness.mebibytes("512Mi")).isEqualTo(512);
+    assertThat(Harness.mebibytes("1Gi")).isEqualTo(1024);
+    assertThatThrownBy(() -> Harness.mebibytes("500M")).hasMessageContaining("500M");
+  }
+
+  @Test
+  void workloadSpreadsResourcesRoundRobinWithChangeRequestsOfTheirOwn() {
+    List<Workload.Item> items = Workload.items("cs", 6, 3);
+    assertThat(items)
+        .extracting(Workload.Item::database)
+        .containsExactly("db-000", "db-001", "db-002", "db-000", "db-001", "db-002");
+    var a = Workload.resource("ns", items.get(0)).getSpec().getChangeRequests();
+    var b = Workload.resource("ns", items.get(3)).getSpec().getChangeRequests();
+    assertThat(a).isNotEqualTo(b);
+    assertThat(a.get(0).getDbPath()).isEqualTo("/p00000/");
+  }
+}

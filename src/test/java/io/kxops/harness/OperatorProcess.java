@@ -1,0 +1,230 @@
+package io.kxops.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One operator JVM — {@code java <flags> -jar target/kxchangeset-operator.jar}, the artifact users
+ * run — that a harness starts, kills with SIGKILL and starts again, as a kubelet would.
+ */
+final class OperatorProcess {
+
+  /** On the command line of every harness operator, so leftovers can be recognised. */
+  static final String MARKER = "-Dkxops.harness.operator=";
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final String name;
+  private final Path jar;
+  private final Path log;
+  private final List<String> jvmOptions;
+  private final Map<String, String> env;
+  private final int healthPort;
+  private final int metricsPort;
+  private volatile Process process;
+  private volatile long startedNanos;
+  private volatile long downUntilNanos;
+  private int starts;
+
+  OperatorProcess(
+      String name,
+      Path jar,
+      Path log,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      int metricsPort,
+      int healthPort) {
+    this.name = name;
+    this.jar = jar;
+    this.log = log;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.env = new LinkedHashMap<>(env);
+    this.env.put("POD_NAME", name);
+    this.env.put("METRICS_PORT", Integer.toString(metricsPort));
+    this.env.put("HEALTH_PORT", Integer.toString(healthPort));
+    this.metricsPort = metricsPort;
+    this.healthPort = healthPort;
+    this.downUntilNanos = System.nanoTime();
+  }
+
+  String name() {
+    return name;
+  }
+
+  /** Starts the JVM (its output is appended to the log); returns at once. */
+  synchronized void start() {
+    if (process != null && process.isAlive()) {
+      throw new IllegalStateException(name + " is already running");
+    }
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing; build it with mvn -DskipTests package");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.add(MARKER + name);
+    cmd.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.equals("JAVA_TOOL_OPTIONS"));
+    pb.environment().putAll(env);
+    try {
+      Files.writeString(
+          log,
+          "==== start " + (starts + 1) + " of " + name + "\n",
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      startedNanos = System.nanoTime();
+      process = pb.start();
+      starts++;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** SIGKILL, then waits until the process is gone. No-op if it is not running. */
+  void kill() {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      return;
+    }
+    p.destroyForcibly();
+    await(p, 30);
+  }
+
+  /**
+   * SIGKILL, and the supervisor leaves it down for at least {@code down} — long enough for another
+   * replica to take the Lease over, as when a node is lost rather than a container.
+   */
+  void killAndHoldDown(Duration down) {
+    downUntilNanos = System.nanoTime() + down.toNanos();
+    kill();
+  }
+
+  /** Whether the supervisor may start it again now. */
+  boolean mayRestart() {
+    return System.nanoTime() - downUntilNanos >= 0;
+  }
+
+  /** SIGTERM (the operator's shutdown hook runs), SIGKILL after {@code seconds}. */
+  void stop(int seconds) {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    if (!await(p, seconds)) {
+      p.destroyForcibly();
+      await(p, 30);
+    }
+  }
+
+  boolean alive() {
+    Process p = process;
+    return p != null && p.isAlive();
+  }
+
+  /** The exit code of the last run, if it ended. */
+  Optional<Integer> exitCode() {
+    Process p = process;
+    return p == null || p.isAlive() ? Optional.empty() : Optional.of(p.exitValue());
+  }
+
+  long pid() {
+    Process p = process;
+    return p == null ? -1 : p.pid();
+  }
+
+  synchronized int starts() {
+    return starts;
+  }
+
+  /** nanoTime of the last start. */
+  long startedNanos() {
+    return startedNanos;
+  }
+
+  /** Waits until /readyz answers 200; returns the time since the last start. */
+  Duration awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!alive()) {
+        throw new IllegalStateException(
+            name + " exited with " + exitCode().orElse(-1) + "; see " + log);
+      }
+      if (ready()) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+      }
+      Harness.sleep(20);
+    }
+    throw new IllegalStateException(name + " not ready after " + timeout + "; see " + log);
+  }
+
+  /** Whether /readyz answers 200 now. */
+  boolean ready() {
+    return get("http://127.0.0.1:" + healthPort + "/readyz")
+        .map(r -> r.statusCode() == 200)
+        .orElse(false);
+  }
+
+  /** The Prometheus page, or empty when the process does not answer. */
+  Optional<String> metrics() {
+    return get("http://127.0.0.1:" + metricsPort + "/metrics")
+        .filter(r -> r.statusCode() == 200)
+        .map(HttpResponse::body);
+  }
+
+  /** Resident set size in KiB (VmRSS), or -1 when the process is gone. */
+  long rssKiB() {
+    long pid = pid();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // gone
+    }
+    return -1;
+  }
+
+  private static Optional<HttpResponse<String>> get(String url) {
+    try {
+      return Optional.of(
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.ofString()));
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  private static boolean await(Process p, int seconds) {
+    try {
+      return p.waitFor(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}

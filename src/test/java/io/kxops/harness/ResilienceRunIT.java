@@ -1,0 +1,54 @@
+package io.kxops.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The resilience harness in small (50 KxChangesets, one kill of the leader kept down past its
+ * Lease, one API server restart, the token-expiry window), so that CI catches a regression of
+ * "exactly one changeset per resource" under faults. The full run is hack/resilience.sh.
+ */
+class ResilienceRunIT {
+
+  @Test
+  void underFaultsKillsAndRestartsEveryResourceGetsExactlyOneChangeset() throws Exception {
+    ResilienceRun.Options o =
+        ResilienceRun.Options.parse(
+            "--resources",
+            "50",
+            "--databases",
+            "5",
+            "--kills",
+            "1",
+            "--out",
+            "target/resilience-it");
+    ObjectNode r = new ResilienceRun(o).run();
+
+    String table = ResilienceRun.text(r);
+    JsonNode out = r.path("outcome");
+    assertThat(out.path("converged").asBoolean()).as(table).isTrue();
+    assertThat(out.path("resourcesByStatus").path("COMPLETED").asInt()).as(table).isEqualTo(51);
+    assertThat(out.path("resourcesWithExactlyOneChangeset").asInt()).as(table).isEqualTo(51);
+    assertThat(out.path("duplicates").asInt()).as(table).isZero();
+    assertThat(out.path("lost").asInt()).as(table).isZero();
+    assertThat(out.path("orphanChangesets").asInt()).as(table).isZero();
+    assertThat(r.path("tokenExpiry").path("adopted").asBoolean()).as(table).isTrue();
+    assertThat(r.path("correct").asBoolean()).as(table).isTrue();
+
+    // Every disruption of the plan happened, and the faults were really injected.
+    List<String> kinds = new ArrayList<>();
+    r.path("disruptions").forEach(d -> kinds.add(d.path("kind").asText()));
+    assertThat(kinds).contains("kill", "leader", "api-server-restart", "token-expiry");
+    assertThat(r.path("finspaceCalls").path("GetKxChangeset/ThrottlingException").asLong())
+        .as(table)
+        .isPositive();
+    assertThat(Files.readString(o.out.resolve("results.json"))).contains("\"correct\" : true");
+    assertThat(Files.readString(o.out.resolve("results.txt"))).contains("duplicates");
+  }
+}

@@ -1,0 +1,198 @@
+package io.kxops.harness;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kxops.emulator.ChangesetView;
+import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.status.StatusMapper;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * The KxChangesets a harness applies — {@code count} resources spread round-robin over {@code
+ * databases} databases, each with change requests of its own (so an adoption can only ever match
+ * the right changeset) — and the check that every resource got exactly one FinSpace changeset.
+ */
+final class Workload {
+
+  /** One resource to apply: its name, database and position in its database's queue. */
+  record Item(String name, String database, int index) {}
+
+  private Workload() {}
+
+  static String database(int d) {
+    return "db-%03d".formatted(d);
+  }
+
+  /** Resource i goes to database i mod databases; names sort in creation order per database. */
+  static List<Item> items(String prefix, int count, int databases) {
+    List<Item> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(new Item("%s-%05d".formatted(prefix, i), database(i % databases), i));
+    }
+    return out;
+  }
+
+  static KxChangeset resource(String namespace, Item item) {
+    KxChangeset r = new KxChangeset();
+    r.setMetadata(new ObjectMetaBuilder().withName(item.name()).withNamespace(namespace).build());
+    KxChangesetSpec spec = new KxChangesetSpec();
+    spec.setEnvironmentId(Harness.ENVIRONMENT);
+    spec.setDatabaseName(item.database());
+    String partition = "p%05d".formatted(item.index());
+    spec.setChangeRequests(
+        List.of(
+            ChangeRequest.put(
+                "s3://kdb-harness/" + item.database() + "/" + partition + "/",
+                "/" + partition + "/")));
+    r.setSpec(spec);
+    return r;
+  }
+
+  /**
+   * Creates the resources from {@code threads} threads at once (a burst, like a GitOps sync of a
+   * directory); returns name → the created resource (with its uid) and the nanoTime its create
+   * returned.
+   */
+  static Map<String, Applied> apply(
+      KubernetesClient client, String namespace, List<Item> items, int threads) {
+    Map<String, Applied> out = new ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Item item : items) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  KxChangeset created = client.resource(resource(namespace, item)).create();
+                  out.put(item.name(), new Applied(created, System.nanoTime()));
+                }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("applying the workload failed", e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+
+  /** A resource as created, and when its create returned (nanoTime). */
+  record Applied(KxChangeset resource, long ackNanos) {
+    String uid() {
+      return resource.getMetadata().getUid();
+    }
+  }
+
+  /**
+   * The outcome of a run, from the API server (statuses) and the emulator (changesets per client
+   * token, which is the resource uid). Correct means: every resource final as expected, and exactly
+   * one changeset per resource — no duplicate, none lost, none the operator made for nobody.
+   */
+  record Verification(
+      int resources,
+      Map<String, Integer> byStatus,
+      int exactlyOne,
+      List<String> duplicates,
+      List<String> lost,
+      List<String> orphans,
+      List<String> mismatched,
+      int changesetsInEmulator) {
+
+    boolean correct(String expectedStatus) {
+      return duplicates.isEmpty()
+          && lost.isEmpty()
+          && orphans.isEmpty()
+          && mismatched.isEmpty()
+          && byStatus.getOrDefault(expectedStatus, 0) == resources;
+    }
+  }
+
+  /**
+   * Checks every live resource of {@code namespace} against the emulator's changesets.
+   *
+   * @param foreignTokens client tokens of changesets the harness itself made (not orphans)
+   */
+  static Verification verify(
+      KubernetesClient client,
+      String namespace,
+      FinSpaceEmulator emulator,
+      Set<String> foreignTokens) {
+    List<KxChangeset> live =
+        client.resources(KxChangeset.class).inNamespace(namespace).list().getItems();
+    Map<String, List<String>> byToken = new HashMap<>(emulator.changesetsByClientToken());
+    Map<String, Integer> byStatus = new TreeMap<>();
+    int exactlyOne = 0;
+    List<String> duplicates = new ArrayList<>();
+    List<String> lost = new ArrayList<>();
+    List<String> mismatched = new ArrayList<>();
+    for (KxChangeset r : live) {
+      String name = r.getMetadata().getName();
+      String status =
+          r.getStatus() == null || r.getStatus().getStatus() == null
+              ? (StatusMapper.hasChangeset(r.getStatus()) ? "UNKNOWN" : "NONE")
+              : r.getStatus().getStatus();
+      byStatus.merge(status, 1, Integer::sum);
+      List<String> ids = byToken.remove(r.getMetadata().getUid());
+      int n = ids == null ? 0 : ids.size();
+      if (n == 1) {
+        exactlyOne++;
+        String recorded = r.getStatus() == null ? null : r.getStatus().getChangesetId();
+        if (recorded != null && !recorded.equals(ids.get(0))) {
+          mismatched.add(name + ": status " + recorded + ", emulator " + ids.get(0));
+        }
+      } else if (n == 0) {
+        lost.add(name);
+      } else {
+        duplicates.add(name + ": " + ids);
+      }
+    }
+    foreignTokens.forEach(byToken::remove);
+    List<String> orphans =
+        byToken.entrySet().stream()
+            .map(e -> "token " + e.getKey() + ": " + e.getValue())
+            .sorted()
+            .collect(Collectors.toList());
+    return new Verification(
+        live.size(),
+        byStatus,
+        exactlyOne,
+        duplicates,
+        lost,
+        orphans,
+        mismatched,
+        emulator.changesetCount());
+  }
+
+  /** The emulator's changeset created with each token, for timing (token → changeset). */
+  static Map<String, ChangesetView> changesetsByToken(FinSpaceEmulator emulator, int databases) {
+    Map<String, ChangesetView> out = new HashMap<>();
+    for (int d = 0; d < databases; d++) {
+      for (ChangesetView c : emulator.changesets(Harness.ENVIRONMENT, database(d))) {
+        out.putIfAbsent(c.clientToken(), c);
+      }
+    }
+    return out;
+  }
+
+  static boolean isFinal(KxChangeset r) {
+    return StatusMapper.isFinal(r.getStatus());
+  }
+}
