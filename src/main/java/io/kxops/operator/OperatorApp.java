@@ -42,13 +42,19 @@ public final class OperatorApp implements AutoCloseable {
 
   private final Operator operator;
   private final SdkFinSpace finspace;
+  private final EventRecorder events;
   private final HttpEndpoints http;
   private final PrometheusMeterRegistry registry;
 
   private OperatorApp(
-      Operator operator, SdkFinSpace finspace, HttpEndpoints http, PrometheusMeterRegistry r) {
+      Operator operator,
+      SdkFinSpace finspace,
+      EventRecorder events,
+      HttpEndpoints http,
+      PrometheusMeterRegistry r) {
     this.operator = operator;
     this.finspace = finspace;
+    this.events = events;
     this.http = http;
     this.registry = r;
   }
@@ -90,11 +96,16 @@ public final class OperatorApp implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     CacheClusterView cluster = new CacheClusterView();
     ChangesetLogic logic = logic(config, region, finspace, cluster, clock);
+    // Built now, not on the first create: building a client loads the SDK (most of a second),
+    // which would delay the first changesets after start-up.
+    finspace.prepare(region);
+    EventRecorder events =
+        new EventRecorder(client, "kxchangeset-operator", config.identity(), clock);
     KxChangesetReconciler reconciler =
         new KxChangesetReconciler(
             logic,
             new StatusWriter(cluster),
-            new EventRecorder(client, "kxchangeset-operator", config.identity(), clock),
+            events,
             new ChangesetMetrics(registry),
             cluster,
             clock);
@@ -144,6 +155,7 @@ public final class OperatorApp implements AutoCloseable {
                   operator.getRuntimeInfo().isStarted()
                       && operator.getRuntimeInfo().allEventSourcesAreHealthy());
     } catch (IOException e) {
+      events.close();
       finspace.close();
       throw new UncheckedIOException("cannot open the metrics/health ports", e);
     }
@@ -154,7 +166,7 @@ public final class OperatorApp implements AutoCloseable {
         config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
         config.finspaceEndpoint().map(Object::toString).orElse("AWS default"),
         config.leaderElection());
-    return new OperatorApp(operator, finspace, http, registry);
+    return new OperatorApp(operator, finspace, events, http, registry);
   }
 
   static ChangesetLogic logic(
@@ -195,6 +207,7 @@ public final class OperatorApp implements AutoCloseable {
     try {
       operator.stop();
     } finally {
+      events.close();
       http.close();
       finspace.close();
     }

@@ -164,6 +164,11 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
     }
   }
 
+  /** Builds the client of {@code region} ahead of the first call. */
+  public void prepare(String region) {
+    clients.computeIfAbsent(region, this::build);
+  }
+
   private FinspaceClient client(DatabaseRef db) {
     return clients.computeIfAbsent(db.region(), this::build);
   }

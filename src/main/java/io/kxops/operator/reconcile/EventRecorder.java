@@ -8,11 +8,20 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Records Kubernetes events (core/v1) on a KxChangeset; a failure to record is only logged. */
-public final class EventRecorder {
+/**
+ * Records Kubernetes events (core/v1) on a KxChangeset, off the reconcile thread: an event is best
+ * effort (a failure to record is only logged), so its API round trip must not delay the next
+ * reconciliation — a queued changeset waiting for its turn, say. One thread keeps each resource's
+ * events in order.
+ */
+public final class EventRecorder implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
 
@@ -20,6 +29,13 @@ public final class EventRecorder {
   private final String component;
   private final String instance;
   private final Clock clock;
+  private final ExecutorService sender =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "event-recorder");
+            t.setDaemon(true);
+            return t;
+          });
 
   public EventRecorder(KubernetesClient client, String component, String instance, Clock clock) {
     this.client = client;
@@ -28,7 +44,17 @@ public final class EventRecorder {
     this.clock = clock;
   }
 
+  /** Queues the event; it is sent shortly after, in order with the resource's other events. */
   public void record(KxChangeset r, Outcome.Event e) {
+    var event = build(r, e);
+    try {
+      sender.execute(() -> send(event, e.reason()));
+    } catch (RejectedExecutionException closed) {
+      LOG.warn("not recording event {}: the operator is stopping", e.reason());
+    }
+  }
+
+  private io.fabric8.kubernetes.api.model.Event build(KxChangeset r, Outcome.Event e) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     var event =
         new EventBuilder()
@@ -59,10 +85,28 @@ public final class EventRecorder {
             .withReportingComponent(component)
             .withReportingInstance(instance)
             .build();
+    return event;
+  }
+
+  private void send(io.fabric8.kubernetes.api.model.Event event, String reason) {
     try {
-      client.v1().events().inNamespace(r.getMetadata().getNamespace()).resource(event).create();
+      client.v1().events().inNamespace(event.getMetadata().getNamespace()).resource(event).create();
     } catch (KubernetesClientException ex) {
-      LOG.warn("could not record event {}: {}", e.reason(), ex.getMessage());
+      LOG.warn("could not record event {}: {}", reason, ex.getMessage());
+    }
+  }
+
+  /** Sends what is queued (for up to 5 seconds), then stops. */
+  @Override
+  public void close() {
+    sender.shutdown();
+    try {
+      if (!sender.awaitTermination(5, TimeUnit.SECONDS)) {
+        sender.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      sender.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 
