@@ -99,6 +99,7 @@ public final class ChangesetLogic {
                   : "")
               + " on database "
               + db;
+      LOG.debug("queued behind {}", waitingFor);
       // The wake-up comes as an event when the blocker finishes; the slow requeue only covers
       // a blocker deleted while in flight, which produces no event for this resource.
       return new Outcome(

@@ -114,6 +114,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
     String uid = finished.getMetadata().getUid();
     for (KxChangeset r : cluster.onDatabase(logic.databaseOf(finished).key())) {
       if (!StatusMapper.hasChangeset(r.getStatus()) && !r.getMetadata().getUid().equals(uid)) {
+        LOG.debug("waking {}", r.getMetadata().getName());
         wakeups.propagateEvent(ResourceID.fromResource(r));
       }
     }
