@@ -117,6 +117,16 @@ public final class LocalCluster implements AutoCloseable {
     return apiPort;
   }
 
+  /** The running kube-apiserver's pid, or -1 (a harness reads its CPU time from /proc). */
+  public synchronized long apiServerPid() {
+    return apiServer == null ? -1 : apiServer.pid();
+  }
+
+  /** The running etcd's pid, or -1. */
+  public synchronized long etcdPid() {
+    return etcd == null ? -1 : etcd.pid();
+  }
+
   /** A new admin client; the caller closes it. */
   public KubernetesClient newClient() {
     try {
