@@ -313,6 +313,10 @@ public final class BenchRun {
       r.set("secondsResourceToCreate", Report.distribution(toCreate));
       r.set("secondsHandOff", Report.distribution(handOffs(emu)));
       r.set("secondsHandOffByPosition", handOffSummary(emu));
+      // Events are sent off the reconcile threads: how long after the last COMPLETED status the
+      // last of them (ChangesetCreated + ChangesetCompleted per changeset) reached the API.
+      r.put("eventsExpected", 2 * count);
+      r.put("secondsEventsBehindStatus", Report.round2(eventsCaughtUp(h, ns, 2 * count, last)));
     } finally {
       p.stop(20);
     }
@@ -498,6 +502,19 @@ public final class BenchRun {
     env.put("RECONCILE_THREADS", Integer.toString(o.reconcileThreads));
     env.put("LOG_LEVEL", o.operatorLogLevel);
     return env;
+  }
+
+  /** Seconds from {@code sinceNanos} until {@code expected} events exist (NaN after 2 min). */
+  private static double eventsCaughtUp(Harness h, String ns, int expected, long sinceNanos) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() < deadline) {
+      int n = h.client().v1().events().inNamespace(ns).list().getItems().size();
+      if (n >= expected) {
+        return Math.max(0, (System.nanoTime() - sinceNanos) / 1e9);
+      }
+      Harness.sleep(250);
+    }
+    return Double.NaN;
   }
 
   /** CPU time of the API server, etcd and this JVM (emulator, watches, baseline loop). */

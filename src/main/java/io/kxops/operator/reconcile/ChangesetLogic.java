@@ -236,6 +236,16 @@ public final class ChangesetLogic {
         next, Optional.empty(), events, terminal && e.operation() == Operation.CREATE, !terminal);
   }
 
+  /** The changesets of {@code finished}'s database that may start now that it is done. */
+  public List<KxChangeset> toWake(KxChangeset finished) {
+    String uid = finished.getMetadata().getUid();
+    List<KxChangeset> peers =
+        cluster.onDatabase(databaseOf(finished).key()).stream()
+            .filter(r -> !Objects.equals(r.getMetadata().getUid(), uid))
+            .toList();
+    return DatabaseQueue.next(peers, settings.maxInFlightPerDatabase());
+  }
+
   /** Forgets in-memory state of a deleted resource. */
   public void forget(String uid) {
     failing.remove(uid);

@@ -59,6 +59,22 @@ public final class DatabaseQueue {
         : Optional.of(waitingAhead.get(waitingAhead.size() - 1));
   }
 
+  /**
+   * The changesets to wake when one of the database finished: the first {@code limit} of those
+   * still waiting, in queue order. The ones behind them could only queue again (each a
+   * reconciliation for nothing: 3,600 of them per 1,000 changesets over 100 databases); they are
+   * woken in turn as the queue advances, and their slow requeue covers the rest.
+   */
+  public static List<KxChangeset> next(List<KxChangeset> sameDatabase, int limit) {
+    return sameDatabase.stream()
+        .filter(r -> !StatusMapper.hasChangeset(r.getStatus()))
+        .filter(r -> !StatusMapper.isRejected(r))
+        .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
+        .sorted(ORDER)
+        .limit(limit)
+        .toList();
+  }
+
   private static Instant creation(KxChangeset r) {
     String t = r.getMetadata().getCreationTimestamp();
     return t == null ? Instant.MAX : Instant.parse(t);

@@ -102,7 +102,7 @@ public final class EventRecorder implements AutoCloseable {
     sender.shutdown();
     try {
       if (!sender.awaitTermination(5, TimeUnit.SECONDS)) {
-        sender.shutdownNow();
+        LOG.warn("{} events not recorded: the operator is stopping", sender.shutdownNow().size());
       }
     } catch (InterruptedException e) {
       sender.shutdownNow();

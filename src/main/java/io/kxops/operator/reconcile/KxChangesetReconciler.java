@@ -109,14 +109,11 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
     }
   }
 
-  /** Triggers the changesets of the same database that have not been created yet. */
+  /** Triggers the changesets of the same database that may start now. */
   private void wakeDatabase(KxChangeset finished) {
-    String uid = finished.getMetadata().getUid();
-    for (KxChangeset r : cluster.onDatabase(logic.databaseOf(finished).key())) {
-      if (!StatusMapper.hasChangeset(r.getStatus()) && !r.getMetadata().getUid().equals(uid)) {
-        LOG.debug("waking {}", r.getMetadata().getName());
-        wakeups.propagateEvent(ResourceID.fromResource(r));
-      }
+    for (KxChangeset r : logic.toWake(finished)) {
+      LOG.debug("waking {}", r.getMetadata().getName());
+      wakeups.propagateEvent(ResourceID.fromResource(r));
     }
   }
 

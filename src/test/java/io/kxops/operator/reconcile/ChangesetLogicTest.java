@@ -453,6 +453,28 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void aFinishedChangesetWakesOnlyTheNextOnesThatMayStart() {
+    KxChangeset first = add("a-first", T0);
+    KxChangeset second = add("b-second", T0.plusSeconds(1));
+    KxChangeset third = add("c-third", T0.plusSeconds(2));
+    KxChangeset rejected = add("a-rejected", T0.plusSeconds(1));
+    step(first);
+    finspace.setStatus(first.getStatus().getChangesetId(), Changeset.COMPLETED);
+    assertThat(step(first).wakeDatabase()).isTrue();
+    finspace.failNext(
+        Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ValidationException", 400));
+    step(rejected);
+    assertThat(condition(rejected, "Stalled").getReason()).isEqualTo("InvalidRequest");
+
+    // The rejected one (which sorts before b-second) no longer waits; c-third is woken when
+    // b-second is done.
+    assertThat(logic.toWake(first)).containsExactly(second);
+    maxInFlight = 2;
+    logic = newLogic();
+    assertThat(logic.toWake(first)).containsExactly(second, third);
+  }
+
+  @Test
   void aHigherLimitAdmitsSeveral() {
     maxInFlight = 2;
     logic = newLogic();
