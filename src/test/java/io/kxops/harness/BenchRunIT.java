@@ -29,6 +29,8 @@ class BenchRunIT {
             "40",
             "--startup-runs",
             "1",
+            "--repeat",
+            "1",
             "--out",
             "target/bench-it");
     ObjectNode r = new BenchRun(o).run();
