@@ -1,6 +1,9 @@
 package io.kxops.harness;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -9,6 +12,37 @@ import java.util.function.Supplier;
 final class Args {
 
   private Args() {}
+
+  /** The options both harnesses take: how many resources over how many databases, and where. */
+  abstract static class Common {
+    int resources;
+    int databases;
+    Duration timeout;
+    Path out;
+
+    Common(int resources, int databases, Duration timeout, Path out) {
+      this.resources = resources;
+      this.databases = databases;
+      this.timeout = timeout;
+      this.out = out;
+    }
+
+    /** The setters of the common options plus {@code own}. */
+    Map<String, Consumer<String>> with(Map<String, Consumer<String>> own) {
+      Map<String, Consumer<String>> all = new HashMap<>(own);
+      all.put("--resources", v -> resources = Integer.parseInt(v));
+      all.put("--databases", v -> databases = Integer.parseInt(v));
+      all.put("--timeout", v -> timeout = Duration.ofMinutes(Long.parseLong(v)));
+      all.put("--out", v -> out = Path.of(v));
+      return all;
+    }
+
+    void check() {
+      if (resources < 1 || databases < 1 || databases > resources) {
+        throw new IllegalArgumentException("need 1 <= --databases <= --resources");
+      }
+    }
+  }
 
   /** Applies each {@code --name value} to its setter; unknown names and -h fail. */
   static void parse(String[] args, Map<String, Consumer<String>> options) {

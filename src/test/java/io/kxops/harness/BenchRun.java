@@ -37,9 +37,7 @@ import java.util.regex.Pattern;
 public final class BenchRun {
 
   /** Run parameters; the defaults are the full run. */
-  static final class Options {
-    int resources = 1000;
-    int databases = 100;
+  static final class Options extends Args.Common {
     int memoryResources = 10_000;
     int throttledResources = 1000;
     int startupRuns = 3;
@@ -53,30 +51,28 @@ public final class BenchRun {
     String operatorLogLevel = "warn";
     List<String> operatorJvm = Harness.chartJvmOptions();
     Set<String> scenarios = Set.of("startup", "e2e", "raised", "throttled", "memory");
-    Duration timeout = Duration.ofMinutes(20);
-    Path out = Path.of("target", "bench");
+
+    Options() {
+      super(1000, 100, Duration.ofMinutes(20), Path.of("target", "bench"));
+    }
 
     static Options parse(String... args) {
       Options o = new Options();
       Args.parse(
           args,
-          Map.ofEntries(
-              Map.entry("--resources", v -> o.resources = Integer.parseInt(v)),
-              Map.entry("--databases", v -> o.databases = Integer.parseInt(v)),
-              Map.entry("--memory-resources", v -> o.memoryResources = Integer.parseInt(v)),
-              Map.entry("--throttled-resources", v -> o.throttledResources = Integer.parseInt(v)),
-              Map.entry("--startup-runs", v -> o.startupRuns = Integer.parseInt(v)),
-              Map.entry("--repeat", v -> o.repeat = Integer.parseInt(v)),
-              Map.entry("--rate-limit", v -> o.rateLimit = Double.parseDouble(v)),
-              Map.entry("--operator-log-level", v -> o.operatorLogLevel = v),
-              Map.entry("--operator-jvm", v -> o.operatorJvm = List.of(v.trim().split("\\s+"))),
-              Map.entry("--reconcile-threads", v -> o.reconcileThreads = Integer.parseInt(v)),
-              Map.entry("--scenarios", v -> o.scenarios = Set.of(v.split(","))),
-              Map.entry("--timeout", v -> o.timeout = Duration.ofMinutes(Long.parseLong(v))),
-              Map.entry("--out", v -> o.out = Path.of(v))));
-      if (o.resources < 1 || o.databases < 1 || o.databases > o.resources) {
-        throw new IllegalArgumentException("need 1 <= --databases <= --resources");
-      }
+          o.with(
+              Map.ofEntries(
+                  Map.entry("--memory-resources", v -> o.memoryResources = Integer.parseInt(v)),
+                  Map.entry(
+                      "--throttled-resources", v -> o.throttledResources = Integer.parseInt(v)),
+                  Map.entry("--startup-runs", v -> o.startupRuns = Integer.parseInt(v)),
+                  Map.entry("--repeat", v -> o.repeat = Integer.parseInt(v)),
+                  Map.entry("--rate-limit", v -> o.rateLimit = Double.parseDouble(v)),
+                  Map.entry("--operator-log-level", v -> o.operatorLogLevel = v),
+                  Map.entry("--operator-jvm", v -> o.operatorJvm = List.of(v.trim().split("\\s+"))),
+                  Map.entry("--reconcile-threads", v -> o.reconcileThreads = Integer.parseInt(v)),
+                  Map.entry("--scenarios", v -> o.scenarios = Set.of(v.split(","))))));
+      o.check();
       if (o.throttledResources < o.databases
           || o.memoryResources < 1
           || o.startupRuns < 1

@@ -37,9 +37,7 @@ public final class ResilienceRun {
   static final String EXPIRY_DATABASE = "expiry-db";
 
   /** Run parameters; the defaults are the full run. */
-  static final class Options {
-    int resources = 500;
-    int databases = 25;
+  static final class Options extends Args.Common {
     int kills = 3;
     int replicas = 2;
     int apiServerRestarts = 1;
@@ -51,27 +49,25 @@ public final class ResilienceRun {
     Duration processing = Duration.ofSeconds(2);
     long seed = 20261201L;
     String adoptAfter = "0s";
-    Duration timeout = Duration.ofMinutes(30);
-    Path out = Path.of("target", "resilience");
+
+    Options() {
+      super(500, 25, Duration.ofMinutes(30), Path.of("target", "resilience"));
+    }
 
     static Options parse(String... args) {
       Options o = new Options();
       Args.parse(
           args,
-          Map.ofEntries(
-              Map.entry("--resources", v -> o.resources = Integer.parseInt(v)),
-              Map.entry("--databases", v -> o.databases = Integer.parseInt(v)),
-              Map.entry("--kills", v -> o.kills = Integer.parseInt(v)),
-              Map.entry("--replicas", v -> o.replicas = Integer.parseInt(v)),
-              Map.entry("--api-server-restarts", v -> o.apiServerRestarts = Integer.parseInt(v)),
-              Map.entry("--token-expiry", v -> o.tokenExpiry = Boolean.parseBoolean(v)),
-              Map.entry("--seed", v -> o.seed = Long.parseLong(v)),
-              Map.entry("--adopt-after", v -> o.adoptAfter = v),
-              Map.entry("--timeout", v -> o.timeout = Duration.ofMinutes(Long.parseLong(v))),
-              Map.entry("--out", v -> o.out = Path.of(v))));
-      if (o.resources < 1 || o.databases < 1 || o.databases > o.resources) {
-        throw new IllegalArgumentException("need 1 <= --databases <= --resources");
-      }
+          o.with(
+              Map.ofEntries(
+                  Map.entry("--kills", v -> o.kills = Integer.parseInt(v)),
+                  Map.entry("--replicas", v -> o.replicas = Integer.parseInt(v)),
+                  Map.entry(
+                      "--api-server-restarts", v -> o.apiServerRestarts = Integer.parseInt(v)),
+                  Map.entry("--token-expiry", v -> o.tokenExpiry = Boolean.parseBoolean(v)),
+                  Map.entry("--seed", v -> o.seed = Long.parseLong(v)),
+                  Map.entry("--adopt-after", v -> o.adoptAfter = v))));
+      o.check();
       if (o.replicas < 1 || o.kills < 0 || o.apiServerRestarts < 0) {
         throw new IllegalArgumentException(
             "need --replicas >= 1 and --kills, --api-server-restarts >= 0");
