@@ -112,13 +112,7 @@ public final class BenchRun {
 
   ObjectNode run() {
     FinSpaceEmulator.Builder emu =
-        FinSpaceEmulator.builder()
-            .pending(Duration.ZERO)
-            .processing(o.processing)
-            .requestLogCapacity(0);
-    for (int d = 0; d < o.databases; d++) {
-      emu.database(Harness.ENVIRONMENT, Workload.database(d));
-    }
+        Workload.emulator(o.databases).pending(Duration.ZERO).processing(o.processing);
     ObjectNode r = Report.JSON.createObjectNode();
     r.set("machine", Report.machine());
     ObjectNode settings = r.putObject("settings");

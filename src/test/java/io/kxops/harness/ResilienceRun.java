@@ -98,16 +98,12 @@ public final class ResilienceRun {
   /** Runs once; returns what results.json holds. */
   ObjectNode run() {
     FinSpaceEmulator.Builder emu =
-        FinSpaceEmulator.builder()
+        Workload.emulator(o.databases)
             .pending(o.pending)
             .processing(o.processing)
             // A second changeset on a database while one is in flight is refused: the operator's
             // per-database queue must never let that happen, and the 409s would show it.
-            .concurrency(ConcurrencyPolicy.REJECT)
-            .requestLogCapacity(0);
-    for (int d = 0; d < o.databases; d++) {
-      emu.database(Harness.ENVIRONMENT, Workload.database(d));
-    }
+            .concurrency(ConcurrencyPolicy.REJECT);
     say(
         "resilience run: %d KxChangesets over %d databases, %d replica(s), %d kill(s), %d API server restart(s), token expiry %s"
             .formatted(

@@ -32,6 +32,15 @@ final class Workload {
 
   private Workload() {}
 
+  /** An emulator with the workload's databases registered, and no request log (it is big). */
+  static FinSpaceEmulator.Builder emulator(int databases) {
+    FinSpaceEmulator.Builder b = FinSpaceEmulator.builder().requestLogCapacity(0);
+    for (int d = 0; d < databases; d++) {
+      b.database(Harness.ENVIRONMENT, database(d));
+    }
+    return b;
+  }
+
   static String database(int d) {
     return "db-%03d".formatted(d);
   }
