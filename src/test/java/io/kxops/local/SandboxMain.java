@@ -377,6 +377,24 @@ public final class SandboxMain {
   }
 
   private void checkPorts() {
+    // Processes the clean-up just killed can hold their ports a little longer: a killed
+    // multi-threaded process (a JVM, Go) shows as a zombie once its main thread is gone, but
+    // its sockets close only when the last thread has exited.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    List<String> busy = busyPorts();
+    while (!busy.isEmpty() && System.nanoTime() < deadline) {
+      sleep(100);
+      busy = busyPorts();
+    }
+    if (!busy.isEmpty()) {
+      throw new StepFailed(
+          "port(s) in use: "
+              + String.join(", ", busy)
+              + "; choose other ports with --port-base N (uses N to N+5)");
+    }
+  }
+
+  private List<String> busyPorts() {
     List<String> busy = new ArrayList<>();
     options
         .ports()
@@ -389,12 +407,7 @@ public final class SandboxMain {
                 busy.add(port + " (" + what + ")");
               }
             });
-    if (!busy.isEmpty()) {
-      throw new StepFailed(
-          "port(s) in use: "
-              + String.join(", ", busy)
-              + "; choose other ports with --port-base N (uses N to N+5)");
-    }
+    return busy;
   }
 
   private void startCluster() {
