@@ -101,7 +101,8 @@ public final class ChangesetLogic {
               + db;
       LOG.debug("queued behind {}", waitingFor);
       // The wake-up comes as an event when the blocker finishes; the slow requeue only covers
-      // a blocker deleted while in flight, which produces no event for this resource.
+      // deletions, which produce no event for this resource: of a blocker in flight, or of the
+      // one woken ahead of this resource before it could start.
       return new Outcome(
           StatusMapper.queued(r, db.region(), waitingFor, now),
           Optional.of(polls.max()),
