@@ -33,9 +33,17 @@ public final class PollSchedule {
     long base = (long) (ageMillis * GROWTH);
     base = Math.max(initial.toMillis(), Math.min(max.toMillis(), base));
     double factor = 1 + JITTER * (2 * random.getAsDouble() - 1);
-    // Clamped again after the jitter, so that the configured bounds hold exactly.
     long jittered = Math.round(base * factor);
-    return Duration.ofMillis(Math.max(initial.toMillis(), Math.min(max.toMillis(), jittered)));
+    // Jitter that crosses a bound is folded back inside it rather than clipped: clipping would
+    // give half of a burst of young changesets exactly the initial interval, polling together.
+    long lo = initial.toMillis();
+    long hi = max.toMillis();
+    if (jittered < lo) {
+      jittered = 2 * lo - jittered;
+    } else if (jittered > hi) {
+      jittered = 2 * hi - jittered;
+    }
+    return Duration.ofMillis(Math.max(lo, Math.min(hi, jittered)));
   }
 
   public Duration initial() {

@@ -18,15 +18,20 @@ class PollScheduleTest {
   }
 
   @Test
-  void jitterNeverGoesBelowTheInitialInterval() {
-    assertThat(delay(0, Duration.ZERO)).isEqualTo(INITIAL);
+  void jitterNeverGoesBelowTheInitialIntervalAndStillSpreads() {
+    assertThat(delay(0.5, Duration.ZERO)).isEqualTo(INITIAL);
+    // Jitter below the bound is folded above it: young changesets do not all poll together.
+    assertThat(delay(0, Duration.ZERO)).isEqualTo(Duration.ofMillis(5500));
+    assertThat(delay(0.25, Duration.ZERO)).isEqualTo(Duration.ofMillis(5250));
     assertThat(delay(0.999, Duration.ZERO)).isBetween(INITIAL, Duration.ofMillis(5500));
   }
 
   @Test
-  void jitterNeverGoesAboveTheMaximumInterval() {
-    assertThat(delay(0.999, Duration.ofHours(1))).isEqualTo(MAX);
+  void jitterNeverGoesAboveTheMaximumIntervalAndStillSpreads() {
+    assertThat(delay(0.5, Duration.ofHours(1))).isEqualTo(MAX);
     assertThat(delay(0, Duration.ofHours(1))).isEqualTo(Duration.ofSeconds(54));
+    assertThat(delay(0.75, Duration.ofHours(1))).isEqualTo(Duration.ofSeconds(57));
+    assertThat(delay(0.999, Duration.ofHours(1))).isBetween(Duration.ofSeconds(54), MAX);
   }
 
   @Test
