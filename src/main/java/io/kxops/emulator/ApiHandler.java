@@ -112,7 +112,7 @@ final class ApiHandler implements HttpHandler {
         Changeset c =
             store.create(
                 r.environmentId, r.databaseName, in.requests(), in.clientToken(), now, settings);
-        notifyCreated(c.view(now, settings.inProgressStatus()));
+        notifyCreated(c, now, settings.inProgressStatus());
         return new Reply(
             WireJson.createResponse(c, now, settings.inProgressStatus()), c.id, in.clientToken());
       }
@@ -199,21 +199,21 @@ final class ApiHandler implements HttpHandler {
     return body;
   }
 
-  // Closing an exchange before its response headers makes the JDK server close the TCP
-  // connection: the client gets no HTTP response at all (Apache: NoHttpResponseException).
-  /** Runs the create listener; its failure must not fail the caller's request. */
-  private void notifyCreated(ChangesetView created) {
+  /** Runs the create listener, if any; its failure must not fail the caller's request. */
+  private void notifyCreated(Changeset c, long now, String inProgressStatus) {
     Consumer<ChangesetView> listener = createListener.get();
     if (listener == null) {
       return;
     }
     try {
-      listener.accept(created);
+      listener.accept(c.view(now, inProgressStatus));
     } catch (RuntimeException e) {
-      LOG.warn("create listener failed on changeset {}", created.changesetId(), e);
+      LOG.warn("create listener failed on changeset {}", c.id, e);
     }
   }
 
+  // Closing an exchange before its response headers makes the JDK server close the TCP
+  // connection: the client gets no HTTP response at all (Apache: NoHttpResponseException).
   private static void drop(HttpExchange ex) {
     ex.close();
   }

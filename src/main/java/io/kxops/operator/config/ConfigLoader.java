@@ -74,8 +74,9 @@ public final class ConfigLoader {
       problems.add(
           "ADOPT_AFTER: '"
               + get("ADOPT_AFTER", "")
-              + "' must be less than 10m (FinSpace's client token protects a create for 10"
-              + " minutes)");
+              + "' must be less than "
+              + CLIENT_TOKEN_LIFETIME.toMinutes()
+              + "m (FinSpace's client token protects a create for that long)");
     }
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");

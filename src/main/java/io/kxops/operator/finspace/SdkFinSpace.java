@@ -166,11 +166,15 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   /** Builds the client of {@code region} ahead of the first call. */
   public void prepare(String region) {
-    clients.computeIfAbsent(region, this::build);
+    client(region);
   }
 
   private FinspaceClient client(DatabaseRef db) {
-    return clients.computeIfAbsent(db.region(), this::build);
+    return client(db.region());
+  }
+
+  private FinspaceClient client(String region) {
+    return clients.computeIfAbsent(region, this::build);
   }
 
   private FinspaceClient build(String region) {

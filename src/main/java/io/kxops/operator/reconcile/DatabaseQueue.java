@@ -43,9 +43,7 @@ public final class DatabaseQueue {
             .toList();
     List<KxChangeset> waitingAhead =
         others.stream()
-            .filter(r -> !StatusMapper.hasChangeset(r.getStatus()))
-            .filter(r -> !StatusMapper.isRejected(r))
-            .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
+            .filter(DatabaseQueue::waiting)
             .filter(r -> ORDER.compare(r, me) < 0)
             .toList();
     if (inFlight.size() + waitingAhead.size() < limit) {
@@ -66,13 +64,14 @@ public final class DatabaseQueue {
    * woken in turn as the queue advances, and their slow requeue covers the rest.
    */
   public static List<KxChangeset> next(List<KxChangeset> sameDatabase, int limit) {
-    return sameDatabase.stream()
-        .filter(r -> !StatusMapper.hasChangeset(r.getStatus()))
-        .filter(r -> !StatusMapper.isRejected(r))
-        .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
-        .sorted(ORDER)
-        .limit(limit)
-        .toList();
+    return sameDatabase.stream().filter(DatabaseQueue::waiting).sorted(ORDER).limit(limit).toList();
+  }
+
+  /** Waiting for its turn: no changeset yet, not refused by FinSpace, not being deleted. */
+  private static boolean waiting(KxChangeset r) {
+    return !StatusMapper.hasChangeset(r.getStatus())
+        && !StatusMapper.isRejected(r)
+        && r.getMetadata().getDeletionTimestamp() == null;
   }
 
   private static Instant creation(KxChangeset r) {

@@ -8,9 +8,9 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +29,17 @@ public final class EventRecorder implements AutoCloseable {
   private final String component;
   private final String instance;
   private final Clock clock;
-  private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(
+
+  /** Events waiting to be sent; beyond that (the API server down for long) new ones are dropped. */
+  static final int QUEUE_CAPACITY = 10_000;
+
+  private final ThreadPoolExecutor sender =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          TimeUnit.MILLISECONDS,
+          new LinkedBlockingQueue<>(QUEUE_CAPACITY),
           r -> {
             Thread t = new Thread(r, "event-recorder");
             t.setDaemon(true);
@@ -49,8 +58,13 @@ public final class EventRecorder implements AutoCloseable {
     var event = build(r, e);
     try {
       sender.execute(() -> send(event, e.reason()));
-    } catch (RejectedExecutionException closed) {
-      LOG.warn("not recording event {}: the operator is stopping", e.reason());
+    } catch (RejectedExecutionException full) {
+      LOG.warn(
+          "not recording event {}: {}",
+          e.reason(),
+          sender.isShutdown()
+              ? "the operator is stopping"
+              : QUEUE_CAPACITY + " events are waiting to be sent");
     }
   }
 
