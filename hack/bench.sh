@@ -10,13 +10,16 @@
 #   *-raised   both again with the per-database limit raised to 10 (all at once)
 #   throttled  the emulator limited to 20 requests/s (the operator's limit set to match)
 #   memory     10,000 COMPLETED KxChangesets in the cluster: RSS and heap after GC
+# Each operator/baseline pair runs 3 times in turn (--repeat); the median pair is reported.
 # Writes target/bench/results.json and results.txt. Goals are reported, not asserted; exits 1
 # only if a run is incorrect (a changeset lost or duplicated, a resource not COMPLETED).
-# About 10 minutes on 2 cores. Operator logs: target/bench/work/*.log.
+# About 10 minutes on 2 cores. Operator logs: target/bench/work/*.log. Figures: docs/benchmarks.md.
 #
 # Usage: hack/bench.sh [--resources N] [--databases N] [--memory-resources N]
-#                      [--throttled-resources N] [--startup-runs N] [--rate-limit N]
-#                      [--timeout MINUTES] [--out DIR]
+#                      [--throttled-resources N] [--startup-runs N] [--repeat N]
+#                      [--scenarios startup,e2e,raised,throttled,memory] [--rate-limit N]
+#                      [--reconcile-threads N] [--operator-jvm "FLAGS"]
+#                      [--operator-log-level LEVEL] [--timeout MINUTES] [--out DIR]
 # Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
 # hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.
 # Environment: MVN_FLAGS (e.g. "-o"), HARNESS_JAVA_OPTS (the harness JVM, default "-Xmx1g").

@@ -10,7 +10,9 @@
 #
 # Usage: hack/resilience.sh [--resources N] [--databases N] [--kills N] [--replicas N]
 #                           [--api-server-restarts N] [--token-expiry true|false] [--seed N]
-#                           [--timeout MINUTES] [--out DIR]
+#                           [--adopt-after DURATION] [--timeout MINUTES] [--out DIR]
+# --adopt-after 9m shows what the run catches: the expired token then makes a duplicate.
+# About 2-3 minutes on 2 cores. Figures: docs/benchmarks.md.
 # Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
 # hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.
 # Environment: MVN_FLAGS (e.g. "-o"), HARNESS_JAVA_OPTS (the harness JVM, default "-Xmx1g").

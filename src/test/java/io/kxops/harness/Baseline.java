@@ -32,13 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Baseline {
 
-  /** When each changeset (by item name) was created in FinSpace and seen final by the loop. */
-  record Result(
-      long startNanos,
-      long endNanos,
-      Map<String, Long> createdNanos,
-      Map<String, Long> finalNanos,
-      Map<String, String> finalStatus) {
+  /** From the start to the last changeset seen final, and each one's final status by name. */
+  record Result(long startNanos, long endNanos, Map<String, String> finalStatus) {
     double totalSeconds() {
       return (endNanos - startNanos) / 1e9;
     }
@@ -68,12 +63,11 @@ final class Baseline {
     for (Workload.Item i : items) {
       queues.computeIfAbsent(i.database(), k -> new ArrayDeque<>()).add(i);
     }
-    Map<String, Long> created = new ConcurrentHashMap<>();
     Map<String, Long> done = new ConcurrentHashMap<>();
     Map<String, String> status = new ConcurrentHashMap<>();
     CountDownLatch latch = new CountDownLatch(items.size());
     long start = System.nanoTime();
-    Loop loop = new Loop(queues, created, done, status, latch);
+    Loop loop = new Loop(queues, done, status, latch);
     for (String db : queues.keySet()) {
       for (int n = 0; n < perDatabase; n++) {
         pool.execute(() -> loop.next(db));
@@ -89,7 +83,7 @@ final class Baseline {
       throw new IllegalStateException(e);
     }
     long end = done.values().stream().mapToLong(Long::longValue).max().orElse(System.nanoTime());
-    return new Result(start, end, created, done, status);
+    return new Result(start, end, status);
   }
 
   /** Calls that failed (and were tried again). */
@@ -105,19 +99,16 @@ final class Baseline {
   /** The loop's steps; a failed call is simply tried again a second later. */
   private final class Loop {
     private final Map<String, Deque<Workload.Item>> queues;
-    private final Map<String, Long> created;
     private final Map<String, Long> done;
     private final Map<String, String> status;
     private final CountDownLatch latch;
 
     Loop(
         Map<String, Deque<Workload.Item>> queues,
-        Map<String, Long> created,
         Map<String, Long> done,
         Map<String, String> status,
         CountDownLatch latch) {
       this.queues = queues;
-      this.created = created;
       this.done = done;
       this.status = status;
       this.latch = latch;
@@ -142,7 +133,6 @@ final class Baseline {
                 ref(item),
                 Workload.resource("baseline", item).getSpec().getChangeRequests(),
                 token);
-        created.putIfAbsent(item.name(), System.nanoTime());
         schedulePoll(item, cs);
       } catch (RuntimeException e) {
         failed(e);

@@ -43,6 +43,13 @@ final class Harness implements AutoCloseable {
   private final Consumer<String> log;
   private volatile boolean supervising;
   private Thread supervisor;
+  private final Thread stopHook =
+      new Thread(
+          () -> {
+            stopSupervising();
+            operators.forEach(OperatorProcess::kill);
+          },
+          "harness-operators-stop");
 
   private Harness(
       Path root, Path dir, LocalCluster cluster, FinSpaceEmulator emulator, Consumer<String> log) {
@@ -63,29 +70,24 @@ final class Harness implements AutoCloseable {
     LocalCluster cluster =
         LocalCluster.start(
             dir.resolve("cluster"), LocalCluster.freePort(), LocalCluster.freePort());
-    FinSpaceEmulator emu = null;
+    FinSpaceEmulator emu;
     try {
       cluster.installCrd(root.resolve("crds").resolve("kxchangesets.finspace.kxops.io-v1.yml"));
       emu = emulator.start();
-      Harness h = new Harness(root, dir, cluster, emu, log);
-      // An interrupted run (Ctrl-C) must not leave operator JVMs behind; the cluster has a hook.
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    h.stopSupervising();
-                    h.operators.forEach(OperatorProcess::kill);
-                  },
-                  "harness-operators-stop"));
-      h.namespace(LEASE_NAMESPACE);
-      return h;
     } catch (RuntimeException e) {
-      if (emu != null) {
-        emu.close();
-      }
       cluster.close();
       throw e;
     }
+    Harness h = new Harness(root, dir, cluster, emu, log);
+    try {
+      h.namespace(LEASE_NAMESPACE);
+    } catch (RuntimeException e) {
+      h.close();
+      throw e;
+    }
+    // An interrupted run (Ctrl-C) must not leave operator JVMs behind; the cluster has a hook.
+    Runtime.getRuntime().addShutdownHook(h.stopHook);
+    return h;
   }
 
   KubernetesClient client() {
@@ -179,7 +181,13 @@ final class Harness implements AutoCloseable {
                                 p.name(),
                                 p.exitCode().map(String::valueOf).orElse("?"),
                                 (now - since) / 1e9);
-                    p.start();
+                    try {
+                      p.start();
+                    } catch (RuntimeException e) {
+                      // Keep supervising: a run that cannot restart shows as not converging.
+                      log.accept("cannot restart " + p.name() + ": " + e.getMessage());
+                      continue;
+                    }
                     downSince.remove(p);
                     restarts.add(line);
                     log.accept(line);
@@ -234,6 +242,11 @@ final class Harness implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopHook);
+    } catch (IllegalStateException | IllegalArgumentException shuttingDownOrNeverAdded) {
+      // nothing to remove
+    }
     stopSupervising();
     for (OperatorProcess p : operators) {
       p.stop(20);

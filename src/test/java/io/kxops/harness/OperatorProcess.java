@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class OperatorProcess {
 
-  /** On the command line of every harness operator, so leftovers can be recognised. */
+  /** On the command line of every harness operator, so that ps tells them apart. */
   static final String MARKER = "-Dkxops.harness.operator=";
 
   private static final HttpClient HTTP =
@@ -149,10 +149,6 @@ final class OperatorProcess {
   long pid() {
     Process p = process;
     return p == null ? -1 : p.pid();
-  }
-
-  synchronized int starts() {
-    return starts;
   }
 
   /** nanoTime of the last start. */

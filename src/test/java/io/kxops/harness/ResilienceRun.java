@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -196,6 +195,7 @@ public final class ResilienceRun {
       double expiryAt = o.tokenExpiry ? 0.30 + 0.40 * random.nextDouble() : 2;
       boolean expiryOpen = false;
       int kills = 0;
+      int restarts = 0;
       Long failover = null;
       int lastReported = -1;
       long deadline = System.nanoTime() + o.timeout.toNanos();
@@ -238,6 +238,7 @@ public final class ResilienceRun {
               "kube-apiserver restarted at %s done, down %.1fs"
                   .formatted(pct(progress), (System.nanoTime() - s) / 1e9));
           restartAt.remove(0);
+          restarts++;
         }
         if (!expiryOpen && progress >= expiryAt) {
           emulator.registerDatabase(Harness.ENVIRONMENT, EXPIRY_DATABASE);
@@ -261,10 +262,30 @@ public final class ResilienceRun {
               : "TIMEOUT: %d/%d final".formatted(tracker.finalCount(), total));
       h.stopSupervising();
 
-      Workload.Verification v = Workload.verify(h.client(), NAMESPACE, emulator, Set.of());
+      Workload.Verification v = Workload.verify(h.client(), NAMESPACE, emulator);
       boolean adopted = o.tokenExpiry && adoptedEvent(h, "expiry-00000");
-      boolean correct =
-          converged && v.correct("COMPLETED") && (!o.tokenExpiry || (expiryFired.get() && adopted));
+      // A run that did not do what it was asked proves nothing: each shortfall is a problem.
+      List<String> problems = problems(v);
+      long conflicts = emulator.counter(Operation.CREATE_KX_CHANGESET, "ConflictException");
+      if (conflicts > 0) {
+        problems.add(
+            conflicts
+                + " CreateKxChangeset calls refused with 409: two changesets of one database"
+                + " were in flight");
+      }
+      if (kills < o.kills) {
+        problems.add("only " + kills + " of " + o.kills + " kills happened before the end");
+      }
+      if (restarts < o.apiServerRestarts) {
+        problems.add(
+            "only " + restarts + " of " + o.apiServerRestarts + " API server restarts happened");
+      }
+      if (o.tokenExpiry && !expiryFired.get()) {
+        problems.add("the token-expiry window never opened");
+      } else if (o.tokenExpiry && !adopted) {
+        problems.add("the changeset created before the token expired was not adopted");
+      }
+      boolean correct = converged && v.correct("COMPLETED") && problems.isEmpty();
       ObjectNode result =
           result(
               h,
@@ -274,7 +295,11 @@ public final class ResilienceRun {
               expiryFired.get(),
               expiryChangeset.get(),
               adopted,
-              correct);
+              correct,
+              problems);
+      ObjectNode outcome = (ObjectNode) result.get("outcome");
+      outcome.put("killsDone", kills);
+      outcome.put("apiServerRestartsDone", restarts);
       Report.write(o.out, result, text(result));
       System.out.print(text(result));
       say("written to " + o.out.resolve("results.json"));
@@ -331,7 +356,8 @@ public final class ResilienceRun {
       boolean expiryFired,
       String expiryChangeset,
       boolean adopted,
-      boolean correct) {
+      boolean correct,
+      List<String> problems) {
     ObjectNode r = Report.JSON.createObjectNode();
     r.put("correct", correct);
     r.set("machine", Report.machine());
@@ -361,14 +387,17 @@ public final class ResilienceRun {
     outcome.put("orphanChangesets", v.orphans().size());
     outcome.put("statusIdMismatches", v.mismatched().size());
     outcome.put("changesetsInEmulator", v.changesetsInEmulator());
-    outcome.set("problems", Report.JSON.valueToTree(problems(v)));
+    outcome.set(
+        "problems",
+        Report.JSON.valueToTree(problems.size() > 50 ? problems.subList(0, 50) : problems));
     ObjectNode expiry = r.putObject("tokenExpiry");
     expiry.put("windowOpened", expiryFired);
     expiry.put("changesetId", expiryChangeset);
     expiry.put("adopted", adopted);
     r.set("finspaceCalls", Report.JSON.valueToTree(h.emulator().counters()));
-    long conflicts = h.emulator().counter(Operation.CREATE_KX_CHANGESET, "ConflictException");
-    r.put("conflictsFromConcurrentCreates", conflicts);
+    r.put(
+        "conflictsFromConcurrentCreates",
+        h.emulator().counter(Operation.CREATE_KX_CHANGESET, "ConflictException"));
     ArrayNode d = r.putArray("disruptions");
     disruptions.forEach(d::add);
     r.set("supervisorRestarts", Report.JSON.valueToTree(h.restarts()));
@@ -381,7 +410,7 @@ public final class ResilienceRun {
     v.lost().forEach(x -> p.add("lost " + x));
     v.orphans().forEach(x -> p.add("orphan " + x));
     v.mismatched().forEach(x -> p.add("mismatch " + x));
-    return p.size() > 50 ? p.subList(0, 50) : p;
+    return p;
   }
 
   static String text(ObjectNode r) {

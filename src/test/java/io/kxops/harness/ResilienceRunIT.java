@@ -39,6 +39,10 @@ class ResilienceRunIT {
     assertThat(out.path("lost").asInt()).as(table).isZero();
     assertThat(out.path("orphanChangesets").asInt()).as(table).isZero();
     assertThat(r.path("tokenExpiry").path("adopted").asBoolean()).as(table).isTrue();
+    assertThat(r.path("conflictsFromConcurrentCreates").asLong()).as(table).isZero();
+    assertThat(out.path("killsDone").asInt()).as(table).isEqualTo(1);
+    assertThat(out.path("apiServerRestartsDone").asInt()).as(table).isEqualTo(1);
+    assertThat(out.path("problems")).as(table).isEmpty();
     assertThat(r.path("correct").asBoolean()).as(table).isTrue();
 
     // Every disruption of the plan happened, and the faults were really injected.

@@ -16,10 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Tracker implements AutoCloseable {
 
-  /** The last seen state of one resource; finalAtNanos is 0 until it was seen final. */
-  record State(String uid, String status, String changesetId, long finalAtNanos) {}
+  /** Resource name → nanoTime it was first seen final; 0 while it is not final yet. */
+  private final Map<String, Long> finalAt = new ConcurrentHashMap<>();
 
-  private final Map<String, State> states = new ConcurrentHashMap<>();
   private final SharedIndexInformer<KxChangeset> informer;
 
   Tracker(KubernetesClient client, String namespace) {
@@ -41,7 +40,7 @@ final class Tracker implements AutoCloseable {
 
                   @Override
                   public void onDelete(KxChangeset r, boolean unknownFinalState) {
-                    states.remove(r.getMetadata().getName());
+                    finalAt.remove(r.getMetadata().getName());
                   }
                 },
                 0);
@@ -49,26 +48,18 @@ final class Tracker implements AutoCloseable {
 
   private void seen(KxChangeset r) {
     long now = System.nanoTime();
-    String status = r.getStatus() == null ? null : r.getStatus().getStatus();
-    String id = r.getStatus() == null ? null : r.getStatus().getChangesetId();
     boolean isFinal = StatusMapper.isFinal(r.getStatus());
-    states.compute(
-        r.getMetadata().getName(),
-        (k, old) ->
-            new State(
-                r.getMetadata().getUid(),
-                status,
-                id,
-                old != null && old.finalAtNanos() != 0 ? old.finalAtNanos() : isFinal ? now : 0));
+    finalAt.merge(r.getMetadata().getName(), isFinal ? now : 0L, (old, n) -> old != 0 ? old : n);
   }
 
   /** Resources seen final. */
   int finalCount() {
-    return (int) states.values().stream().filter(s -> s.finalAtNanos() != 0).count();
+    return (int) finalAt.values().stream().filter(t -> t != 0).count();
   }
 
-  Map<String, State> states() {
-    return Map.copyOf(states);
+  /** When the last resource was first seen final (nanoTime), or {@code otherwise}. */
+  long lastFinalNanos(long otherwise) {
+    return finalAt.values().stream().mapToLong(Long::longValue).max().orElse(otherwise);
   }
 
   /**

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -134,16 +133,8 @@ final class Workload {
     }
   }
 
-  /**
-   * Checks every live resource of {@code namespace} against the emulator's changesets.
-   *
-   * @param foreignTokens client tokens of changesets the harness itself made (not orphans)
-   */
-  static Verification verify(
-      KubernetesClient client,
-      String namespace,
-      FinSpaceEmulator emulator,
-      Set<String> foreignTokens) {
+  /** Checks every live resource of {@code namespace} against the emulator's changesets. */
+  static Verification verify(KubernetesClient client, String namespace, FinSpaceEmulator emulator) {
     List<KxChangeset> live =
         client.resources(KxChangeset.class).inNamespace(namespace).list().getItems();
     Map<String, List<String>> byToken = new HashMap<>(emulator.changesetsByClientToken());
@@ -173,7 +164,6 @@ final class Workload {
         duplicates.add(name + ": " + ids);
       }
     }
-    foreignTokens.forEach(byToken::remove);
     List<String> orphans =
         byToken.entrySet().stream()
             .map(e -> "token " + e.getKey() + ": " + e.getValue())
@@ -199,9 +189,5 @@ final class Workload {
       }
     }
     return out;
-  }
-
-  static boolean isFinal(KxChangeset r) {
-    return StatusMapper.isFinal(r.getStatus());
   }
 }
