@@ -412,7 +412,7 @@ public final class BenchRun {
       r.put("reconciliations", (long) reconciled);
       r.put("rssMiBBeforeGc", Report.round2(rssBeforeGc / 1024.0));
       r.put("rssMiBAfterGc", Report.round2(p.rssKiB() / 1024.0));
-      r.put("rssMiBPeak", Report.round2(peakRssKiB(p.pid()) / 1024.0));
+      r.put("rssMiBPeak", Report.round2(p.peakRssKiB() / 1024.0));
       r.put(
           "heapUsedMiBAfterGc",
           Report.round2(gauge(p, "jvm_memory_used_bytes", "area=\"heap\"") / 1048576.0));
@@ -624,21 +624,6 @@ public final class BenchRun {
       }
     }
     return sum;
-  }
-
-  /** VmHWM: the highest RSS the process had. */
-  private static long peakRssKiB(long pid) {
-    try {
-      for (String line :
-          java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // gone
-    }
-    return -1;
   }
 
   private static void jcmd(long pid, String command) {

@@ -188,10 +188,18 @@ final class OperatorProcess {
 
   /** Resident set size in KiB (VmRSS), or -1 when the process is gone. */
   long rssKiB() {
-    long pid = pid();
+    return statusKiB("VmRSS:");
+  }
+
+  /** The highest resident set size the process had, in KiB (VmHWM), or -1. */
+  long peakRssKiB() {
+    return statusKiB("VmHWM:");
+  }
+
+  private long statusKiB(String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }
