@@ -47,7 +47,7 @@ public final class ResilienceRun {
     Duration pending = Duration.ofMillis(500);
     Duration processing = Duration.ofSeconds(2);
     long seed = 20261201L;
-    String adoptAfter = "0s";
+    String adoptAfter = "1s";
 
     Options() {
       super(500, 25, Duration.ofMinutes(30), Path.of("target", "resilience"));
@@ -79,7 +79,7 @@ public final class ResilienceRun {
       """
       Usage: hack/resilience.sh [--resources 500] [--databases 25] [--kills 3] [--replicas 2]
                                 [--api-server-restarts 1] [--token-expiry true] [--seed N]
-                                [--adopt-after 0s] [--timeout MINUTES] [--out target/resilience]
+                                [--adopt-after 1s] [--timeout MINUTES] [--out target/resilience]
       """;
 
   private final Options o;
@@ -139,8 +139,8 @@ public final class ResilienceRun {
     env.put("FINSPACE_RATE_LIMIT", "50");
     // The harness moves FinSpace's clock 11 minutes ahead while real time stands still, so any
     // client token may expire at any moment; in real time that takes 10 minutes, by which time
-    // every affected resource is older than the default ADOPT_AFTER (9m). 0s keeps the two
-    // consistent: every create first looks for an earlier attempt's changeset.
+    // every affected create intent is older than the default ADOPT_AFTER (9m). 1s keeps the two
+    // consistent: every retried create first asks FinSpace whether the earlier attempt took effect.
     // (--adopt-after 9m shows what the harness catches: the expired token then creates a
     // duplicate and the run fails.)
     env.put("ADOPT_AFTER", o.adoptAfter);

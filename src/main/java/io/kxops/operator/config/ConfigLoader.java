@@ -67,7 +67,8 @@ public final class ConfigLoader {
       problems.add("RETRY_MAX_INTERVAL must not be less than RETRY_INITIAL_INTERVAL");
     }
     Duration stallAfter = duration("ACCESS_DENIED_STALL_AFTER", "10m", Duration.ZERO);
-    Duration adoptAfter = duration("ADOPT_AFTER", "9m", Duration.ZERO);
+    // At least a second: at 0 every retry of a create would list the database's whole history.
+    Duration adoptAfter = duration("ADOPT_AFTER", "9m", Duration.ofSeconds(1));
     // Adoption must start before the token expires: a later start leaves a window in which a
     // retried create, its token expired, makes a second changeset.
     if (adoptAfter != null && adoptAfter.compareTo(CLIENT_TOKEN_LIFETIME) >= 0) {

@@ -1,69 +1,96 @@
 package io.kxops.operator.finspace;
 
 import java.util.List;
+import java.util.Set;
 
 /**
- * The table from FinSpace error code to {@link ErrorClass} and condition reason. The first row that
- * matches the operation and code wins; HTTP status decides for codes not in the table.
+ * The table from (operation, FinSpace error code) to {@link Failure}, which carries the reason and
+ * the reaction. The first row that matches wins; the HTTP status decides for codes not in the
+ * table.
  */
 public final class ErrorClassifier {
 
-  /** The class and condition reason of an error. */
-  public record Classification(ErrorClass errorClass, String reason) {}
-
   /** One row: {@code operation == null} matches every operation. */
-  record Rule(Operation operation, String code, ErrorClass errorClass, String reason) {}
+  record Rule(Operation operation, String code, Failure failure) {}
 
   /** Error code sent when no HTTP response was received (connection refused, reset, timeout). */
   public static final String NETWORK_ERROR = "NetworkError";
 
+  /** Error code used when the AWS SDK could not load any credentials (no HTTP call was made). */
+  public static final String CREDENTIALS_NOT_LOADED = "CredentialsNotLoaded";
+
+  /**
+   * ConflictException.reason FinSpace-compatible endpoints send when a client token is reused for a
+   * different request.
+   */
+  public static final String IDEMPOTENT_PARAMETER_MISMATCH = "IDEMPOTENT_PARAMETER_MISMATCH";
+
+  /** Codes AWS's endpoints send for unusable credentials or signatures (IAM, STS, SigV4). */
+  static final Set<String> CREDENTIAL_CODES =
+      Set.of(
+          "UnrecognizedClientException",
+          "InvalidSignatureException",
+          "SignatureDoesNotMatch",
+          "IncompleteSignature",
+          "MissingAuthenticationToken",
+          "InvalidClientTokenId",
+          "ExpiredTokenException",
+          "ExpiredToken",
+          "RequestExpired",
+          CREDENTIALS_NOT_LOADED);
+
   static final List<Rule> RULES =
       List.of(
-          new Rule(null, "ValidationException", ErrorClass.TERMINAL, "InvalidRequest"),
-          // On create and list a missing environment or database may still be on its way
-          // (GitOps creates things in any order); on get, right after a create, the changeset
-          // may not be visible yet. Both are retried; the status layer bounds the get case.
-          new Rule(
-              Operation.CREATE,
-              "ResourceNotFoundException",
-              ErrorClass.WAIT_FOR_DEPENDENCY,
-              "DatabaseNotFound"),
-          new Rule(
-              Operation.LIST,
-              "ResourceNotFoundException",
-              ErrorClass.WAIT_FOR_DEPENDENCY,
-              "DatabaseNotFound"),
-          new Rule(
-              Operation.GET,
-              "ResourceNotFoundException",
-              ErrorClass.TRANSIENT,
-              "ChangesetNotFound"),
-          new Rule(null, "AccessDeniedException", ErrorClass.BOUNDED, "AccessDenied"),
-          new Rule(null, "ThrottlingException", ErrorClass.TRANSIENT, "Throttled"),
-          new Rule(null, "InternalServerException", ErrorClass.TRANSIENT, "ServiceUnavailable"),
-          new Rule(null, "ConflictException", ErrorClass.TRANSIENT, "Conflict"),
-          new Rule(null, "LimitExceededException", ErrorClass.TRANSIENT, "LimitExceeded"),
-          new Rule(null, "ServiceQuotaExceededException", ErrorClass.TRANSIENT, "LimitExceeded"),
-          new Rule(null, NETWORK_ERROR, ErrorClass.TRANSIENT, "ServiceUnavailable"));
+          // Only a create carries the user's spec; a Get or List the operator built is not a spec
+          // problem (and must not stop a valid spec from ever being created).
+          new Rule(Operation.CREATE, "ValidationException", Failure.INVALID_REQUEST),
+          new Rule(null, "ValidationException", Failure.CALL_REJECTED),
+          new Rule(Operation.CREATE, "ResourceNotFoundException", Failure.DATABASE_NOT_FOUND),
+          new Rule(Operation.LIST, "ResourceNotFoundException", Failure.DATABASE_NOT_FOUND),
+          new Rule(Operation.GET, "ResourceNotFoundException", Failure.CHANGESET_NOT_FOUND),
+          new Rule(null, "AccessDeniedException", Failure.ACCESS_DENIED),
+          new Rule(null, "ThrottlingException", Failure.THROTTLED),
+          new Rule(null, "InternalServerException", Failure.SERVICE_UNAVAILABLE),
+          new Rule(null, "ConflictException", Failure.CONFLICT),
+          new Rule(null, "LimitExceededException", Failure.LIMIT_EXCEEDED),
+          new Rule(null, "ServiceQuotaExceededException", Failure.LIMIT_EXCEEDED),
+          new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE));
 
   private ErrorClassifier() {}
 
-  public static Classification classify(Operation operation, String code, int httpStatus) {
+  /**
+   * The failure of {@code operation} that FinSpace answered with {@code code} (and, for a
+   * ConflictException, {@code conflictReason}).
+   */
+  public static Failure classify(
+      Operation operation, String code, String conflictReason, int httpStatus) {
+    if (CREDENTIAL_CODES.contains(code)) {
+      return Failure.INVALID_CREDENTIALS;
+    }
+    if (operation == Operation.CREATE
+        && "ConflictException".equals(code)
+        && IDEMPOTENT_PARAMETER_MISMATCH.equals(conflictReason)) {
+      return Failure.CLIENT_TOKEN_CONFLICT;
+    }
     for (Rule r : RULES) {
       if ((r.operation() == null || r.operation() == operation) && r.code().equals(code)) {
-        return new Classification(r.errorClass(), r.reason());
+        return r.failure();
       }
     }
     // Codes FinSpace might add later, or a proxy's answer: fall back on the HTTP status.
     if (httpStatus == 429) {
-      return new Classification(ErrorClass.TRANSIENT, "Throttled");
+      return Failure.THROTTLED;
     }
     if (httpStatus == 403) {
-      return new Classification(ErrorClass.BOUNDED, "AccessDenied");
+      return Failure.ACCESS_DENIED;
     }
     if (httpStatus >= 500 || httpStatus == 0) {
-      return new Classification(ErrorClass.TRANSIENT, "ServiceUnavailable");
+      return Failure.SERVICE_UNAVAILABLE;
     }
-    return new Classification(ErrorClass.TRANSIENT, "UnexpectedError");
+    return Failure.UNEXPECTED_ERROR;
+  }
+
+  public static Failure classify(Operation operation, String code, int httpStatus) {
+    return classify(operation, code, null, httpStatus);
   }
 }

@@ -1,39 +1,49 @@
 package io.kxops.operator.finspace;
 
 /**
- * A failed FinSpace call, with the error code FinSpace sent and the class and condition reason the
- * {@link ErrorClassifier} assigned to it.
+ * A failed FinSpace call, with the error code FinSpace sent and the {@link Failure} the {@link
+ * ErrorClassifier} assigned to it (which carries the condition reason and the reaction).
  */
 public final class FinSpaceException extends RuntimeException {
 
   private final Operation operation;
   private final String errorCode;
   private final int httpStatus;
-  private final ErrorClass errorClass;
-  private final String reason;
+  private final Failure failure;
 
   public FinSpaceException(
       Operation operation,
       String errorCode,
       int httpStatus,
-      ErrorClass errorClass,
-      String reason,
+      Failure failure,
       String message,
       Throwable cause) {
     super(message, cause);
     this.operation = operation;
     this.errorCode = errorCode;
     this.httpStatus = httpStatus;
-    this.errorClass = errorClass;
-    this.reason = reason;
+    this.failure = failure;
   }
 
-  /** A classified failure of {@code operation}; the classifier picks the class and reason. */
+  /**
+   * A classified failure of {@code operation}; the classifier picks the failure, whose hint for a
+   * person is appended to the message.
+   */
+  public static FinSpaceException of(
+      Operation operation,
+      String errorCode,
+      String conflictReason,
+      int httpStatus,
+      String message,
+      Throwable cause) {
+    Failure f = ErrorClassifier.classify(operation, errorCode, conflictReason, httpStatus);
+    String full = f.hint().isEmpty() ? message : message + " (" + f.hint() + ")";
+    return new FinSpaceException(operation, errorCode, httpStatus, f, full, cause);
+  }
+
   public static FinSpaceException of(
       Operation operation, String errorCode, int httpStatus, String message, Throwable cause) {
-    ErrorClassifier.Classification c = ErrorClassifier.classify(operation, errorCode, httpStatus);
-    return new FinSpaceException(
-        operation, errorCode, httpStatus, c.errorClass(), c.reason(), message, cause);
+    return of(operation, errorCode, null, httpStatus, message, cause);
   }
 
   public Operation operation() {
@@ -50,12 +60,21 @@ public final class FinSpaceException extends RuntimeException {
     return httpStatus;
   }
 
-  public ErrorClass errorClass() {
-    return errorClass;
+  public Failure failure() {
+    return failure;
+  }
+
+  public Reaction reaction() {
+    return failure.reaction();
   }
 
   /** The CamelCase condition reason, e.g. Throttled. */
   public String reason() {
-    return reason;
+    return failure.reason();
+  }
+
+  /** True when FinSpace's answer proves that this create made no changeset. */
+  public boolean provesNothingCreated() {
+    return operation == Operation.CREATE && failure.reaction().nothingCreated();
   }
 }

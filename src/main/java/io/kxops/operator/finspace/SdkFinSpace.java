@@ -145,15 +145,24 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       if (message == null) {
         message = e.getMessage();
       }
-      if (e instanceof ConflictException c && c.reason() != null) {
-        message = message + " (reason: " + c.reason() + ")";
+      String conflictReason = e instanceof ConflictException c ? c.reason() : null;
+      if (conflictReason != null) {
+        message = message + " (reason: " + conflictReason + ")";
       }
       throw FinSpaceException.of(
-          op, code == null ? "" : code, e.statusCode(), op.apiName() + ": " + message, e);
+          op,
+          code == null ? "" : code,
+          conflictReason,
+          e.statusCode(),
+          op.apiName() + ": " + message,
+          e);
     } catch (SdkException e) {
-      outcome = ErrorClassifier.NETWORK_ERROR;
-      throw FinSpaceException.of(
-          op, ErrorClassifier.NETWORK_ERROR, 0, op.apiName() + ": " + e.getMessage(), e);
+      // The credentials chain fails before any HTTP call; its exception has no type of its own.
+      boolean noCredentials = String.valueOf(e.getMessage()).contains("Unable to load credentials");
+      String code =
+          noCredentials ? ErrorClassifier.CREDENTIALS_NOT_LOADED : ErrorClassifier.NETWORK_ERROR;
+      outcome = code;
+      throw FinSpaceException.of(op, code, 0, op.apiName() + ": " + e.getMessage(), e);
     } finally {
       Timer.builder(CALLS_METER)
           .description("FinSpace API calls by operation and outcome")

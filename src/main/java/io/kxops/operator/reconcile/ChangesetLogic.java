@@ -1,11 +1,13 @@
 package io.kxops.operator.reconcile;
 
+import io.kxops.operator.api.v1alpha1.CreateIntent;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
-import io.kxops.operator.finspace.ErrorClass;
+import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
@@ -16,21 +18,39 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reconcile rules of design.md §2 for one KxChangeset, free of JOSDK: decide, call FinSpace,
- * and return an {@link Outcome}. Failed FinSpace calls are thrown (so JOSDK's retry applies) and
- * turned into an Outcome by {@link #failed}.
+ * The reconcile rules for one KxChangeset, free of JOSDK and fabric8: queue, record a create
+ * intent, create once, adopt, poll. Every status write goes through the {@link StatusStore}; a
+ * failed FinSpace call is thrown as a {@link ReconcileFailure} (so the reconciler's retry applies)
+ * and recorded by {@link #failed}.
+ *
+ * <p>The create protocol, which both promises rest on:
+ *
+ * <ol>
+ *   <li>Admission is decided under a per-database lock of this process, on a view that includes
+ *       this process's own writes: no two threads admit past the limit.
+ *   <li>The create intent (target, generation, digest of the requests, token, time) is written
+ *       before CreateKxChangeset, with the resource's resourceVersion as precondition. From then on
+ *       the API server freezes the spec, and every process counts the resource as in flight.
+ *   <li>The intent is confirmed: once this process's watch has delivered it, the view holds every
+ *       intent written before it by any process. If the limit is now exceeded (another process
+ *       admitted at the same time), the intent is withdrawn before anything reached FinSpace.
+ *   <li>A retry of an intent resends exactly what it records, with the same token. When that is not
+ *       safe (the token may have expired, the spec no longer matches, or the database is over its
+ *       limit), FinSpace is asked whether the intent's create took effect: a changeset created
+ *       after the intent with its requests, claimed by no other resource, is adopted; none means
+ *       nothing was created; more than one candidate is Stalled for a person to choose.
+ * </ol>
  */
 public final class ChangesetLogic {
 
@@ -39,10 +59,36 @@ public final class ChangesetLogic {
       String defaultRegion,
       int maxInFlightPerDatabase,
       Duration adoptAfter,
-      Duration accessDeniedStallAfter) {}
+      Duration accessDeniedStallAfter,
+      Duration confirmTimeout) {
 
-  /** How far FinSpace's clock may run behind the API server's when matching creation times. */
-  static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+    public Settings(
+        String defaultRegion,
+        int maxInFlightPerDatabase,
+        Duration adoptAfter,
+        Duration accessDeniedStallAfter) {
+      this(
+          defaultRegion,
+          maxInFlightPerDatabase,
+          adoptAfter,
+          accessDeniedStallAfter,
+          Duration.ofSeconds(10));
+    }
+  }
+
+  /** How far FinSpace's clock may run behind the operator's when matching creation times. */
+  public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+
+  /**
+   * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
+   * that is this resource's, or {@value #ADOPT_NONE} to create a new one.
+   */
+  public static final String ADOPT_ANNOTATION = "finspace.kxops.io/adopt-changeset";
+
+  public static final String ADOPT_NONE = "none";
+
+  /** Database key of resources that name no database (they have no spec). */
+  static final String NO_DATABASE = "-";
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangesetLogic.class);
 
@@ -51,11 +97,7 @@ public final class ChangesetLogic {
   private final Clock clock;
   private final Settings settings;
   private final PollSchedule polls;
-
-  /** Since when each resource's calls have failed with the same reason (uid → reason, since). */
-  private final Map<String, Failing> failing = new ConcurrentHashMap<>();
-
-  private record Failing(String reason, Instant since) {}
+  private final Object[] admissionLocks = new Object[64];
 
   public ChangesetLogic(
       FinSpace finspace, ClusterView cluster, Clock clock, Settings settings, PollSchedule polls) {
@@ -64,60 +106,136 @@ public final class ChangesetLogic {
     this.clock = clock;
     this.settings = settings;
     this.polls = polls;
+    for (int i = 0; i < admissionLocks.length; i++) {
+      admissionLocks[i] = new Object();
+    }
   }
 
-  /** The database a resource targets; its region defaults to the operator's. */
-  public DatabaseRef databaseOf(KxChangeset r) {
-    String region = r.getSpec().getRegion();
+  /**
+   * The database a resource's changeset goes to: the recorded intent's target once there is one,
+   * else the region recorded with its changeset, else the spec's (region defaulting to the
+   * operator's).
+   */
+  public DatabaseRef targetOf(KxChangeset r) {
+    KxChangesetStatus s = r.getStatus();
+    if (StatusMapper.hasIntent(s)) {
+      return Intents.target(s.getCreateIntent());
+    }
+    KxChangesetSpec spec = r.getSpec();
+    if (spec == null) {
+      return new DatabaseRef(NO_DATABASE, NO_DATABASE, NO_DATABASE);
+    }
+    String region =
+        StatusMapper.hasChangeset(s) && s.getRegion() != null ? s.getRegion() : specRegion(spec);
+    return new DatabaseRef(region, spec.getEnvironmentId(), spec.getDatabaseName());
+  }
+
+  /** The database the spec names now. */
+  private DatabaseRef specTarget(KxChangeset r) {
     return new DatabaseRef(
-        region == null || region.isBlank() ? settings.defaultRegion() : region,
-        r.getSpec().getEnvironmentId(),
-        r.getSpec().getDatabaseName());
+        specRegion(r.getSpec()), r.getSpec().getEnvironmentId(), r.getSpec().getDatabaseName());
   }
 
-  /** One reconciliation. Throws {@link FinSpaceException} when a FinSpace call fails. */
-  public Outcome reconcile(KxChangeset r) {
-    KxChangesetStatus current = r.getStatus();
-    DatabaseRef db = databaseOf(r);
-    if (StatusMapper.hasChangeset(current)) {
-      return StatusMapper.isFinal(current) ? Outcome.idle(current) : poll(r, db);
+  private String specRegion(KxChangesetSpec spec) {
+    String region = spec.getRegion();
+    return region == null || region.isBlank() ? settings.defaultRegion() : region;
+  }
+
+  /** One reconciliation. Throws {@link ReconcileFailure} when a FinSpace call fails. */
+  public Outcome reconcile(KxChangeset r, StatusStore store) {
+    KxChangesetStatus s = r.getStatus();
+    if (r.getSpec() == null || r.getSpec().getChangeRequests() == null) {
+      store.write(
+          r,
+          StatusMapper.invalidSpec(
+              r,
+              "the resource has no spec.changeRequests: delete it and apply a valid one",
+              now()));
+      return Outcome.idle();
+    }
+    if (StatusMapper.hasChangeset(s)) {
+      return StatusMapper.isFinal(s) ? Outcome.idle() : poll(r, store);
+    }
+    if (StatusMapper.hasIntent(s)) {
+      return resume(r, store);
     }
     if (StatusMapper.isRejected(r)) {
-      return Outcome.idle(current); // FinSpace refused this spec; an edit brings a new generation
+      return Outcome.idle(); // FinSpace refused this spec; an edit brings a new generation
     }
-    Instant now = clock.instant();
-    Optional<KxChangeset> blocker =
-        DatabaseQueue.blocker(r, cluster.onDatabase(db.key()), settings.maxInFlightPerDatabase());
-    if (blocker.isPresent()) {
-      KxChangeset b = blocker.get();
-      String waitingFor =
-          b.getMetadata().getNamespace()
-              + "/"
-              + b.getMetadata().getName()
-              + (StatusMapper.hasChangeset(b.getStatus())
-                  ? " (changeset " + b.getStatus().getChangesetId() + ")"
-                  : "")
-              + " on database "
-              + db;
-      LOG.debug("queued behind {}", waitingFor);
-      // The wake-up comes as an event when the blocker finishes; the slow requeue only covers
-      // deletions, which produce no event for this resource: of a blocker in flight, or of the
-      // one woken ahead of this resource before it could start.
-      return new Outcome(
-          StatusMapper.queued(r, db.region(), waitingFor, now),
-          Optional.of(polls.max()),
-          List.of(),
-          false,
-          true);
+    return admit(r, store);
+  }
+
+  /** No intent yet: queue, or record the intent and create. */
+  private Outcome admit(KxChangeset r, StatusStore store) {
+    DatabaseRef db = targetOf(r);
+    KxChangeset written;
+    synchronized (lockOf(db)) {
+      List<KxChangeset> peers = cluster.onDatabase(db.key());
+      Optional<KxChangeset> blocker =
+          DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase());
+      Instant now = now();
+      if (blocker.isPresent()) {
+        String waitingFor = describe(r, blocker.get(), db);
+        LOG.debug("queued behind {}", waitingFor);
+        store.write(r, StatusMapper.queued(r, db.region(), waitingFor, now));
+        // The wake-up comes as an event when the blocker finishes; the slow requeue only covers
+        // deletions, which produce no event for this resource.
+        return Outcome.requeue(polls.max());
+      }
+      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
     }
-    Optional<Changeset> adopted =
-        age(r, now).compareTo(settings.adoptAfter()) >= 0
-            ? findEarlierAttempt(r, db)
-            : Optional.empty();
-    if (adopted.isPresent()) {
-      Changeset cs = adopted.get();
-      LOG.info("adopted changeset {} created by an earlier attempt", cs.id());
-      return afterCreate(
+    return confirmAndCreate(written, db, store);
+  }
+
+  /**
+   * Confirms a fresh intent against every process's intents, then creates. Nothing has reached
+   * FinSpace for it yet, so withdrawing it is safe.
+   */
+  private Outcome confirmAndCreate(KxChangeset r, DatabaseRef db, StatusStore store) {
+    if (!cluster.awaitSeen(r, settings.confirmTimeout())) {
+      return withdraw(
+          r,
+          "the operator's watch did not deliver its own create intent within "
+              + settings.confirmTimeout().toSeconds()
+              + " s, so it cannot rule out another operator process admitting a changeset at the"
+              + " same time; retrying",
+          store);
+    }
+    List<KxChangeset> inFlight = DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key()));
+    if (inFlight.size() >= settings.maxInFlightPerDatabase()) {
+      LOG.info("withdrawing create intent: {} in flight on {}", inFlight.size(), db);
+      return withdraw(
+          r,
+          "another changeset of database "
+              + db
+              + " was admitted at the same time (by another operator process); queued again",
+          store);
+    }
+    return create(r, store, "ChangesetCreated");
+  }
+
+  /** An intent exists but no changeset id: finish what it started, exactly once. */
+  private Outcome resume(KxChangeset r, StatusStore store) {
+    CreateIntent intent = r.getStatus().getCreateIntent();
+    DatabaseRef db = Intents.target(intent);
+    String pick = pick(r);
+    if (pick != null && isAmbiguous(r)) {
+      return resolveByPick(r, db, pick, store);
+    }
+    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r), r);
+    boolean tokenFresh = age(intent).compareTo(settings.adoptAfter()) < 0;
+    boolean overLimit =
+        DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
+            >= settings.maxInFlightPerDatabase();
+    if (sameSpec && tokenFresh && !overLimit && !isAmbiguous(r)) {
+      // A retry: the same token and body, so FinSpace returns the changeset if it made one.
+      return create(r, store, "ChangesetCreated");
+    }
+    Lookup found = lookup(r, intent, db);
+    if (found.changeset() != null) {
+      Changeset cs = found.changeset();
+      LOG.info("adopted changeset {}: the create of intent {} took effect", cs.id(), intent);
+      return recorded(
           r,
           db,
           cs,
@@ -125,22 +243,170 @@ public final class ChangesetLogic {
               "ChangesetAdopted",
               "Adopted FinSpace changeset "
                   + cs.id()
-                  + " created by an earlier attempt whose client token has expired"));
+                  + ", which this resource's create made (created "
+                  + StatusMapper.rfc3339(cs.createdTimestamp())
+                  + ", after the create intent of "
+                  + intent.getAttemptedAt()
+                  + ", with its change requests)"),
+          store);
     }
-    Changeset cs = finspace.create(db, r.getSpec().getChangeRequests(), r.getMetadata().getUid());
-    LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
-    return afterCreate(
+    if (found.ambiguity() != null) {
+      store.write(r, StatusMapper.ambiguous(r, found.ambiguity(), now()));
+      return Outcome.requeue(polls.max());
+    }
+    // FinSpace holds nothing this intent made.
+    if (sameSpec && !overLimit) {
+      return create(r, store, "ChangesetCreated");
+    }
+    return withdraw(
+        r,
+        sameSpec
+            ? "database " + db + " is at its limit of changesets in flight; queued again"
+            : "the spec changed before the create reached FinSpace; the new spec is queued",
+        store);
+  }
+
+  /** A person chose with the adopt annotation. */
+  private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
+    if (ADOPT_NONE.equals(pick)) {
+      if (!Intents.matchesSpec(r.getStatus().getCreateIntent(), specTarget(r), r)) {
+        return withdraw(r, "a new changeset was requested for a changed spec", store);
+      }
+      return create(r, store, "ChangesetCreated");
+    }
+    Changeset cs = call(r, () -> finspace.get(db, pick));
+    Set<String> claimed = claimedByOthers(r, db);
+    String digest = r.getStatus().getCreateIntent().getRequestsDigest();
+    if (claimed.contains(cs.id()) || !digest.equals(Intents.digest(cs.changeRequests()))) {
+      store.write(
+          r,
+          StatusMapper.ambiguous(
+              r,
+              "annotation "
+                  + ADOPT_ANNOTATION
+                  + " names changeset "
+                  + pick
+                  + ", which "
+                  + (claimed.contains(cs.id())
+                      ? "another KxChangeset already records"
+                      : "holds other change requests than this resource's create intent")
+                  + "; name another, or '"
+                  + ADOPT_NONE
+                  + "' to create a new one",
+              now()));
+      return Outcome.requeue(polls.max());
+    }
+    return recorded(
         r,
         db,
         cs,
         Outcome.Event.normal(
-            "ChangesetCreated", "Created FinSpace changeset " + cs.id() + " on database " + db));
+            "ChangesetAdopted",
+            "Adopted FinSpace changeset "
+                + cs.id()
+                + " as chosen by annotation "
+                + ADOPT_ANNOTATION),
+        store);
   }
 
-  private Outcome afterCreate(KxChangeset r, DatabaseRef db, Changeset cs, Outcome.Event event) {
-    Instant now = clock.instant();
-    failing.remove(uid(r));
+  /** The result of asking FinSpace whether an intent's create took effect. */
+  private record Lookup(Changeset changeset, String ambiguity) {}
+
+  /**
+   * Changesets of the intent's database created after the intent (minus {@link #CLOCK_SKEW}),
+   * holding its requests, and recorded by no other resource. One that no other resource with the
+   * same pending requests could own is this resource's.
+   */
+  private Lookup lookup(KxChangeset r, CreateIntent intent, DatabaseRef db) {
+    Instant notBefore = Instant.parse(intent.getAttemptedAt()).minus(CLOCK_SKEW);
+    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+    // Read after the List: a sibling whose create returned while the List ran has recorded its
+    // changeset by now, and must not have it adopted by this resource too.
+    List<KxChangeset> others =
+        cluster.onDatabase(db.key()).stream()
+            .filter(o -> !DatabaseQueue.sameResource(o, r))
+            .toList();
+    Set<String> claimed = claimed(others);
+    List<Changeset> matches = new ArrayList<>();
+    for (ChangesetSummary s : listed) {
+      if (claimed.contains(s.id())
+          || s.createdTimestamp() != null && s.createdTimestamp().isBefore(notBefore)) {
+        continue;
+      }
+      Changeset cs = call(r, () -> finspace.get(db, s.id()));
+      if (intent.getRequestsDigest().equals(Intents.digest(cs.changeRequests()))) {
+        matches.add(cs);
+      }
+    }
+    if (matches.isEmpty()) {
+      return new Lookup(null, null);
+    }
+    List<KxChangeset> rivals =
+        others.stream()
+            .filter(o -> StatusMapper.hasIntent(o.getStatus()))
+            .filter(o -> !StatusMapper.hasChangeset(o.getStatus()))
+            .filter(
+                o ->
+                    intent
+                        .getRequestsDigest()
+                        .equals(o.getStatus().getCreateIntent().getRequestsDigest()))
+            .filter(o -> matches.stream().anyMatch(cs -> couldOwn(o, cs)))
+            .toList();
+    if (matches.size() == 1 && rivals.isEmpty()) {
+      return new Lookup(matches.get(0), null);
+    }
+    String candidates = matches.stream().map(Changeset::id).collect(Collectors.joining(", "));
+    String rivalNames =
+        rivals.stream()
+            .map(
+                o ->
+                    Objects.equals(o.getMetadata().getNamespace(), r.getMetadata().getNamespace())
+                        ? o.getMetadata().getName()
+                        : "a KxChangeset of another namespace")
+            .collect(Collectors.joining(", "));
+    return new Lookup(
+        null,
+        "cannot tell which FinSpace changeset this resource's create made: candidates "
+            + candidates
+            + (rivals.isEmpty()
+                ? ""
+                : " (also claimable by " + rivalNames + ", which sent the same change requests)")
+            + ". Set annotation "
+            + ADOPT_ANNOTATION
+            + " to the id of this resource's changeset, or to '"
+            + ADOPT_NONE
+            + "' to create a new one");
+  }
+
+  private static boolean couldOwn(KxChangeset other, Changeset cs) {
+    Instant since =
+        Instant.parse(other.getStatus().getCreateIntent().getAttemptedAt()).minus(CLOCK_SKEW);
+    return cs.createdTimestamp() == null || !cs.createdTimestamp().isBefore(since);
+  }
+
+  /** CreateKxChangeset with exactly what the intent records. */
+  private Outcome create(KxChangeset r, StatusStore store, String eventReason) {
+    CreateIntent intent = r.getStatus().getCreateIntent();
+    DatabaseRef db = Intents.target(intent);
+    Changeset cs =
+        call(
+            r, () -> finspace.create(db, r.getSpec().getChangeRequests(), intent.getClientToken()));
+    LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
+    return recorded(
+        r,
+        db,
+        cs,
+        Outcome.Event.normal(
+            eventReason, "Created FinSpace changeset " + cs.id() + " on database " + db),
+        store);
+  }
+
+  /** Records a changeset FinSpace made for this resource, at once. */
+  private Outcome recorded(
+      KxChangeset r, DatabaseRef db, Changeset cs, Outcome.Event event, StatusStore store) {
+    Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
+    store.write(r, next);
     List<Outcome.Event> events = new ArrayList<>(List.of(event));
     events.addAll(finalEvents(r.getStatus(), next));
     return new Outcome(
@@ -151,12 +417,21 @@ public final class ChangesetLogic {
         true);
   }
 
-  private Outcome poll(KxChangeset r, DatabaseRef db) {
+  private Outcome withdraw(KxChangeset r, String why, StatusStore store) {
+    KxChangesetStatus next = StatusMapper.withdrawn(r, why, now());
+    store.write(r, next);
+    // Jittered, so that two processes that collided do not collide again.
+    Duration again = Duration.ofMillis(500 + ThreadLocalRandom.current().nextLong(2000));
+    return new Outcome(next, Optional.of(again), List.of(), true, true);
+  }
+
+  private Outcome poll(KxChangeset r, StatusStore store) {
+    DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
-    Changeset cs = finspace.get(db, current.getChangesetId());
-    Instant now = clock.instant();
-    failing.remove(uid(r));
+    Changeset cs = call(r, () -> finspace.get(db, current.getChangesetId()));
+    Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
+    store.write(r, next);
     Instant created =
         current.getCreatedTimestamp() == null
             ? cs.createdTimestamp()
@@ -170,86 +445,96 @@ public final class ChangesetLogic {
   }
 
   /**
-   * Token-expiry recovery: a changeset that an earlier attempt created for this resource, if one
-   * exists — created after the resource, claimed by no other KxChangeset, and holding exactly this
-   * spec's change requests.
+   * Records a failed FinSpace call on {@code latest} (the resource as it was when the call failed)
+   * as its failure's reaction says.
    */
-  private Optional<Changeset> findEarlierAttempt(KxChangeset r, DatabaseRef db) {
-    Instant notBefore = Instant.parse(r.getMetadata().getCreationTimestamp()).minus(CLOCK_SKEW);
-    List<ChangesetSummary> listed = finspace.list(db);
-    // Read after the List: a sibling whose create returned while the List ran has recorded its
-    // changeset by now, and must not have it adopted by this resource too.
-    Set<String> claimed =
-        cluster.onDatabase(db.key()).stream()
-            .filter(o -> !Objects.equals(o.getMetadata().getUid(), r.getMetadata().getUid()))
-            .map(o -> o.getStatus() == null ? null : o.getStatus().getChangesetId())
-            .filter(Objects::nonNull)
-            .collect(Collectors.toSet());
-    List<ChangesetSummary> candidates =
-        listed.stream()
-            .filter(s -> s.createdTimestamp() == null || !s.createdTimestamp().isBefore(notBefore))
-            .filter(s -> !claimed.contains(s.id()))
-            .sorted(
-                Comparator.comparing(
-                    ChangesetSummary::createdTimestamp,
-                    Comparator.nullsLast(Comparator.naturalOrder())))
-            .toList();
-    for (ChangesetSummary s : candidates) {
-      Changeset cs = finspace.get(db, s.id());
-      if (r.getSpec().getChangeRequests().equals(cs.changeRequests())) {
-        return Optional.of(cs);
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** The outcome of a failed FinSpace call: conditions, events, and whether to keep retrying. */
-  public Outcome failed(KxChangeset r, FinSpaceException e) {
-    Instant now = clock.instant();
-    DatabaseRef db = databaseOf(r);
-    Failing f =
-        failing.compute(
-            uid(r),
-            (k, old) ->
-                old != null && old.reason().equals(e.reason())
-                    ? old
-                    : new Failing(e.reason(), now));
+  public Outcome failed(KxChangeset latest, FinSpaceException e, StatusStore store) {
+    Instant now = now();
+    DatabaseRef db = targetOf(latest);
     KxChangesetStatus next =
-        StatusMapper.callFailed(
-            r, db.region(), e, now, f.since(), settings.accessDeniedStallAfter());
-    String previousReason = reasonOf(r.getStatus());
+        StatusMapper.callFailed(latest, db.region(), e, now, settings.accessDeniedStallAfter());
+    String previous = failingReason(latest.getStatus());
+    boolean wasInFlight = DatabaseQueue.inFlight(latest);
+    store.write(latest, next);
+    Failure f = e.failure();
     List<Outcome.Event> events = new ArrayList<>();
-    boolean terminal = e.errorClass() == ErrorClass.TERMINAL;
-    if (terminal && e.operation() == Operation.CREATE) {
+    if (!f.reaction().retry() && e.operation() == Operation.CREATE) {
       events.add(Outcome.Event.warning("CreateRejected", e.getMessage()));
     }
-    if (Reasons.ACCESS_DENIED.equals(e.reason()) && !e.reason().equals(previousReason)) {
-      events.add(Outcome.Event.warning("AccessDenied", e.getMessage()));
+    if (f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
+        && !f.reason().equals(previous)) {
+      events.add(Outcome.Event.warning(f.reason(), e.getMessage()));
     }
-    LOG.warn(
-        "{} failed ({}, {}): {}",
-        e.operation().apiName(),
-        e.errorClass(),
-        e.reason(),
-        e.getMessage());
-    // A rejected create no longer holds its place in the database's queue.
-    return new Outcome(
-        next, Optional.empty(), events, terminal && e.operation() == Operation.CREATE, !terminal);
+    LOG.warn("{} failed ({}): {}", e.operation().apiName(), f.reason(), e.getMessage());
+    // A slot given up (a rejected create, an intent withdrawn, a changeset gone) wakes the queue.
+    boolean slotFreed = wasInFlight && !DatabaseQueue.inFlight(withStatus(latest, next));
+    return new Outcome(next, Optional.empty(), events, slotFreed, f.reaction().retry());
   }
 
   /** The changesets of {@code finished}'s database that may start now that it is done. */
   public List<KxChangeset> toWake(KxChangeset finished) {
-    String uid = finished.getMetadata().getUid();
     List<KxChangeset> peers =
-        cluster.onDatabase(databaseOf(finished).key()).stream()
-            .filter(r -> !Objects.equals(r.getMetadata().getUid(), uid))
+        cluster.onDatabase(targetOf(finished).key()).stream()
+            .filter(r -> !DatabaseQueue.sameResource(r, finished))
             .toList();
     return DatabaseQueue.next(peers, settings.maxInFlightPerDatabase());
   }
 
-  /** Forgets in-memory state of a deleted resource. */
-  public void forget(String uid) {
-    failing.remove(uid);
+  private Set<String> claimedByOthers(KxChangeset r, DatabaseRef db) {
+    return claimed(
+        cluster.onDatabase(db.key()).stream()
+            .filter(o -> !DatabaseQueue.sameResource(o, r))
+            .toList());
+  }
+
+  private static Set<String> claimed(List<KxChangeset> others) {
+    return others.stream()
+        .map(o -> o.getStatus() == null ? null : o.getStatus().getChangesetId())
+        .filter(Objects::nonNull)
+        .collect(Collectors.toSet());
+  }
+
+  private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (FinSpaceException e) {
+      throw new ReconcileFailure(r, e);
+    }
+  }
+
+  private Object lockOf(DatabaseRef db) {
+    return admissionLocks[Math.floorMod(db.key().hashCode(), admissionLocks.length)];
+  }
+
+  private static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
+    // Never name a resource of another namespace: its name is not this namespace's business.
+    String who =
+        Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())
+            ? b.getMetadata().getNamespace() + "/" + b.getMetadata().getName()
+            : "a KxChangeset of another namespace";
+    String id = b.getStatus() == null ? null : b.getStatus().getChangesetId();
+    return who + (id == null ? "" : " (changeset " + id + ")") + " on database " + db;
+  }
+
+  private static String pick(KxChangeset r) {
+    Map<String, String> a = r.getMetadata().getAnnotations();
+    String v = a == null ? null : a.get(ADOPT_ANNOTATION);
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static boolean isAmbiguous(KxChangeset r) {
+    var stalled = Conditions.find(r.getStatus().getConditions(), Conditions.STALLED);
+    return stalled != null
+        && Conditions.TRUE.equals(stalled.getStatus())
+        && Reasons.ADOPTION_AMBIGUOUS.equals(stalled.getReason());
+  }
+
+  private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {
+    KxChangeset copy = new KxChangeset();
+    copy.setMetadata(r.getMetadata());
+    copy.setSpec(r.getSpec());
+    copy.setStatus(s);
+    return copy;
   }
 
   private static List<Outcome.Event> finalEvents(
@@ -273,24 +558,15 @@ public final class ChangesetLogic {
     return events;
   }
 
-  private static String reasonOf(KxChangesetStatus s) {
-    if (s == null) {
-      return null;
-    }
-    var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
-    if (stalled != null && Conditions.TRUE.equals(stalled.getStatus())) {
-      return stalled.getReason();
-    }
-    var reconciling = Conditions.find(s.getConditions(), Conditions.RECONCILING);
-    return reconciling == null ? null : reconciling.getReason();
+  private static String failingReason(KxChangesetStatus s) {
+    return s == null || s.getFailure() == null ? null : s.getFailure().getReason();
   }
 
-  private static Duration age(KxChangeset r, Instant now) {
-    String t = r.getMetadata().getCreationTimestamp();
-    return t == null ? Duration.ZERO : Duration.between(Instant.parse(t), now);
+  private Duration age(CreateIntent intent) {
+    return Duration.between(Instant.parse(intent.getAttemptedAt()), now());
   }
 
-  private static String uid(KxChangeset r) {
-    return String.valueOf(r.getMetadata().getUid());
+  private Instant now() {
+    return clock.instant();
   }
 }

@@ -6,8 +6,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What one reconciliation decided: the status to write, when to look again, the Kubernetes events
- * to record, and whether the database's queue should be woken (a slot was freed).
+ * What one reconciliation decided, beyond the status it wrote: when to look again, the Kubernetes
+ * events to record, whether the database's queue should be woken (a slot was freed), and whether a
+ * failure is retried.
+ *
+ * @param status the status as written (null when nothing was written)
  */
 public record Outcome(
     KxChangesetStatus status,
@@ -28,7 +31,12 @@ public record Outcome(
   }
 
   /** Nothing to do: final, or waiting for a spec edit. */
-  public static Outcome idle(KxChangesetStatus current) {
-    return new Outcome(current, Optional.empty(), List.of(), false, true);
+  public static Outcome idle() {
+    return new Outcome(null, Optional.empty(), List.of(), false, true);
+  }
+
+  /** Look again after {@code d}. */
+  public static Outcome requeue(Duration d) {
+    return new Outcome(null, Optional.of(d), List.of(), false, true);
   }
 }

@@ -2,7 +2,10 @@ package io.kxops.operator.status;
 
 import java.util.Locale;
 
-/** The condition reasons the operator sets that do not come from the error table. */
+/**
+ * The condition reasons that do not come from a failed FinSpace call; those are written once, in
+ * {@link io.kxops.operator.finspace.Failure}, beside their reaction.
+ */
 public final class Reasons {
 
   public static final String QUEUED = "Queued";
@@ -10,9 +13,9 @@ public final class Reasons {
   public static final String COMPLETED = "Completed";
   public static final String CHANGESET_FAILED = "ChangesetFailed";
   public static final String SPEC_MISMATCH = "SpecMismatch";
-  public static final String INVALID_REQUEST = "InvalidRequest";
-  public static final String ACCESS_DENIED = "AccessDenied";
-  public static final String CHANGESET_NOT_FOUND = "ChangesetNotFound";
+  public static final String ADOPTION_AMBIGUOUS = "AdoptionAmbiguous";
+  public static final String SPEC_CHANGED = "SpecChanged";
+  public static final String INVALID_SPEC = "InvalidSpec";
 
   private Reasons() {}
 

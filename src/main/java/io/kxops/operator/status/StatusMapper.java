@@ -6,12 +6,15 @@ import static io.kxops.operator.status.Conditions.RECONCILING;
 import static io.kxops.operator.status.Conditions.STALLED;
 import static io.kxops.operator.status.Conditions.TRUE;
 
+import io.kxops.operator.api.v1alpha1.CallFailure;
+import io.kxops.operator.api.v1alpha1.CreateIntent;
 import io.kxops.operator.api.v1alpha1.ErrorInfo;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpaceException;
-import io.kxops.operator.finspace.Operation;
+import io.kxops.operator.finspace.Reaction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -27,10 +30,12 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
-  /** Waiting for another changeset of the same database to finish. */
+  /** Waiting for another changeset of the same database to finish; no create intent. */
   public static KxChangesetStatus queued(
       KxChangeset r, String region, String waitingFor, Instant now) {
     KxChangesetStatus s = base(r, region);
+    s.setCreateIntent(null);
+    s.setFailure(null);
     String message = "waiting for " + waitingFor + " to finish";
     s.setConditions(
         conditions(r, s, now)
@@ -41,9 +46,77 @@ public final class StatusMapper {
     return s;
   }
 
+  /** The create intent is recorded: CreateKxChangeset is about to be called with it. */
+  public static KxChangesetStatus intentRecorded(KxChangeset r, CreateIntent intent, Instant now) {
+    KxChangesetStatus s = base(r, intent.getRegion());
+    s.setCreateIntent(intent);
+    s.setFailure(null);
+    String message =
+        "creating the FinSpace changeset on database "
+            + intent.getRegion()
+            + "/"
+            + intent.getEnvironmentId()
+            + "/"
+            + intent.getDatabaseName();
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.CREATING, message)
+            .set(RECONCILING, TRUE, Reasons.CREATING, message)
+            .remove(STALLED)
+            .build());
+    return s;
+  }
+
+  /**
+   * The create intent is withdrawn: FinSpace holds no changeset for it, and the resource queues
+   * again (its spec may change again).
+   */
+  public static KxChangesetStatus withdrawn(KxChangeset r, String why, Instant now) {
+    KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());
+    s.setCreateIntent(null);
+    s.setFailure(null);
+    String message = "not created yet: " + why;
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.QUEUED, message)
+            .set(RECONCILING, TRUE, Reasons.QUEUED, message)
+            .remove(STALLED)
+            .build());
+    return s;
+  }
+
+  /**
+   * More than one FinSpace changeset could be the one this resource's create made: a person chooses
+   * (see {@code candidates}); the intent stays, so the resource keeps its slot.
+   */
+  public static KxChangesetStatus ambiguous(KxChangeset r, String message, Instant now) {
+    KxChangesetStatus s = base(r, r.getStatus().getRegion());
+    s.setFailure(null);
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.ADOPTION_AMBIGUOUS, message)
+            .set(STALLED, TRUE, Reasons.ADOPTION_AMBIGUOUS, message)
+            .remove(RECONCILING)
+            .build());
+    return s;
+  }
+
+  /** The resource cannot be acted on as it is (for example it has no spec). */
+  public static KxChangesetStatus invalidSpec(KxChangeset r, String message, Instant now) {
+    KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.INVALID_SPEC, message)
+            .set(STALLED, TRUE, Reasons.INVALID_SPEC, message)
+            .remove(RECONCILING)
+            .build());
+    return s;
+  }
+
   /** Mirrors a Create or Get response into the status, and derives the conditions from it. */
   public static KxChangesetStatus mirror(KxChangeset r, String region, Changeset cs, Instant now) {
     KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
     s.setChangesetId(cs.id());
     s.setStatus(cs.status());
     s.setErrorInfo(
@@ -95,77 +168,76 @@ public final class StatusMapper {
   }
 
   /**
-   * The status after a failed FinSpace call. FinSpace's own fields are kept as they were; only the
-   * conditions change.
+   * The status after a failed FinSpace call. FinSpace's own fields are kept as they were; the
+   * conditions and the failure clock ({@code status.failure}) change as the failure's {@link
+   * Reaction} says, and a create that FinSpace refused gives up its intent.
    *
-   * @param failingSince when calls for this resource started failing with this reason
-   * @param stallAfter how long an AccessDenied may last before the resource is Stalled; a status
-   *     already Stalled for the same reason stays Stalled
+   * @param accessStallAfter how long an AccessDenied or InvalidCredentials failure may last before
+   *     the resource is Stalled (still retried slowly)
    */
   public static KxChangesetStatus callFailed(
-      KxChangeset r,
-      String region,
-      FinSpaceException e,
-      Instant now,
-      Instant failingSince,
-      Duration stallAfter) {
+      KxChangeset r, String region, FinSpaceException e, Instant now, Duration accessStallAfter) {
     KxChangesetStatus s = base(r, region);
+    Failure f = e.failure();
+    CallFailure previous = s.getFailure();
+    Instant since =
+        previous != null && f.reason().equals(previous.getReason()) && previous.getSince() != null
+            ? Instant.parse(previous.getSince())
+            : now;
+    s.setFailure(new CallFailure(f.reason(), rfc3339(since)));
+    if (e.provesNothingCreated()) {
+      s.setCreateIntent(null);
+    }
     Conditions c = conditions(r, s, now);
     String message = e.getMessage();
-    switch (e.errorClass()) {
-      case TERMINAL ->
-          c.set(READY, FALSE, e.reason(), message)
-              .set(STALLED, TRUE, e.reason(), message)
-              .remove(RECONCILING);
-      case WAIT_FOR_DEPENDENCY ->
-          c.set(READY, FALSE, e.reason(), message)
-              .set(RECONCILING, TRUE, e.reason(), message)
-              .remove(STALLED);
-      case BOUNDED -> {
-        var stalledAlready = Conditions.find(s.getConditions(), STALLED);
-        if (stalledAlready != null
-            && TRUE.equals(stalledAlready.getStatus())
-            && e.reason().equals(stalledAlready.getReason())) {
-          // failingSince lives in memory only; after a restart it starts again, but the status
-          // already records the stall. Its message keeps the original "failing since".
-          String stalled = stalledAlready.getMessage();
-          c.set(READY, FALSE, e.reason(), stalled)
-              .set(STALLED, TRUE, e.reason(), stalled)
-              .remove(RECONCILING);
-        } else if (!Duration.between(failingSince, now).minus(stallAfter).isNegative()) {
-          String stalled =
-              message + " (failing since " + rfc3339(failingSince) + "; still retried slowly)";
-          c.set(READY, FALSE, e.reason(), stalled)
-              .set(STALLED, TRUE, e.reason(), stalled)
-              .remove(RECONCILING);
-        } else {
-          c.set(READY, FALSE, e.reason(), message)
-              .set(RECONCILING, TRUE, e.reason(), message)
-              .remove(STALLED);
-        }
+    Duration bound =
+        switch (f.reaction().stall()) {
+          case NEVER -> null;
+          case AT_ONCE -> Duration.ZERO;
+          case AFTER_ACCESS_BOUND -> accessStallAfter;
+          case AFTER_NOT_FOUND_GRACE -> NOT_FOUND_GRACE;
+        };
+    if (bound != null && !Duration.between(since, now).minus(bound).isNegative()) {
+      String stalled =
+          f.reaction().retry()
+              ? message + " (failing since " + rfc3339(since) + "; still retried slowly)"
+              : message;
+      c.set(READY, FALSE, f.reason(), stalled)
+          .set(STALLED, TRUE, f.reason(), stalled)
+          .remove(RECONCILING);
+    } else {
+      // Ready says what is known of the changeset: a transient failure (a throttled poll) leaves
+      // it as it was, unless it still says Queued, which is no longer true.
+      var ready = Conditions.find(s.getConditions(), READY);
+      if (e.provesNothingCreated()
+          || f.reaction().stall() == Reaction.Stall.AFTER_ACCESS_BOUND
+          || ready == null
+          || Reasons.QUEUED.equals(ready.getReason())) {
+        c.set(READY, FALSE, f.reason(), message);
       }
-      case TRANSIENT -> {
-        if (e.operation() == Operation.GET
-            && Reasons.CHANGESET_NOT_FOUND.equals(e.reason())
-            && !withinNotFoundGrace(s, now)) {
-          String gone =
-              "FinSpace no longer finds changeset "
-                  + s.getChangesetId()
-                  + " (was the database deleted?); still retried slowly: "
-                  + message;
-          c.set(READY, FALSE, e.reason(), gone).set(STALLED, TRUE, e.reason(), gone);
-          c.remove(RECONCILING);
-        } else {
-          if (Conditions.find(s.getConditions(), READY) == null) {
-            c.set(READY, FALSE, e.reason(), message);
-          }
-          c.set(RECONCILING, TRUE, e.reason(), message).remove(STALLED);
-        }
-      }
-      default -> throw new IllegalStateException("unhandled " + e.errorClass());
+      c.set(RECONCILING, TRUE, f.reason(), message).remove(STALLED);
     }
     s.setConditions(c.build());
     return s;
+  }
+
+  /**
+   * True when the resource is Stalled for a reason that gives up its database slot (FAILED or
+   * COMPLETED are final and count separately).
+   */
+  public static boolean stalledForGood(KxChangesetStatus s) {
+    if (s == null) {
+      return false;
+    }
+    var stalled = Conditions.find(s.getConditions(), STALLED);
+    return stalled != null
+        && TRUE.equals(stalled.getStatus())
+        && Failure.byReason(stalled.getReason()).map(f -> f.reaction().freesSlot()).orElse(false);
+  }
+
+  /** True when a create intent is recorded. */
+  public static boolean hasIntent(KxChangesetStatus s) {
+    return s != null && s.getCreateIntent() != null;
   }
 
   /** True when the status shows a final FinSpace state: no more calls for this resource. */
@@ -187,7 +259,7 @@ public final class StatusMapper {
     var stalled = Conditions.find(s.getConditions(), STALLED);
     return stalled != null
         && TRUE.equals(stalled.getStatus())
-        && Reasons.INVALID_REQUEST.equals(stalled.getReason())
+        && Failure.INVALID_REQUEST.reason().equals(stalled.getReason())
         && r.getMetadata().getGeneration() != null
         && r.getMetadata().getGeneration().equals(stalled.getObservedGeneration());
   }
@@ -195,14 +267,6 @@ public final class StatusMapper {
   /** Instant as RFC 3339 with milliseconds, or null. */
   public static String rfc3339(Instant t) {
     return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
-  }
-
-  private static boolean withinNotFoundGrace(KxChangesetStatus s, Instant now) {
-    if (s.getCreatedTimestamp() == null) {
-      return true;
-    }
-    Instant created = Instant.parse(s.getCreatedTimestamp());
-    return Duration.between(created, now).compareTo(NOT_FOUND_GRACE) < 0;
   }
 
   private static String describe(ErrorInfo e) {

@@ -100,6 +100,7 @@ class ConfigLoaderTest {
         "RETRY_INITIAL_INTERVAL|x",
         "ACCESS_DENIED_STALL_AFTER|forever",
         "ADOPT_AFTER|-1m",
+        "ADOPT_AFTER|0s",
         "LEADER_ELECTION|maybe",
         "METRICS_PORT|70000",
         "HEALTH_PORT|http",

@@ -11,7 +11,12 @@ class ErrorClassifierTest {
   @ParameterizedTest
   @CsvSource({
     "CREATE, ValidationException,         400, TERMINAL,            InvalidRequest",
-    "GET,    ValidationException,         400, TERMINAL,            InvalidRequest",
+    "GET,    ValidationException,         400, TRANSIENT,           CallRejected",
+    "LIST,   ValidationException,         400, TRANSIENT,           CallRejected",
+    "CREATE, UnrecognizedClientException, 403, BOUNDED,             InvalidCredentials",
+    "GET,    InvalidSignatureException,   403, BOUNDED,             InvalidCredentials",
+    "LIST,   ExpiredTokenException,       403, BOUNDED,             InvalidCredentials",
+    "CREATE, CredentialsNotLoaded,        0,   BOUNDED,             InvalidCredentials",
     "CREATE, ResourceNotFoundException,   404, WAIT_FOR_DEPENDENCY, DatabaseNotFound",
     "LIST,   ResourceNotFoundException,   404, WAIT_FOR_DEPENDENCY, DatabaseNotFound",
     "GET,    ResourceNotFoundException,   404, TRANSIENT,           ChangesetNotFound",
@@ -29,9 +34,39 @@ class ErrorClassifierTest {
     "CREATE, '',                          403, BOUNDED,             AccessDenied",
     "CREATE, SomethingNewException,       400, TRANSIENT,           UnexpectedError",
   })
-  void classifies(Operation op, String code, int status, ErrorClass expected, String reason) {
-    ErrorClassifier.Classification c = ErrorClassifier.classify(op, code, status);
-    assertThat(c.errorClass()).isEqualTo(expected);
-    assertThat(c.reason()).isEqualTo(reason);
+  void classifies(Operation op, String code, int status, String expected, String reason) {
+    Failure f = ErrorClassifier.classify(op, code, status);
+    assertThat(kind(f)).isEqualTo(expected);
+    assertThat(f.reason()).isEqualTo(reason);
+  }
+
+  /** The reaction in the words of the table: how retries, stalls and the intent are handled. */
+  static String kind(Failure f) {
+    Reaction r = f.reaction();
+    if (!r.retry()) {
+      return "TERMINAL";
+    }
+    if (r.stall() == Reaction.Stall.AFTER_ACCESS_BOUND) {
+      return "BOUNDED";
+    }
+    return r.nothingCreated() ? "WAIT_FOR_DEPENDENCY" : "TRANSIENT";
+  }
+
+  @org.junit.jupiter.api.Test
+  void aClientTokenReusedForOtherRequestsIsTerminalAndKeepsNothingCreatedFalse() {
+    Failure f =
+        ErrorClassifier.classify(
+            Operation.CREATE, "ConflictException", "IDEMPOTENT_PARAMETER_MISMATCH", 409);
+    assertThat(f).isEqualTo(Failure.CLIENT_TOKEN_CONFLICT);
+    assertThat(f.reaction().retry()).isFalse();
+    assertThat(f.reaction().nothingCreated()).as("a changeset exists for the token").isFalse();
+    assertThat(ErrorClassifier.classify(Operation.CREATE, "ConflictException", "OTHER", 409))
+        .isEqualTo(Failure.CONFLICT);
+  }
+
+  @org.junit.jupiter.api.Test
+  void everyReasonIsWrittenOnce() {
+    assertThat(java.util.Arrays.stream(Failure.values()).map(Failure::reason).distinct())
+        .hasSize(Failure.values().length);
   }
 }

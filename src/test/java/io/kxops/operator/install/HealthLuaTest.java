@@ -160,26 +160,29 @@ class HealthLuaTest {
                     + " s3Path does not exist"));
   }
 
+  /** The status after calls failing with {@code e} since T0, seen at {@code now}. */
+  static io.kxops.operator.api.v1alpha1.KxChangesetStatus failedSince(
+      KxChangeset r, io.kxops.operator.finspace.FinSpaceException e, java.time.Instant now) {
+    KxChangeset first = with(StatusMapper.callFailed(r, REGION, e, T0, STALL_AFTER));
+    first.setSpec(r.getSpec());
+    first.setMetadata(r.getMetadata());
+    return StatusMapper.callFailed(first, REGION, e, now, STALL_AFTER);
+  }
+
   @Test
   void rejectedCreateIsDegraded() {
     var e = FinSpaceErrors.of(Operation.CREATE, "ValidationException", 400);
-    KxChangeset r = with(StatusMapper.callFailed(resource(), REGION, e, T0, T0, STALL_AFTER));
+    KxChangeset r = with(failedSince(resource(), e, T0));
     assertThat(health(r)).isEqualTo(new Health("Degraded", e.getMessage()));
   }
 
   @Test
   void accessDeniedIsProgressingUntilItStallsThenDegraded() {
     var e = FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403);
-    KxChangeset early =
-        with(
-            StatusMapper.callFailed(
-                resource(), REGION, e, T0.plus(Duration.ofMinutes(1)), T0, STALL_AFTER));
+    KxChangeset early = with(failedSince(resource(), e, T0.plus(Duration.ofMinutes(1))));
     assertThat(health(early)).isEqualTo(new Health("Progressing", e.getMessage()));
 
-    KxChangeset stalled =
-        with(
-            StatusMapper.callFailed(
-                resource(), REGION, e, T0.plus(Duration.ofMinutes(11)), T0, STALL_AFTER));
+    KxChangeset stalled = with(failedSince(resource(), e, T0.plus(Duration.ofMinutes(11))));
     Health h = health(stalled);
     assertThat(h.status()).isEqualTo("Degraded");
     assertThat(h.message()).startsWith(e.getMessage()).contains("still retried slowly");
@@ -189,8 +192,7 @@ class HealthLuaTest {
   void throttledWhileProcessingIsProgressingWithTheReconcilingMessage() {
     KxChangeset processing = mirrored("IN_PROGRESS");
     var e = FinSpaceErrors.of(Operation.GET, "ThrottlingException", 400);
-    KxChangeset r =
-        with(StatusMapper.callFailed(processing, REGION, e, T0.plusSeconds(40), T0, STALL_AFTER));
+    KxChangeset r = with(failedSince(processing, e, T0.plusSeconds(40)));
     assertThat(health(r)).isEqualTo(new Health("Progressing", e.getMessage()));
   }
 
@@ -198,7 +200,7 @@ class HealthLuaTest {
   void conditionsOfAnOlderGenerationAreNotTrusted() {
     // A rejected create, then the user fixes the spec: generation 2 is not judged by 1's Stalled.
     var e = FinSpaceErrors.of(Operation.CREATE, "ValidationException", 400);
-    KxChangeset r = with(StatusMapper.callFailed(resource(), REGION, e, T0, T0, STALL_AFTER));
+    KxChangeset r = with(failedSince(resource(), e, T0));
     r.getMetadata().setGeneration(2L);
     assertThat(health(r))
         .isEqualTo(new Health("Progressing", "Waiting for the operator to observe generation 2"));

@@ -428,7 +428,7 @@ class OperatorE2EIT {
     // FinSpace's clock moves past the token's 10 minutes; the operator's clock does not, so the
     // operator is told that any resource without a changeset id may need adopting.
     emulator.clock().advance(Duration.ofMinutes(11));
-    startOperator(Map.of("ADOPT_AFTER", "0s"));
+    startOperator(Map.of("ADOPT_AFTER", "1s"));
 
     KxChangeset done = awaitReady("orphan");
     assertThat(emulator.changesets(ENV, db)).hasSize(1);

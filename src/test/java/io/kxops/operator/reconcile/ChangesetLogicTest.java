@@ -9,7 +9,6 @@ import io.kxops.operator.api.v1alpha1.Condition;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.DatabaseRef;
-import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
 import io.kxops.operator.testing.FakeFinSpace;
@@ -45,12 +44,34 @@ class ChangesetLogicTest {
     logic = newLogic();
   }
 
+  /** Status writes that record a changeset id are lost (the operator dies right after). */
+  boolean loseChangesetWrites;
+
+  /** A store that writes into the resource object itself, as the API server would. */
+  final StatusStore store =
+      (r, next) -> {
+        if (loseChangesetWrites && next != null && next.getChangesetId() != null) {
+          return r;
+        }
+        r.setStatus(next);
+        return r;
+      };
+
   ChangesetLogic newLogic() {
     ClusterView view =
-        key ->
-            cluster.stream()
-                .filter(r -> logic.databaseOf(r).key().equals(key))
+        new ClusterView() {
+          @Override
+          public List<KxChangeset> onDatabase(String key) {
+            return cluster.stream()
+                .filter(r -> logic.targetOf(r).key().equals(key))
                 .collect(Collectors.toList());
+          }
+
+          @Override
+          public boolean awaitSeen(KxChangeset written, Duration timeout) {
+            return true;
+          }
+        };
     return new ChangesetLogic(
         finspace,
         view,
@@ -66,16 +87,13 @@ class ChangesetLogicTest {
     return r;
   }
 
-  /** Runs one reconciliation the way the JOSDK adapter does, and writes the status back. */
+  /** Runs one reconciliation the way the JOSDK adapter does. */
   Outcome step(KxChangeset r) {
-    Outcome o;
     try {
-      o = logic.reconcile(r);
-    } catch (FinSpaceException e) {
-      o = logic.failed(r, e);
+      return logic.reconcile(r, store);
+    } catch (ReconcileFailure e) {
+      return logic.failed(e.latest(), e.failure(), store);
     }
-    r.setStatus(o.status());
-    return o;
   }
 
   static Condition condition(KxChangeset r, String type) {
@@ -112,7 +130,9 @@ class ChangesetLogicTest {
   @Test
   void aRestartBeforeTheStatusWriteReusesTheTokenInsteadOfCreatingAgain() {
     KxChangeset r = add("p1", T0);
-    logic.reconcile(r); // created, but the status write is lost (operator killed)
+    loseChangesetWrites = true;
+    step(r); // intent recorded, created, but the status write is lost (operator killed)
+    loseChangesetWrites = false;
     logic = newLogic(); // a new process
     clock.advance(Duration.ofMinutes(3));
     step(r);
@@ -310,7 +330,8 @@ class ChangesetLogicTest {
     finspace.failNext(
         Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ThrottlingException", 429));
     step(r);
-    assertThat(condition(r, "Ready").getReason()).isEqualTo("Throttled");
+    // The intent is recorded: Ready says the changeset is being created, Reconciling why not yet.
+    assertThat(condition(r, "Ready").getReason()).isEqualTo("Creating");
     assertThat(condition(r, "Reconciling").getReason()).isEqualTo("Throttled");
 
     step(r);
@@ -367,7 +388,9 @@ class ChangesetLogicTest {
   @Test
   void afterTheTokenExpiredTheEarlierChangesetIsAdoptedNotDuplicated() {
     KxChangeset r = add("p1", T0);
-    logic.reconcile(r); // created; status write lost
+    loseChangesetWrites = true;
+    step(r); // intent recorded, created; the changeset's status write is lost
+    loseChangesetWrites = false;
     clock.advance(Duration.ofMinutes(11)); // token expired
     logic = newLogic();
     Outcome o = step(r);
@@ -398,13 +421,20 @@ class ChangesetLogicTest {
     logic = newLogic();
     KxChangeset other = add("other", T0);
     KxChangeset r = add("p1", T0.plusSeconds(1), other.getSpec().getChangeRequests().get(0));
-    clock.advance(Duration.ofMinutes(10));
-    Outcome created = logic.reconcile(other); // FinSpace has it; the status write is in flight
-    finspace.afterNextList(() -> other.setStatus(created.status())); // and lands during r's List
+    loseChangesetWrites = true;
+    step(r); // r's intent is recorded and its changeset made; the answer is lost
+    clock.advance(Duration.ofMinutes(5));
+    step(other); // the same for other, with identical requests
+    loseChangesetWrites = false;
+    clock.advance(Duration.ofMinutes(5)); // r's intent is old enough to ask FinSpace
+    finspace.afterNextList(() -> step(other)); // other records its changeset during r's List
     Outcome o = step(r);
 
-    assertThat(reasons(o)).containsExactly("ChangesetCreated");
-    assertThat(r.getStatus().getChangesetId()).isNotEqualTo(other.getStatus().getChangesetId());
+    assertThat(reasons(o)).containsExactly("ChangesetAdopted");
+    assertThat(finspace.tokenOf(r.getStatus().getChangesetId()))
+        .isEqualTo(r.getMetadata().getUid());
+    assertThat(finspace.tokenOf(other.getStatus().getChangesetId()))
+        .isEqualTo(other.getMetadata().getUid());
     assertThat(finspace.changesets(TRADES)).hasSize(2);
   }
 

@@ -38,7 +38,10 @@ public final class FakeFinSpace implements FinSpace {
   private String createdStatus = "PENDING";
   private Runnable afterNextList = () -> {};
 
-  private record Token(String changesetId, Instant issued) {}
+  private record Token(String changesetId, String databaseKey, Instant issued) {}
+
+  /** Client token of each changeset the operator created (injected ones have none). */
+  private final Map<String, String> tokenOf = new HashMap<>();
 
   public FakeFinSpace(Clock clock) {
     this.clock = clock;
@@ -106,6 +109,31 @@ public final class FakeFinSpace implements FinSpace {
     return new ArrayList<>(database(db).values());
   }
 
+  /** The client token changeset {@code id} was created with, or null. */
+  public synchronized String tokenOf(String id) {
+    return tokenOf.get(id);
+  }
+
+  /** How many changesets were created with {@code clientToken}. */
+  public synchronized long createdWith(String clientToken) {
+    return tokenOf.values().stream().filter(clientToken::equals).count();
+  }
+
+  /** Every changeset of every database. */
+  public synchronized List<Changeset> all() {
+    List<Changeset> out = new ArrayList<>();
+    byDatabase.values().forEach(m -> out.addAll(m.values()));
+    return out;
+  }
+
+  /** The databases' keys, each with its changesets that are not final. */
+  public synchronized Map<String, List<Changeset>> inFlightByDatabase() {
+    Map<String, List<Changeset>> out = new HashMap<>();
+    byDatabase.forEach(
+        (k, m) -> out.put(k, m.values().stream().filter(c -> !c.isFinal()).toList()));
+    return out;
+  }
+
   public int calls(Operation op) {
     return calls.get(op).get();
   }
@@ -114,24 +142,37 @@ public final class FakeFinSpace implements FinSpace {
   public synchronized Changeset create(
       DatabaseRef db, List<ChangeRequest> requests, String clientToken) {
     enter(Operation.CREATE);
-    Map<String, Changeset> changesets = database(db);
+    Map<String, Changeset> changesets = database(db, Operation.CREATE);
     Instant now = clock.instant();
     Token t = tokens.get(clientToken);
     if (t != null && Duration.between(t.issued(), now).compareTo(TOKEN_LIFETIME) < 0) {
-      return changesets.get(t.changesetId());
+      Changeset earlier = byDatabase.get(t.databaseKey()).get(t.changesetId());
+      if (t.databaseKey().equals(db.key()) && earlier.changeRequests().equals(requests)) {
+        return earlier;
+      }
+      throw FinSpaceException.of(
+          Operation.CREATE,
+          "ConflictException",
+          "IDEMPOTENT_PARAMETER_MISMATCH",
+          409,
+          "CreateKxChangeset: clientToken was already used for a different request (changeset "
+              + earlier.id()
+              + ")",
+          null);
     }
     String id = nextId();
     Changeset c =
         new Changeset(id, createdStatus, null, null, List.copyOf(requests), now, now, null);
     changesets.put(id, c);
-    tokens.put(clientToken, new Token(id, now));
+    tokens.put(clientToken, new Token(id, db.key(), now));
+    tokenOf.put(id, clientToken);
     return c;
   }
 
   @Override
   public synchronized Changeset get(DatabaseRef db, String changesetId) {
     enter(Operation.GET);
-    Changeset c = database(db).get(changesetId);
+    Changeset c = database(db, Operation.GET).get(changesetId);
     if (c == null) {
       throw FinSpaceErrors.of(Operation.GET, "ResourceNotFoundException", 404);
     }
@@ -142,7 +183,7 @@ public final class FakeFinSpace implements FinSpace {
   public synchronized List<ChangesetSummary> list(DatabaseRef db) {
     enter(Operation.LIST);
     List<ChangesetSummary> out =
-        database(db).values().stream()
+        database(db, Operation.LIST).values().stream()
             .map(c -> new ChangesetSummary(c.id(), c.status(), c.createdTimestamp()))
             .toList();
     Runnable action = afterNextList;
@@ -160,9 +201,13 @@ public final class FakeFinSpace implements FinSpace {
   }
 
   private Map<String, Changeset> database(DatabaseRef db) {
+    return database(db, Operation.CREATE);
+  }
+
+  private Map<String, Changeset> database(DatabaseRef db, Operation op) {
     Map<String, Changeset> m = byDatabase.get(db.key());
     if (m == null) {
-      throw FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404);
+      throw FinSpaceErrors.of(op, "ResourceNotFoundException", 404);
     }
     return m;
   }

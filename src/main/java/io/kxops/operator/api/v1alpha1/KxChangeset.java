@@ -18,15 +18,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("kxchangeset")
 @Plural("kxchangesets")
 @ShortNames("kxcs")
-// A changeset is an event, like a Job: once FinSpace holds it, a different spec would describe a
-// different changeset, so the API server refuses the edit instead of letting the two drift apart.
+// A changeset is an event, like a Job: once a create may have reached FinSpace (an intent is
+// recorded) or FinSpace holds it, a different spec would describe a different changeset, so the
+// API server refuses the edit instead of letting the two drift apart.
 @ValidationRule(
     value =
-        "!has(oldSelf.status) || !has(oldSelf.status.changesetId)"
-            + " || oldSelf.status.changesetId == '' || self.spec == oldSelf.spec",
+        "!has(oldSelf.status) || ((!has(oldSelf.status.changesetId)"
+            + " || oldSelf.status.changesetId == '') && !has(oldSelf.status.createIntent))"
+            + " || self.spec == oldSelf.spec",
     message =
-        "spec is immutable once status.changesetId is set: the FinSpace changeset already exists"
-            + " and cannot be changed; create a new KxChangeset instead",
+        "spec is immutable once the operator may have created the FinSpace changeset"
+            + " (status.createIntent or status.changesetId is set): a FinSpace changeset cannot be"
+            + " changed; create a new KxChangeset instead",
     fieldPath = ".spec",
     reason = "FieldValueForbidden")
 // The generator orders printer columns by jsonPath, so kubectl shows AGE, DATABASE, CHANGESET,

@@ -22,6 +22,8 @@ import java.util.Objects;
   "lastModifiedTimestamp",
   "activeFromTimestamp",
   "region",
+  "createIntent",
+  "failure",
   "conditions"
 })
 public class KxChangesetStatus {
@@ -56,6 +58,14 @@ public class KxChangesetStatus {
   private String region;
 
   @JsonPropertyDescription(
+      "Recorded before CreateKxChangeset is called: the exact target and requests sent. Once set,"
+          + " the spec is immutable.")
+  private CreateIntent createIntent;
+
+  @JsonPropertyDescription("The current failure of FinSpace calls, if any, and since when.")
+  private CallFailure failure;
+
+  @JsonPropertyDescription(
       "Ready, Reconciling and Stalled conditions (kstatus), in the metav1.Condition shape.")
   private List<Condition> conditions = new ArrayList<>();
 
@@ -72,6 +82,8 @@ public class KxChangesetStatus {
     c.lastModifiedTimestamp = lastModifiedTimestamp;
     c.activeFromTimestamp = activeFromTimestamp;
     c.region = region;
+    c.createIntent = createIntent == null ? null : createIntent.copy();
+    c.failure = failure == null ? null : failure.copy();
     if (conditions != null) {
       c.conditions = new ArrayList<>();
       for (Condition cond : conditions) {
@@ -147,6 +159,22 @@ public class KxChangesetStatus {
     this.region = region;
   }
 
+  public CreateIntent getCreateIntent() {
+    return createIntent;
+  }
+
+  public void setCreateIntent(CreateIntent createIntent) {
+    this.createIntent = createIntent;
+  }
+
+  public CallFailure getFailure() {
+    return failure;
+  }
+
+  public void setFailure(CallFailure failure) {
+    this.failure = failure;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -166,6 +194,8 @@ public class KxChangesetStatus {
         && Objects.equals(lastModifiedTimestamp, other.lastModifiedTimestamp)
         && Objects.equals(activeFromTimestamp, other.activeFromTimestamp)
         && Objects.equals(region, other.region)
+        && Objects.equals(createIntent, other.createIntent)
+        && Objects.equals(failure, other.failure)
         && Objects.equals(conditions, other.conditions);
   }
 

@@ -1,7 +1,8 @@
-package io.kxops.operator.reconcile;
+package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,23 +25,63 @@ public final class CacheClusterView implements ClusterView {
   private record Written(KxChangeset resource, long resourceVersion, long atNanos) {}
 
   private volatile IndexerResourceCache<KxChangeset> cache;
+  private volatile Function<KxChangeset, String> databaseKey;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
   /** Called once the informer cache exists (JOSDK's prepareEventSources). */
   void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, String> databaseKey) {
     cache.addIndexer(DATABASE_INDEX, r -> List.of(databaseKey.apply(r)));
+    this.databaseKey = databaseKey;
     this.cache = cache;
   }
 
   /** Records what a status write returned, so reads see it before the informer does. */
   void remember(KxChangeset afterWrite) {
     long rv = resourceVersion(afterWrite);
-    if (afterWrite == null || afterWrite.getMetadata().getUid() == null || rv < 0) {
+    if (afterWrite == null
+        || afterWrite.getMetadata() == null
+        || afterWrite.getMetadata().getUid() == null
+        || rv < 0) {
       return;
     }
     long now = System.nanoTime();
     written.put(afterWrite.getMetadata().getUid(), new Written(afterWrite, rv, now));
     written.values().removeIf(w -> now - w.atNanos() > OVERLAY_TTL.toNanos());
+  }
+
+  @Override
+  public boolean awaitSeen(KxChangeset written, Duration timeout) {
+    IndexerResourceCache<KxChangeset> c = cache;
+    long target = resourceVersion(written);
+    if (c == null || target < 0) {
+      return false;
+    }
+    // The index reads the informer's own store; get() would answer with JOSDK's copy of this
+    // process's write, which proves nothing about what the watch delivered.
+    String key = databaseKey.apply(written);
+    String uid = written.getMetadata().getUid();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pauseMillis = 1;
+    while (true) {
+      KxChangeset seen =
+          c.byIndex(DATABASE_INDEX, key).stream()
+              .filter(r -> uid.equals(r.getMetadata().getUid()))
+              .findFirst()
+              .orElse(null);
+      if (seen != null && resourceVersion(seen) >= target) {
+        return true;
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(pauseMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      pauseMillis = Math.min(20, pauseMillis * 2);
+    }
   }
 
   @Override

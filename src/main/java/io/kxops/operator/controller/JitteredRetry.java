@@ -1,4 +1,4 @@
-package io.kxops.operator.reconcile;
+package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.javaoperatorsdk.operator.processing.retry.Retry;

@@ -1,10 +1,11 @@
-package io.kxops.operator.reconcile;
+package io.kxops.operator.controller;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.reconcile.Outcome;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
@@ -68,13 +69,26 @@ public final class EventRecorder implements AutoCloseable {
     }
   }
 
+  /** An event's name is a DNS subdomain (at most 253 characters), like the resource's own. */
+  static String eventName(String resourceName) {
+    String suffix = "." + UUID.randomUUID().toString().substring(0, 13);
+    String base =
+        resourceName.length() + suffix.length() > 253
+            ? resourceName.substring(0, 253 - suffix.length())
+            : resourceName;
+    // A cut may end on '.' or '-', which a DNS subdomain label may not end with.
+    while (!base.isEmpty() && !Character.isLetterOrDigit(base.charAt(base.length() - 1))) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return base + suffix;
+  }
+
   private io.fabric8.kubernetes.api.model.Event build(KxChangeset r, Outcome.Event e) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(
-                r.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13))
+            .withName(eventName(r.getMetadata().getName()))
             .withNamespace(r.getMetadata().getNamespace())
             .endMetadata()
             .withInvolvedObject(

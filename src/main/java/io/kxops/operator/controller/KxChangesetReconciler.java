@@ -1,4 +1,4 @@
-package io.kxops.operator.reconcile;
+package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -12,16 +12,21 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.FinSpaceException;
+import io.kxops.operator.reconcile.ChangesetLogic;
+import io.kxops.operator.reconcile.Outcome;
+import io.kxops.operator.reconcile.ReconcileFailure;
+import io.kxops.operator.reconcile.StaleResourceException;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The JOSDK reconciler: thin. It runs {@link ChangesetLogic}, writes the status through {@link
- * StatusWriter}, records events, and wakes the next changesets of a database when one finishes.
+ * The JOSDK reconciler: thin. It runs {@link ChangesetLogic} with {@link StatusWriter} as its
+ * status store, records events, and wakes the next changesets of a database when one finishes.
  */
 @ControllerConfiguration(name = KxChangesetReconciler.NAME)
 public class KxChangesetReconciler implements Reconciler<KxChangeset> {
@@ -58,16 +63,25 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
   public List<EventSource<?, KxChangeset>> prepareEventSources(
       EventSourceContext<KxChangeset> context) {
     IndexerResourceCache<KxChangeset> cache = context.getPrimaryCache();
-    cluster.attach(cache, r -> logic.databaseOf(r).key());
+    cluster.attach(cache, r -> logic.targetOf(r).key());
     metrics.attach(cache);
     return List.of(wakeups);
   }
 
+  /** How soon a reconciliation whose status write met a newer resource runs again. */
+  static final Duration STALE_RETRY = Duration.ofSeconds(1);
+
   @Override
   public UpdateControl<KxChangeset> reconcile(KxChangeset resource, Context<KxChangeset> context) {
     try (var ignored = mdc(resource)) {
-      Outcome outcome = logic.reconcile(resource);
-      apply(resource, outcome, context);
+      Outcome outcome;
+      try {
+        outcome = logic.reconcile(resource, statusWriter.store(context));
+      } catch (StaleResourceException e) {
+        LOG.debug("{}; reconciling again", e.getMessage());
+        return UpdateControl.<KxChangeset>noUpdate().rescheduleAfter(STALE_RETRY);
+      }
+      after(resource, outcome);
       UpdateControl<KxChangeset> control = UpdateControl.noUpdate();
       outcome.requeueAfter().ifPresent(control::rescheduleAfter);
       return control;
@@ -77,7 +91,16 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
   @Override
   public ErrorStatusUpdateControl<KxChangeset> updateErrorStatus(
       KxChangeset resource, Context<KxChangeset> context, Exception e) {
-    FinSpaceException fe = finSpaceCause(e);
+    KxChangeset latest = resource;
+    FinSpaceException fe = null;
+    for (Throwable t = e; t != null && fe == null; t = t.getCause()) {
+      if (t instanceof ReconcileFailure rf) {
+        latest = rf.latest();
+        fe = rf.failure();
+      } else if (t instanceof FinSpaceException f) {
+        fe = f;
+      }
+    }
     if (fe == null) {
       LOG.error(
           "reconciliation of {}/{} failed unexpectedly; retrying",
@@ -87,19 +110,23 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
       return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
     try (var ignored = mdc(resource)) {
-      Outcome outcome = logic.failed(resource, fe);
-      apply(resource, outcome, context);
+      Outcome outcome;
+      try {
+        outcome = logic.failed(latest, fe, statusWriter.store(context));
+      } catch (StaleResourceException stale) {
+        LOG.debug("{}; the retry records the failure", stale.getMessage());
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+      }
+      after(resource, outcome);
       ErrorStatusUpdateControl<KxChangeset> control = ErrorStatusUpdateControl.noStatusUpdate();
       return outcome.retry() ? control : control.withNoRetry();
     }
   }
 
-  private void apply(KxChangeset resource, Outcome outcome, Context<KxChangeset> context) {
-    boolean wasFinal = StatusMapper.isFinal(resource.getStatus());
-    statusWriter.write(context, resource, outcome.status());
+  private void after(KxChangeset resource, Outcome outcome) {
     if (outcome.status() != null) {
       metrics.seen(outcome.status().getStatus());
-      if (!wasFinal && StatusMapper.isFinal(outcome.status())) {
+      if (!StatusMapper.isFinal(resource.getStatus()) && StatusMapper.isFinal(outcome.status())) {
         metrics.reachedFinal(resource, clock.instant());
       }
     }
@@ -115,15 +142,6 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
       LOG.debug("waking {}", r.getMetadata().getName());
       wakeups.propagateEvent(ResourceID.fromResource(r));
     }
-  }
-
-  private static FinSpaceException finSpaceCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof FinSpaceException fe) {
-        return fe;
-      }
-    }
-    return null;
   }
 
   private static AutoCloseable0 mdc(KxChangeset r) {

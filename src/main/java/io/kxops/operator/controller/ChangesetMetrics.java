@@ -1,4 +1,4 @@
-package io.kxops.operator.reconcile;
+package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;

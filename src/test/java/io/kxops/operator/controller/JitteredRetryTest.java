@@ -1,4 +1,4 @@
-package io.kxops.operator.reconcile;
+package io.kxops.operator.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

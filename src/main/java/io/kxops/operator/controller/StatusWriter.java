@@ -1,0 +1,74 @@
+package io.kxops.operator.controller;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.reconcile.StaleResourceException;
+import io.kxops.operator.reconcile.StatusStore;
+import java.util.Objects;
+
+/**
+ * The one place status is written: a server-side apply of the whole status subresource, skipped
+ * when nothing changed, with the resourceVersion it was computed from as precondition, so that a
+ * status computed from a stale copy (another process, an older cache entry) can never erase what a
+ * newer write recorded. JOSDK caches the result for the resource's own next reconciliation; the
+ * {@link CacheClusterView} keeps it for the other changesets of the same database.
+ */
+public final class StatusWriter {
+
+  private final CacheClusterView cluster;
+
+  public StatusWriter(CacheClusterView cluster) {
+    this.cluster = cluster;
+  }
+
+  /** The store the reconcile logic writes through during one reconciliation. */
+  public StatusStore store(Context<KxChangeset> context) {
+    return (r, next) -> write(context, r, next);
+  }
+
+  /**
+   * Writes {@code next} unless it equals the resource's current status; returns the resource as it
+   * now is.
+   *
+   * @throws StaleResourceException when the resource changed since {@code resource} was read
+   */
+  public KxChangeset write(
+      Context<KxChangeset> context, KxChangeset resource, KxChangesetStatus next) {
+    if (next == null || Objects.equals(resource.getStatus(), next)) {
+      return resource;
+    }
+    KxChangeset patch = new KxChangeset();
+    patch.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(resource.getMetadata().getName())
+            .withNamespace(resource.getMetadata().getNamespace())
+            .withResourceVersion(resource.getMetadata().getResourceVersion())
+            .build());
+    patch.setStatus(next);
+    KxChangeset written;
+    try {
+      written = context.resourceOperations().serverSideApplyPrimaryStatus(patch);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        throw new StaleResourceException(
+            "status of "
+                + resource.getMetadata().getNamespace()
+                + "/"
+                + resource.getMetadata().getName()
+                + " not written: the resource changed since resourceVersion "
+                + resource.getMetadata().getResourceVersion(),
+            e);
+      }
+      throw e;
+    }
+    cluster.remember(written);
+    if (written == null) {
+      return resource;
+    }
+    // The apply answers with the whole resource; keep the caller's spec view consistent with it.
+    return written;
+  }
+}

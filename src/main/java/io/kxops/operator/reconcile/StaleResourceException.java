@@ -1,0 +1,11 @@
+package io.kxops.operator.reconcile;
+
+/**
+ * A status write was refused because the resource changed since it was read (another writer, or a
+ * spec edit): the reconciliation starts again from the current resource.
+ */
+public final class StaleResourceException extends RuntimeException {
+  public StaleResourceException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

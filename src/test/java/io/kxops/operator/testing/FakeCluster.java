@@ -1,0 +1,249 @@
+package io.kxops.operator.testing;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.reconcile.ClusterView;
+import io.kxops.operator.reconcile.StaleResourceException;
+import io.kxops.operator.reconcile.StatusStore;
+import io.kxops.operator.status.StatusMapper;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * An in-memory API server for KxChangesets with the semantics the operator relies on: every write
+ * gets the next resourceVersion, a status write with a stale resourceVersion is refused, the spec
+ * is frozen once a create intent or changeset id is recorded (the CRD's rule), and each operator
+ * process sees the objects through its own watch, which delivers the writes in order and may lag.
+ */
+public final class FakeCluster {
+
+  private final Clock clock;
+  private long revision;
+  private final Map<String, KxChangeset> live = new LinkedHashMap<>();
+  private final List<Change> log = new ArrayList<>();
+
+  /** One write as a watch delivers it; {@code object == null} is a deletion of {@code uid}. */
+  private record Change(long revision, String uid, KxChangeset object) {}
+
+  public FakeCluster(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Creates {@code r} (a new uid, generation 1, creationTimestamp now). */
+  public synchronized KxChangeset create(KxChangeset r) {
+    KxChangeset c = copy(r);
+    c.getMetadata().setUid(UUID.randomUUID().toString());
+    c.getMetadata().setGeneration(1L);
+    if (c.getMetadata().getCreationTimestamp() == null) {
+      c.getMetadata()
+          .setCreationTimestamp(
+              clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    }
+    c.setStatus(null);
+    for (KxChangeset o : live.values()) {
+      if (o.getMetadata().getName().equals(c.getMetadata().getName())
+          && o.getMetadata().getNamespace().equals(c.getMetadata().getNamespace())) {
+        throw new IllegalStateException("exists: " + c.getMetadata().getName());
+      }
+    }
+    return put(c);
+  }
+
+  /**
+   * Edits the spec as a user would; false when the API server refuses it (an intent or changeset id
+   * is recorded).
+   */
+  public synchronized boolean editSpec(String uid, UnaryOperator<KxChangesetSpec> edit) {
+    KxChangeset current = live.get(uid);
+    if (current == null) {
+      return false;
+    }
+    KxChangesetStatus s = current.getStatus();
+    if (StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s)) {
+      return false;
+    }
+    KxChangeset c = copy(current);
+    c.setSpec(edit.apply(copySpec(current.getSpec())));
+    c.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
+    put(c);
+    return true;
+  }
+
+  public synchronized void delete(String uid) {
+    if (live.remove(uid) != null) {
+      log.add(new Change(++revision, uid, null));
+    }
+  }
+
+  /** The object as the API server holds it now, or null. */
+  public synchronized KxChangeset get(String uid) {
+    KxChangeset r = live.get(uid);
+    return r == null ? null : copy(r);
+  }
+
+  public synchronized List<KxChangeset> all() {
+    return live.values().stream().map(FakeCluster::copy).toList();
+  }
+
+  /** Status subresource write with {@code r}'s resourceVersion as precondition. */
+  public synchronized KxChangeset writeStatus(KxChangeset r, KxChangesetStatus next) {
+    KxChangeset current = live.get(r.getMetadata().getUid());
+    if (current == null
+        || !current
+            .getMetadata()
+            .getResourceVersion()
+            .equals(r.getMetadata().getResourceVersion())) {
+      throw new StaleResourceException("stale: " + r.getMetadata().getName(), null);
+    }
+    KxChangeset c = copy(current);
+    c.setStatus(next == null ? null : next.copy());
+    return put(c);
+  }
+
+  public synchronized long revision() {
+    return revision;
+  }
+
+  private KxChangeset put(KxChangeset c) {
+    c.getMetadata().setResourceVersion(Long.toString(++revision));
+    live.put(c.getMetadata().getUid(), c);
+    log.add(new Change(revision, c.getMetadata().getUid(), copy(c)));
+    return copy(c);
+  }
+
+  /** A new operator process's view: its watch starts with everything written so far. */
+  public Process process(Function<KxChangeset, String> databaseKey) {
+    Process p = new Process(databaseKey);
+    p.catchUp();
+    return p;
+  }
+
+  /** What one operator process sees and writes: its watch, with its own writes laid over it. */
+  public final class Process implements ClusterView, StatusStore {
+    private final Function<KxChangeset, String> databaseKey;
+    private final Map<String, KxChangeset> informer = new LinkedHashMap<>();
+    private final Map<String, KxChangeset> ownWrites = new HashMap<>();
+    private long seen;
+
+    /** When false, {@link #awaitSeen} times out (a watch that stopped delivering). */
+    public boolean watchDelivers = true;
+
+    private Process(Function<KxChangeset, String> databaseKey) {
+      this.databaseKey = databaseKey;
+    }
+
+    /** The watch delivers everything written so far. */
+    public void catchUp() {
+      catchUpTo(revision());
+    }
+
+    /** The watch delivers the writes up to {@code target}, in order. */
+    public void catchUpTo(long target) {
+      synchronized (FakeCluster.this) {
+        for (Change ch : log) {
+          if (ch.revision() > seen && ch.revision() <= target) {
+            if (ch.object() == null) {
+              informer.remove(ch.uid());
+              ownWrites.remove(ch.uid());
+            } else {
+              informer.put(ch.uid(), ch.object());
+            }
+            seen = ch.revision();
+          }
+        }
+        seen = Math.max(seen, Math.min(target, revision));
+      }
+    }
+
+    /** How far behind the API server this process's watch is, in writes. */
+    public long lag() {
+      return revision() - seen;
+    }
+
+    public long seen() {
+      return seen;
+    }
+
+    /** The resource as this process's cache would hand it to a reconciliation. */
+    public KxChangeset cached(String uid) {
+      synchronized (FakeCluster.this) {
+        KxChangeset r = freshest(uid);
+        return r == null ? null : copy(r);
+      }
+    }
+
+    @Override
+    public List<KxChangeset> onDatabase(String key) {
+      synchronized (FakeCluster.this) {
+        List<KxChangeset> out = new ArrayList<>();
+        for (String uid : informer.keySet()) {
+          KxChangeset r = freshest(uid);
+          if (key.equals(databaseKey.apply(r))) {
+            out.add(copy(r));
+          }
+        }
+        return out;
+      }
+    }
+
+    private KxChangeset freshest(String uid) {
+      KxChangeset cached = informer.get(uid);
+      KxChangeset own = ownWrites.get(uid);
+      if (own == null) {
+        return cached;
+      }
+      if (cached == null
+          || Long.parseLong(own.getMetadata().getResourceVersion())
+              > Long.parseLong(cached.getMetadata().getResourceVersion())) {
+        return own;
+      }
+      return cached;
+    }
+
+    @Override
+    public boolean awaitSeen(KxChangeset written, Duration timeout) {
+      if (!watchDelivers) {
+        return false;
+      }
+      catchUpTo(Long.parseLong(written.getMetadata().getResourceVersion()));
+      return true;
+    }
+
+    @Override
+    public KxChangeset write(KxChangeset r, KxChangesetStatus next) {
+      if (next == null || java.util.Objects.equals(r.getStatus(), next)) {
+        return r;
+      }
+      KxChangeset written = writeStatus(r, next);
+      synchronized (FakeCluster.this) {
+        if (live.containsKey(written.getMetadata().getUid())) {
+          ownWrites.put(written.getMetadata().getUid(), written);
+        }
+      }
+      return copy(written);
+    }
+  }
+
+  public static KxChangeset copy(KxChangeset r) {
+    KxChangeset c = new KxChangeset();
+    c.setMetadata(new ObjectMetaBuilder(r.getMetadata()).build());
+    c.setSpec(r.getSpec() == null ? null : copySpec(r.getSpec()));
+    c.setStatus(r.getStatus() == null ? null : r.getStatus().copy());
+    return c;
+  }
+
+  private static KxChangesetSpec copySpec(KxChangesetSpec s) {
+    return new KxChangesetSpec(
+        s.getEnvironmentId(), s.getDatabaseName(), s.getRegion(), s.getChangeRequests());
+  }
+}
