@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -223,27 +222,30 @@ public final class ChangesetLogic {
       return resolveByPick(r, db, pick, store);
     }
     boolean sameSpec = Intents.matchesSpec(intent, specTarget(r), r);
-    boolean tokenFresh = age(intent).compareTo(settings.adoptAfter()) < 0;
     boolean overLimit =
         DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
             >= settings.maxInFlightPerDatabase();
+    boolean tokenFresh = age(intent).compareTo(settings.adoptAfter()) < 0;
     if (sameSpec && tokenFresh && !overLimit && !isAmbiguous(r)) {
-      // A retry: the same token and body, so FinSpace returns the changeset if it made one.
-      return create(r, store, "ChangesetCreated");
+      // A retry while FinSpace still honours the token: the same token and body make FinSpace
+      // return this intent's changeset if it made one, and make it once if not. No guessing.
+      return resumeCreate(r, store, true);
     }
+    // The token may have expired (or the spec or the database's queue changed): ask FinSpace
+    // whether the intent's create took effect before sending anything.
     Lookup found = lookup(r, intent, db);
     if (found.changeset() != null) {
       Changeset cs = found.changeset();
-      LOG.info("adopted changeset {}: the create of intent {} took effect", cs.id(), intent);
+      LOG.info("adopted changeset {}: an earlier create of this intent took effect", cs.id());
       return recorded(
           r,
           db,
           cs,
           Outcome.Event.normal(
               "ChangesetAdopted",
-              "Adopted FinSpace changeset "
+              "Recorded FinSpace changeset "
                   + cs.id()
-                  + ", which this resource's create made (created "
+                  + ", which an earlier attempt of this resource's create made (created "
                   + StatusMapper.rfc3339(cs.createdTimestamp())
                   + ", after the create intent of "
                   + intent.getAttemptedAt()
@@ -251,28 +253,64 @@ public final class ChangesetLogic {
           store);
     }
     if (found.ambiguity() != null) {
-      store.write(r, StatusMapper.ambiguous(r, found.ambiguity(), now()));
+      boolean wasInFlight = DatabaseQueue.inFlight(r);
+      KxChangeset written =
+          store.write(
+              r, StatusMapper.ambiguous(r, found.ambiguity(), found.candidatesFinal(), now()));
+      if (wasInFlight && !DatabaseQueue.inFlight(written)) {
+        return new Outcome(written.getStatus(), Optional.of(polls.max()), List.of(), true, true);
+      }
       return Outcome.requeue(polls.max());
     }
     // FinSpace holds nothing this intent made.
-    if (sameSpec && !overLimit) {
-      return create(r, store, "ChangesetCreated");
+    if (!sameSpec) {
+      store.write(r, StatusMapper.specChanged(r, now()));
+      return Outcome.requeue(polls.max());
     }
-    return withdraw(
-        r,
-        sameSpec
-            ? "database " + db + " is at its limit of changesets in flight; queued again"
-            : "the spec changed before the create reached FinSpace; the new spec is queued",
-        store);
+    if (overLimit && !firstAmongUnrecorded(r, db)) {
+      // Keep the intent: another process may be about to send it (withdrawing it then would let a
+      // later, fresh intent miss that changeset). Wait for the others to finish.
+      return Outcome.requeue(polls.initial());
+    }
+    return resumeCreate(r, store, false);
+  }
+
+  /**
+   * Records the resumed attempt (a status write with the resourceVersion as precondition) before
+   * sending the create again: of two processes acting on the same intent, or one resuming while
+   * another withdraws it, only one write succeeds, so an intent is never withdrawn while a create
+   * for it is being sent.
+   */
+  private Outcome resumeCreate(KxChangeset r, StatusStore store, boolean onlyWithFreshToken) {
+    KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
+    if (onlyWithFreshToken
+        && age(marked.getStatus().getCreateIntent()).compareTo(settings.adoptAfter()) >= 0) {
+      // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
+      return Outcome.requeue(Duration.ZERO);
+    }
+    return create(marked, store, "ChangesetCreated");
+  }
+
+  /**
+   * True when every other resource in flight on the database is an intent without a changeset that
+   * sorts after {@code r}: of intents that crashed before their confirmation, the first in queue
+   * order goes ahead, so that they cannot wait for each other forever.
+   */
+  private boolean firstAmongUnrecorded(KxChangeset r, DatabaseRef db) {
+    return DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
+        .allMatch(
+            o ->
+                !StatusMapper.hasChangeset(o.getStatus()) && DatabaseQueue.ORDER.compare(r, o) < 0);
   }
 
   /** A person chose with the adopt annotation. */
   private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
     if (ADOPT_NONE.equals(pick)) {
       if (!Intents.matchesSpec(r.getStatus().getCreateIntent(), specTarget(r), r)) {
-        return withdraw(r, "a new changeset was requested for a changed spec", store);
+        store.write(r, StatusMapper.specChanged(r, now()));
+        return Outcome.requeue(polls.max());
       }
-      return create(r, store, "ChangesetCreated");
+      return resumeCreate(r, store, false);
     }
     Changeset cs = call(r, () -> finspace.get(db, pick));
     Set<String> claimed = claimedByOthers(r, db);
@@ -293,6 +331,7 @@ public final class ChangesetLogic {
                   + "; name another, or '"
                   + ADOPT_NONE
                   + "' to create a new one",
+              false,
               now()));
       return Outcome.requeue(polls.max());
     }
@@ -310,7 +349,7 @@ public final class ChangesetLogic {
   }
 
   /** The result of asking FinSpace whether an intent's create took effect. */
-  private record Lookup(Changeset changeset, String ambiguity) {}
+  private record Lookup(Changeset changeset, String ambiguity, boolean candidatesFinal) {}
 
   /**
    * Changesets of the intent's database created after the intent (minus {@link #CLOCK_SKEW}),
@@ -339,7 +378,7 @@ public final class ChangesetLogic {
       }
     }
     if (matches.isEmpty()) {
-      return new Lookup(null, null);
+      return new Lookup(null, null, false);
     }
     List<KxChangeset> rivals =
         others.stream()
@@ -353,7 +392,7 @@ public final class ChangesetLogic {
             .filter(o -> matches.stream().anyMatch(cs -> couldOwn(o, cs)))
             .toList();
     if (matches.size() == 1 && rivals.isEmpty()) {
-      return new Lookup(matches.get(0), null);
+      return new Lookup(matches.get(0), null, false);
     }
     String candidates = matches.stream().map(Changeset::id).collect(Collectors.joining(", "));
     String rivalNames =
@@ -375,7 +414,8 @@ public final class ChangesetLogic {
             + ADOPT_ANNOTATION
             + " to the id of this resource's changeset, or to '"
             + ADOPT_NONE
-            + "' to create a new one");
+            + "' to create a new one",
+        matches.stream().allMatch(Changeset::isFinal));
   }
 
   private static boolean couldOwn(KxChangeset other, Changeset cs) {
@@ -421,7 +461,7 @@ public final class ChangesetLogic {
     KxChangesetStatus next = StatusMapper.withdrawn(r, why, now());
     store.write(r, next);
     // Jittered, so that two processes that collided do not collide again.
-    Duration again = Duration.ofMillis(500 + ThreadLocalRandom.current().nextLong(2000));
+    Duration again = polls.between(Duration.ofMillis(500), Duration.ofSeconds(2));
     return new Outcome(next, Optional.of(again), List.of(), true, true);
   }
 
@@ -526,7 +566,8 @@ public final class ChangesetLogic {
     var stalled = Conditions.find(r.getStatus().getConditions(), Conditions.STALLED);
     return stalled != null
         && Conditions.TRUE.equals(stalled.getStatus())
-        && Reasons.ADOPTION_AMBIGUOUS.equals(stalled.getReason());
+        && (Reasons.ADOPTION_AMBIGUOUS.equals(stalled.getReason())
+            || Reasons.ADOPTION_AMBIGUOUS_FINAL.equals(stalled.getReason()));
   }
 
   private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {

@@ -46,6 +46,11 @@ public final class PollSchedule {
     return Duration.ofMillis(Math.max(lo, Math.min(hi, jittered)));
   }
 
+  /** A delay between {@code base} and {@code base + spread}, drawn from the same random source. */
+  public Duration between(Duration base, Duration spread) {
+    return base.plusMillis((long) (spread.toMillis() * random.getAsDouble()));
+  }
+
   public Duration initial() {
     return initial;
   }

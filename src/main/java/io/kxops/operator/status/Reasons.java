@@ -13,7 +13,13 @@ public final class Reasons {
   public static final String COMPLETED = "Completed";
   public static final String CHANGESET_FAILED = "ChangesetFailed";
   public static final String SPEC_MISMATCH = "SpecMismatch";
+
+  /** Several changesets could be this resource's, and one of them still runs: holds the slot. */
   public static final String ADOPTION_AMBIGUOUS = "AdoptionAmbiguous";
+
+  /** Several changesets could be this resource's, all of them final: the queue moves on. */
+  public static final String ADOPTION_AMBIGUOUS_FINAL = "AdoptionAmbiguousFinal";
+
   public static final String SPEC_CHANGED = "SpecChanged";
   public static final String INVALID_SPEC = "InvalidSpec";
 

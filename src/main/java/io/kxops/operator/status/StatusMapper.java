@@ -67,6 +67,37 @@ public final class StatusMapper {
     return s;
   }
 
+  /** A resumed create is recorded (intent.retries + 1) before FinSpace is called again. */
+  public static KxChangesetStatus resumed(KxChangeset r, Instant now) {
+    KxChangesetStatus s = base(r, r.getStatus().getRegion());
+    CreateIntent i = s.getCreateIntent();
+    i.setRetries(i.getRetries() == null ? 1 : i.getRetries() + 1);
+    return s;
+  }
+
+  /** The spec no longer matches the recorded intent (an API server that did not freeze it). */
+  public static KxChangesetStatus specChanged(KxChangeset r, Instant now) {
+    KxChangesetStatus s = base(r, r.getStatus().getRegion());
+    String message =
+        "the spec changed after the operator recorded its create intent (target "
+            + s.getCreateIntent().getRegion()
+            + "/"
+            + s.getCreateIntent().getEnvironmentId()
+            + "/"
+            + s.getCreateIntent().getDatabaseName()
+            + ", requests "
+            + s.getCreateIntent().getRequestsDigest()
+            + ") and FinSpace holds no changeset for it yet; restore the spec, or delete this"
+            + " KxChangeset and create a new one";
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.SPEC_CHANGED, message)
+            .set(STALLED, TRUE, Reasons.SPEC_CHANGED, message)
+            .remove(RECONCILING)
+            .build());
+    return s;
+  }
+
   /**
    * The create intent is withdrawn: FinSpace holds no changeset for it, and the resource queues
    * again (its spec may change again).
@@ -89,13 +120,15 @@ public final class StatusMapper {
    * More than one FinSpace changeset could be the one this resource's create made: a person chooses
    * (see {@code candidates}); the intent stays, so the resource keeps its slot.
    */
-  public static KxChangesetStatus ambiguous(KxChangeset r, String message, Instant now) {
+  public static KxChangesetStatus ambiguous(
+      KxChangeset r, String message, boolean candidatesFinal, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus().getRegion());
     s.setFailure(null);
+    String reason = candidatesFinal ? Reasons.ADOPTION_AMBIGUOUS_FINAL : Reasons.ADOPTION_AMBIGUOUS;
     s.setConditions(
         conditions(r, s, now)
-            .set(READY, FALSE, Reasons.ADOPTION_AMBIGUOUS, message)
-            .set(STALLED, TRUE, Reasons.ADOPTION_AMBIGUOUS, message)
+            .set(READY, FALSE, reason, message)
+            .set(STALLED, TRUE, reason, message)
             .remove(RECONCILING)
             .build());
     return s;
@@ -230,6 +263,11 @@ public final class StatusMapper {
       return false;
     }
     var stalled = Conditions.find(s.getConditions(), STALLED);
+    if (stalled != null
+        && TRUE.equals(stalled.getStatus())
+        && Reasons.ADOPTION_AMBIGUOUS_FINAL.equals(stalled.getReason())) {
+      return true;
+    }
     return stalled != null
         && TRUE.equals(stalled.getStatus())
         && Failure.byReason(stalled.getReason()).map(f -> f.reaction().freesSlot()).orElse(false);

@@ -35,14 +35,22 @@ public final class FakeCluster {
   /** One write as a watch delivers it; {@code object == null} is a deletion of {@code uid}. */
   private record Change(long revision, String uid, KxChangeset object) {}
 
+  private final java.util.function.Supplier<String> uids;
+
   public FakeCluster(Clock clock) {
+    this(clock, () -> UUID.randomUUID().toString());
+  }
+
+  /** With {@code uids} handing out the uid of each new object (a seeded source: replayable). */
+  public FakeCluster(Clock clock, java.util.function.Supplier<String> uids) {
     this.clock = clock;
+    this.uids = uids;
   }
 
   /** Creates {@code r} (a new uid, generation 1, creationTimestamp now). */
   public synchronized KxChangeset create(KxChangeset r) {
     KxChangeset c = copy(r);
-    c.getMetadata().setUid(UUID.randomUUID().toString());
+    c.getMetadata().setUid(uids.get());
     c.getMetadata().setGeneration(1L);
     if (c.getMetadata().getCreationTimestamp() == null) {
       c.getMetadata()

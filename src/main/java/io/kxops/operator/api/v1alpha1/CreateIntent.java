@@ -22,7 +22,8 @@ import java.util.Objects;
   "generation",
   "requestsDigest",
   "clientToken",
-  "attemptedAt"
+  "attemptedAt",
+  "retries"
 })
 public class CreateIntent {
 
@@ -48,6 +49,11 @@ public class CreateIntent {
   @JsonPropertyDescription("When the intent was recorded, before the first attempt (RFC 3339).")
   private String attemptedAt;
 
+  @JsonPropertyDescription(
+      "How many times a create was resumed after the first attempt (each resume is recorded"
+          + " before it calls FinSpace, so that two processes never act on one intent at once).")
+  private Integer retries;
+
   public CreateIntent() {}
 
   public CreateIntent(
@@ -68,8 +74,25 @@ public class CreateIntent {
   }
 
   public CreateIntent copy() {
-    return new CreateIntent(
-        region, environmentId, databaseName, generation, requestsDigest, clientToken, attemptedAt);
+    CreateIntent c =
+        new CreateIntent(
+            region,
+            environmentId,
+            databaseName,
+            generation,
+            requestsDigest,
+            clientToken,
+            attemptedAt);
+    c.retries = retries;
+    return c;
+  }
+
+  public Integer getRetries() {
+    return retries;
+  }
+
+  public void setRetries(Integer retries) {
+    this.retries = retries;
   }
 
   public String getRegion() {
@@ -137,7 +160,8 @@ public class CreateIntent {
         && Objects.equals(generation, other.generation)
         && Objects.equals(requestsDigest, other.requestsDigest)
         && Objects.equals(clientToken, other.clientToken)
-        && Objects.equals(attemptedAt, other.attemptedAt);
+        && Objects.equals(attemptedAt, other.attemptedAt)
+        && Objects.equals(retries, other.retries);
   }
 
   @Override

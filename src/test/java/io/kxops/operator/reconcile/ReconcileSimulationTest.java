@@ -1,0 +1,643 @@
+package io.kxops.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.ChangesetSummary;
+import io.kxops.operator.finspace.DatabaseRef;
+import io.kxops.operator.finspace.FinSpace;
+import io.kxops.operator.finspace.Operation;
+import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.StatusMapper;
+import io.kxops.operator.testing.FakeCluster;
+import io.kxops.operator.testing.FakeFinSpace;
+import io.kxops.operator.testing.FinSpaceErrors;
+import io.kxops.operator.testing.MutableClock;
+import io.kxops.operator.testing.Resources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A seeded, deterministic search of the interleavings of the reconcile logic: several operator
+ * processes (each one reconcile at a time, like a JOSDK worker holding the database's admission
+ * lock) run against one in-memory API server and one in-memory FinSpace. Every call a
+ * reconciliation makes to them is a point where the schedule may switch to another process, where
+ * the call may fail before or after it took effect, or where the process may crash. Watches lag,
+ * status writes fail, users create, edit, delete and re-create resources with identical requests,
+ * and FinSpace's clock jumps past the client token's lifetime.
+ *
+ * <p>After every step: no resource has more than one FinSpace changeset; no database runs more than
+ * the limit of changesets of live resources; no changeset is recorded by two resources; a recorded
+ * changeset is the one the resource's own token made. At the end, with the faults off, every
+ * resource is COMPLETED, FAILED or Stalled with a reason. A failing schedule prints its seed;
+ * replay it with {@code -Dsim.seed=N}. More schedules: {@code -Dsim.schedules=N}.
+ */
+class ReconcileSimulationTest {
+
+  static final int SCHEDULES = Integer.getInteger("sim.schedules", 200);
+  static final int STEPS = Integer.getInteger("sim.steps", 400);
+  static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+  static final String ENV = Resources.ENV;
+  static final List<List<ChangeRequest>> REQUEST_POOL =
+      List.of(
+          List.of(ChangeRequest.put("s3://bucket/db/sym", "/")),
+          List.of(ChangeRequest.put("s3://bucket/db/2020.01.02/", "/2020.01.02/")),
+          List.of(
+              ChangeRequest.delete("/2020.01.01/"),
+              ChangeRequest.put("s3://bucket/db/2020.01.01/", "/2020.01.01/")));
+
+  @Test
+  void noScheduleBreaksEitherPromise() {
+    Long only = Long.getLong("sim.seed");
+    long steps = 0;
+    long orphans = 0;
+    for (int i = 0; i < (only == null ? SCHEDULES : 1); i++) {
+      long seed = only == null ? 1_000_003L * i + 17 : only;
+      Sim sim = new Sim(seed);
+      try {
+        steps += sim.run();
+        orphans += sim.orphansAdopted.size();
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "schedule with seed "
+                + seed
+                + " broke a promise at step "
+                + sim.step
+                + " (replay: mvn test -Dtest=ReconcileSimulationTest -Dsim.seed="
+                + seed
+                + ")\n"
+                + String.join(
+                    "\n",
+                    sim.trace.subList(
+                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
+                        sim.trace.size())),
+            e);
+      } finally {
+        sim.stop();
+      }
+    }
+    System.out.printf(
+        "simulation: %d schedules, %d steps, %d orphans of deleted resources adopted%n",
+        only == null ? SCHEDULES : 1, steps, orphans);
+    assertThat(steps).isPositive();
+  }
+
+  /** A process died at a yield point: its worker unwinds and its memory is gone. */
+  static final class Crash extends RuntimeException {
+    Crash() {
+      super(null, null, false, false);
+    }
+  }
+
+  static final class Sim {
+    final Random rnd;
+    final MutableClock clock = new MutableClock(T0);
+    final MutableClock finspaceClock = new MutableClock(T0);
+    final FakeFinSpace finspace = new FakeFinSpace(finspaceClock);
+    final Random uidSource;
+    final FakeCluster cluster;
+    final int limit;
+    final List<DatabaseRef> databases =
+        List.of(
+            new DatabaseRef("us-east-1", ENV, "trades"),
+            new DatabaseRef("us-east-1", ENV, "quotes"),
+            new DatabaseRef("eu-west-1", ENV, "trades"));
+    final List<Proc> procs = new ArrayList<>();
+    final Set<String> everCreatedUids = new HashSet<>();
+    final List<String> trace = new ArrayList<>();
+    boolean faults = true;
+    final Set<String> orphansAdopted = new HashSet<>();
+    int step;
+    int names;
+
+    Sim(long seed) {
+      rnd = new Random(seed);
+      // FinSpace's clock is off by up to 30 s either way: inside the stated 60 s skew.
+      finspaceClock.advance(Duration.ofSeconds(30 - new Random(seed).nextInt(61)));
+      uidSource = new Random(~seed);
+      cluster =
+          new FakeCluster(
+              clock,
+              () -> new java.util.UUID(uidSource.nextLong(), uidSource.nextLong()).toString());
+      limit = 1 + rnd.nextInt(2);
+      databases.forEach(finspace::registerDatabase);
+      int n = 1 + rnd.nextInt(3);
+      for (int i = 0; i < n; i++) {
+        procs.add(new Proc(i));
+      }
+    }
+
+    long run() {
+      int users = 3 + rnd.nextInt(5);
+      for (int i = 0; i < users; i++) {
+        createResource();
+      }
+      for (step = 0; step < STEPS; step++) {
+        act();
+        check();
+      }
+      // Quiesce: no faults, watches deliver, FinSpace finishes; every resource must end.
+      faults = false;
+      procs.forEach(p -> p.view.watchDelivers = true);
+      for (int i = 0; i < 4000 && !settled(); i++) {
+        step++;
+        procs.forEach(p -> p.view.catchUp());
+        if (!resumeSomeWorker() && !startSomeReconcile()) {
+          finishSomeChangeset();
+          clock.advance(Duration.ofSeconds(20));
+          finspaceClock.advance(Duration.ofSeconds(20));
+        }
+        check();
+      }
+      StringBuilder all = new StringBuilder();
+      cluster
+          .all()
+          .forEach(r -> all.append("\n  ").append(name(r)).append(": ").append(describe(r)));
+      for (KxChangeset r : cluster.all()) {
+        assertThat(ended(r))
+            .as("%s ends COMPLETED, FAILED or Stalled with a reason; all:%s", name(r), all)
+            .isTrue();
+      }
+      return step;
+    }
+
+    void act() {
+      int a = rnd.nextInt(100);
+      if (a < 40) {
+        if (!resumeSomeWorker()) {
+          startSomeReconcile();
+        }
+      } else if (a < 60) {
+        startSomeReconcile();
+      } else if (a < 70) {
+        finishSomeChangeset();
+      } else if (a < 76) {
+        Duration d = Duration.ofSeconds(1 + rnd.nextInt(90));
+        clock.advance(d);
+        finspaceClock.advance(d);
+      } else if (a < 84) {
+        Proc p = procs.get(rnd.nextInt(procs.size()));
+        p.view.catchUpTo(p.view.seen() + rnd.nextInt(6));
+      } else if (a < 91) {
+        userAction();
+      } else if (a < 95) {
+        crash(procs.get(rnd.nextInt(procs.size())));
+      } else if (a < 96 && procs.stream().allMatch(p -> p.worker == null)) {
+        // The operator is away longer than the token lives (a long outage, a slow leader
+        // hand-over): every client token expires. Only between reconciliations: a process frozen
+        // for ten minutes between deciding to resend and sending is outside what any client
+        // token protects (the documented residual risk).
+        clock.advance(Duration.ofMinutes(11));
+        finspaceClock.advance(Duration.ofMinutes(11));
+        trace.add(step + ": 11 minutes pass: every client token expires");
+      } else {
+        Proc p = procs.get(rnd.nextInt(procs.size()));
+        p.view.watchDelivers = rnd.nextInt(4) != 0;
+      }
+    }
+
+    void userAction() {
+      List<KxChangeset> all = cluster.all();
+      int a = rnd.nextInt(10);
+      if (a < 4 || all.isEmpty()) {
+        createResource();
+        return;
+      }
+      KxChangeset r = all.get(rnd.nextInt(all.size()));
+      String uid = r.getMetadata().getUid();
+      if (a < 7) {
+        boolean region = rnd.nextBoolean();
+        boolean accepted =
+            cluster.editSpec(
+                uid,
+                s -> {
+                  if (region) {
+                    DatabaseRef db = databases.get(rnd.nextInt(databases.size()));
+                    s.setRegion(db.region());
+                    s.setDatabaseName(db.databaseName());
+                  } else {
+                    s.setChangeRequests(REQUEST_POOL.get(rnd.nextInt(REQUEST_POOL.size())));
+                  }
+                  return s;
+                });
+        trace.add(
+            step + ": edit " + name(r) + (region ? " target" : " requests") + " -> " + accepted);
+        if (accepted) {
+          procs.forEach(p -> p.due.put(uid, clock.instant()));
+        }
+      } else {
+        cluster.delete(uid);
+        trace.add(step + ": delete " + name(r));
+        if (rnd.nextBoolean()) {
+          createResource(r.getMetadata().getName());
+        }
+      }
+    }
+
+    void createResource() {
+      createResource("cs-" + (char) ('a' + rnd.nextInt(26)) + (names++));
+    }
+
+    void createResource(String name) {
+      DatabaseRef db = databases.get(rnd.nextInt(databases.size()));
+      KxChangeset r =
+          Resources.changeset(
+              name, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+      // Same-second bursts whose names sort against their arrival.
+      r.getMetadata()
+          .setCreationTimestamp(
+              clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+      r.setSpec(
+          new KxChangesetSpec(
+              ENV,
+              db.databaseName(),
+              rnd.nextBoolean() && db.region().equals("us-east-1") ? null : db.region(),
+              REQUEST_POOL.get(rnd.nextInt(REQUEST_POOL.size()))));
+      KxChangeset created = cluster.create(r);
+      everCreatedUids.add(created.getMetadata().getUid());
+      procs.forEach(p -> p.due.put(created.getMetadata().getUid(), clock.instant()));
+      trace.add(step + ": create " + name + " on " + db);
+    }
+
+    boolean resumeSomeWorker() {
+      List<Proc> paused = procs.stream().filter(p -> p.worker != null).toList();
+      if (paused.isEmpty()) {
+        return false;
+      }
+      paused.get(rnd.nextInt(paused.size())).resume();
+      return true;
+    }
+
+    boolean startSomeReconcile() {
+      List<Proc> idle = procs.stream().filter(p -> p.worker == null).toList();
+      if (idle.isEmpty()) {
+        return false;
+      }
+      Proc p = idle.get(rnd.nextInt(idle.size()));
+      Instant now = clock.instant();
+      List<String> due =
+          p.due.entrySet().stream()
+              .filter(e -> !e.getValue().isAfter(now))
+              .map(Map.Entry::getKey)
+              .filter(uid -> p.view.cached(uid) != null)
+              .sorted()
+              .toList();
+      if (due.isEmpty()) {
+        return false;
+      }
+      String uid = due.get(rnd.nextInt(due.size()));
+      p.due.remove(uid);
+      p.start(uid);
+      return true;
+    }
+
+    void finishSomeChangeset() {
+      List<Changeset> open = finspace.all().stream().filter(c -> !c.isFinal()).toList();
+      if (open.isEmpty()) {
+        return;
+      }
+      Changeset c = open.get(rnd.nextInt(open.size()));
+      String next =
+          "PENDING".equals(c.status())
+              ? "IN_PROGRESS"
+              : (rnd.nextInt(5) == 0 ? Changeset.FAILED : Changeset.COMPLETED);
+      finspace.setStatus(c.id(), next, next.equals("FAILED") ? "Cancelled" : null, null);
+    }
+
+    void crash(Proc p) {
+      trace.add(step + ": crash process " + p.id);
+      p.crash();
+    }
+
+    /** The promises, checked after every step. */
+    void check() {
+      for (String uid : everCreatedUids) {
+        assertThat(finspace.createdWith(uid))
+            .as("changesets created for %s", uid)
+            .isLessThanOrEqualTo(1);
+      }
+      Map<String, String> live = new HashMap<>();
+      Map<String, String> recordedBy = new HashMap<>();
+      for (KxChangeset r : cluster.all()) {
+        live.put(r.getMetadata().getUid(), name(r));
+        String id = r.getStatus() == null ? null : r.getStatus().getChangesetId();
+        if (id != null) {
+          String before = recordedBy.put(id, name(r));
+          assertThat(before).as("changeset %s recorded by two resources", id).isNull();
+          String token = finspace.tokenOf(id);
+          if (!r.getMetadata().getUid().equals(token)) {
+            // Only the documented limit: the orphan of a deleted resource with the same requests,
+            // made inside this resource's intent window (no finalizer: nobody records it).
+            assertThat(liveUids())
+                .as("%s records changeset %s, which a live resource's create made", name(r), id)
+                .doesNotContain(token);
+            orphansAdopted.add(id);
+          }
+        }
+      }
+      finspace
+          .inFlightByDatabase()
+          .forEach(
+              (db, open) -> {
+                long ofLive =
+                    open.stream().filter(c -> live.containsKey(finspace.tokenOf(c.id()))).count();
+                assertThat(ofLive)
+                    .as("changesets in flight on %s: %s (limit %d)", db, open, limit)
+                    .isLessThanOrEqualTo(limit);
+              });
+    }
+
+    Set<String> liveUids() {
+      Set<String> out = new HashSet<>();
+      cluster.all().forEach(r -> out.add(r.getMetadata().getUid()));
+      return out;
+    }
+
+    boolean settled() {
+      if (procs.stream().anyMatch(p -> p.worker != null)) {
+        return false;
+      }
+      return cluster.all().stream().allMatch(this::ended)
+          && finspace.all().stream().allMatch(Changeset::isFinal);
+    }
+
+    boolean ended(KxChangeset r) {
+      KxChangesetStatus s = r.getStatus();
+      if (StatusMapper.isFinal(s) || StatusMapper.isRejected(r)) {
+        return true;
+      }
+      var stalled = s == null ? null : Conditions.find(s.getConditions(), Conditions.STALLED);
+      return stalled != null
+          && Conditions.TRUE.equals(stalled.getStatus())
+          && stalled.getReason() != null;
+    }
+
+    static String name(KxChangeset r) {
+      return r.getMetadata().getName() + "(" + r.getMetadata().getUid().substring(0, 4) + ")";
+    }
+
+    static String describe(KxChangeset r) {
+      KxChangesetStatus s = r.getStatus();
+      if (s == null) {
+        return "none";
+      }
+      var ready = Conditions.find(s.getConditions(), Conditions.READY);
+      return "changeset="
+          + s.getChangesetId()
+          + " status="
+          + s.getStatus()
+          + " intent="
+          + (s.getCreateIntent() != null)
+          + " ready="
+          + (ready == null ? null : ready.getReason() + ": " + ready.getMessage());
+    }
+
+    void stop() {
+      procs.forEach(Proc::crash);
+    }
+
+    /** One operator process: its watch, its memory, and one worker at a time. */
+    final class Proc {
+      final int id;
+      FakeCluster.Process view;
+      ChangesetLogic logic;
+      final Map<String, Instant> due = new HashMap<>();
+      Worker worker;
+
+      Proc(int id) {
+        this.id = id;
+        boot();
+      }
+
+      void boot() {
+        ChangesetLogic[] self = new ChangesetLogic[1];
+        view = cluster.process(r -> self[0].targetOf(r).key());
+        logic =
+            new ChangesetLogic(
+                new Flaky(),
+                new YieldingView(),
+                clock,
+                new ChangesetLogic.Settings(
+                    "us-east-1", limit, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+                new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), rnd::nextDouble));
+        self[0] = logic;
+        // A new process lists everything and reconciles every resource.
+        cluster.all().forEach(r -> due.put(r.getMetadata().getUid(), clock.instant()));
+      }
+
+      void start(String uid) {
+        KxChangeset r = view.cached(uid);
+        worker = new Worker(this, r);
+        worker.thread.start();
+        worker.awaitPause();
+        if (worker.done) {
+          worker = null;
+        }
+      }
+
+      void resume() {
+        worker.go.release();
+        worker.awaitPause();
+        if (worker.done) {
+          worker = null;
+        }
+      }
+
+      void crash() {
+        if (worker != null) {
+          worker.crash = true;
+          worker.go.release();
+          worker.awaitPause();
+          worker = null;
+        }
+        due.clear();
+        boot();
+      }
+
+      /** Runs one reconciliation as the JOSDK adapter does, and schedules the next. */
+      void reconcile(KxChangeset r) {
+        String uid = r.getMetadata().getUid();
+        Instant now = clock.instant();
+        Outcome o;
+        try {
+          try {
+            o = logic.reconcile(r, new YieldingStore());
+          } catch (ReconcileFailure f) {
+            o = logic.failed(f.latest(), f.failure(), new YieldingStore());
+            if (o.retry()) {
+              due.put(uid, now.plusSeconds(2 + rnd.nextInt(30)));
+            }
+          }
+          o.requeueAfter().ifPresent(d -> due.put(uid, now.plus(d)));
+          if (o.wakeDatabase()) {
+            KxChangeset fresh = view.cached(uid);
+            for (KxChangeset w : logic.toWake(fresh == null ? r : fresh)) {
+              due.put(w.getMetadata().getUid(), now);
+            }
+          }
+        } catch (StaleResourceException e) {
+          due.put(uid, now.plusSeconds(1));
+        } catch (Crash e) {
+          throw e;
+        } catch (RuntimeException e) {
+          if (e.getMessage() == null || !e.getMessage().startsWith("apiserver")) {
+            throw e;
+          }
+          due.put(uid, now.plusSeconds(2)); // an API server error: JOSDK retries
+        }
+      }
+
+      /** Every call a reconciliation makes is a point where the schedule may switch. */
+      void yieldPoint() {
+        Worker w = worker;
+        if (w != null && Thread.currentThread() == w.thread) {
+          w.paused.release();
+          w.go.acquireUninterruptibly();
+          if (w.crash) {
+            throw new Crash();
+          }
+        }
+      }
+
+      boolean fault(int percent) {
+        return faults && rnd.nextInt(100) < percent;
+      }
+
+      final class Flaky implements FinSpace {
+        <T> T call(Operation op, Supplier<T> body) {
+          // A request takes effect when it is sent (the schedule switched at the caller's previous
+          // step); its answer may come back late, or not at all.
+          if (fault(8)) {
+            yieldPoint();
+            throw FinSpaceErrors.of(op, "ThrottlingException", 429);
+          }
+          T result = body.get();
+          yieldPoint();
+          if (fault(8)) {
+            trace.add(step + ": p" + id + " " + op + " answer lost");
+            throw FinSpaceErrors.of(op, "NetworkError", 0);
+          }
+          return result;
+        }
+
+        @Override
+        public Changeset create(DatabaseRef db, List<ChangeRequest> requests, String token) {
+          return call(
+              Operation.CREATE,
+              () -> {
+                Changeset c = finspace.create(db, requests, token);
+                trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
+                return c;
+              });
+        }
+
+        @Override
+        public Changeset get(DatabaseRef db, String changesetId) {
+          return call(Operation.GET, () -> finspace.get(db, changesetId));
+        }
+
+        @Override
+        public List<ChangesetSummary> list(DatabaseRef db) {
+          return call(Operation.LIST, () -> finspace.list(db));
+        }
+      }
+
+      final class YieldingView implements ClusterView {
+        @Override
+        public List<KxChangeset> onDatabase(String databaseKey) {
+          yieldPoint();
+          return view.onDatabase(databaseKey);
+        }
+
+        @Override
+        public boolean awaitSeen(KxChangeset written, Duration timeout) {
+          yieldPoint();
+          return view.awaitSeen(written, timeout);
+        }
+      }
+
+      final class YieldingStore implements StatusStore {
+        @Override
+        public KxChangeset write(KxChangeset r, KxChangesetStatus next) {
+          yieldPoint();
+          if (fault(5)) {
+            throw new IllegalStateException("apiserver: status write failed (500)");
+          }
+          KxChangeset written = view.write(r, next);
+          if (written != r) {
+            trace.add(
+                step
+                    + ": p"
+                    + id
+                    + " status "
+                    + name(written)
+                    + " rv "
+                    + r.getMetadata().getResourceVersion()
+                    + "->"
+                    + written.getMetadata().getResourceVersion()
+                    + " "
+                    + describe(written));
+          }
+          yieldPoint();
+          if (fault(5)) {
+            throw new IllegalStateException("apiserver: answer to the status write lost");
+          }
+          return written;
+        }
+      }
+    }
+
+    /** A reconciliation on its own thread that runs only while the schedule lets it. */
+    final class Worker {
+      final Semaphore go = new Semaphore(0);
+      final Semaphore paused = new Semaphore(0);
+      final Thread thread;
+      volatile boolean done;
+      volatile boolean crash;
+      volatile Throwable error;
+
+      Worker(Proc p, KxChangeset r) {
+        thread =
+            new Thread(
+                () -> {
+                  try {
+                    p.reconcile(r);
+                  } catch (Crash e) {
+                    // the process died here
+                  } catch (Throwable t) {
+                    error = t;
+                  } finally {
+                    done = true;
+                    paused.release();
+                  }
+                },
+                "sim-p" + p.id);
+        thread.setDaemon(true);
+      }
+
+      void awaitPause() {
+        paused.acquireUninterruptibly();
+        if (error != null) {
+          if (error instanceof AssertionError a) {
+            throw a;
+          }
+          throw new IllegalStateException("reconciliation failed", error);
+        }
+      }
+    }
+  }
+}
