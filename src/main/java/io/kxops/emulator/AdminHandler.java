@@ -159,6 +159,29 @@ final class AdminHandler implements HttpHandler {
         ObjectNode out = NODES.objectNode();
         out.set("calls", calls);
         out.put("changesets", emulator.changesetCount());
+        ObjectNode max = out.putObject("maxInFlight");
+        emulator
+            .maxInFlight()
+            .forEach(p -> max.put(p.environmentId() + "/" + p.databaseName(), p.max()));
+        return out;
+      }
+      case "in-flight" -> {
+        requireMethod(method.equals("GET"), method, path);
+        ArrayNode list = NODES.arrayNode();
+        for (InFlightPeak p : emulator.maxInFlight()) {
+          ObjectNode n =
+              list.addObject()
+                  .put("environmentId", p.environmentId())
+                  .put("databaseName", p.databaseName())
+                  .put("maxInFlight", p.max());
+          if (p.at() != null) {
+            n.put("at", p.at().toString());
+          }
+          ArrayNode ids = n.putArray("changesetIds");
+          p.changesetIds().forEach(ids::add);
+        }
+        ObjectNode out = NODES.objectNode();
+        out.set("databases", list);
         return out;
       }
       case "changesets" -> {
