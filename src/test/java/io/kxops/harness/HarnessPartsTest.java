@@ -48,9 +48,7 @@ class HarnessPartsTest {
         .hasMessageContaining("--databases");
 
     assertThat(r.plan()).isEqualTo(new Races.Plan(2, 5, Duration.ofMillis(1500), 2, 3));
-    assertThat(r.plan().mainResources()).isEqualTo(14);
-    assertThat(ResilienceRun.Options.parse("--raised-limit", "0").plan().raisedResources())
-        .isZero();
+    assertThat(ResilienceRun.Options.parse("--raised-limit", "0").plan().raised()).isFalse();
     assertThatThrownBy(() -> ResilienceRun.Options.parse("--raised-limit", "5"))
         .hasMessageContaining("--raised-limit");
     assertThatThrownBy(() -> ResilienceRun.Options.parse("--burst", "12"))

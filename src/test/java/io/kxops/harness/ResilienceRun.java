@@ -228,11 +228,12 @@ public final class ResilienceRun {
                   + "; FinSpace clock +11 min");
         });
 
-    int total =
-        o.resources + (o.tokenExpiry ? 1 : 0) + plan.mainResources() + plan.raisedResources();
+    // The races add resources as they go (a missed burst is tried again with new names).
+    int base = o.resources + (o.tokenExpiry ? 1 : 0);
+    java.util.function.IntSupplier total = () -> base + races.created();
     try (Tracker mainTracker = new Tracker(h.client(), NAMESPACE);
         Tracker raisedTracker =
-            plan.raisedResources() > 0 ? new Tracker(h.client(), Races.RAISED_NAMESPACE) : null) {
+            namespaces.size() > 1 ? new Tracker(h.client(), Races.RAISED_NAMESPACE) : null) {
       java.util.function.IntSupplier finalCount =
           () -> mainTracker.finalCount() + (raisedTracker == null ? 0 : raisedTracker.finalCount());
       if (o.tokenExpiry) {
@@ -275,8 +276,9 @@ public final class ResilienceRun {
       Long failover = null;
       int lastReported = -1;
       long deadline = System.nanoTime() + o.timeout.toNanos();
-      while (finalCount.getAsInt() < total && System.nanoTime() < deadline) {
-        double progress = finalCount.getAsInt() / (double) total;
+      while ((raceDriver.isAlive() || finalCount.getAsInt() < total.getAsInt())
+          && System.nanoTime() < deadline) {
+        double progress = finalCount.getAsInt() / (double) total.getAsInt();
         if (!killAt.isEmpty() && progress >= killAt.get(0) && failover == null) {
           // The first kill keeps the leader down past its Lease, so the standby must take
           // over (a lost node); the others restart at once and the same pod re-acquires.
@@ -326,16 +328,16 @@ public final class ResilienceRun {
         int pctNow = (int) (progress * 10);
         if (pctNow != lastReported) {
           lastReported = pctNow;
-          say("%d/%d final".formatted(finalCount.getAsInt(), total));
+          say("%d/%d final".formatted(finalCount.getAsInt(), total.getAsInt()));
         }
         Harness.sleep(200);
       }
       double convergeSeconds = (System.nanoTime() - applyStart) / 1e9;
-      boolean converged = finalCount.getAsInt() >= total;
+      boolean converged = finalCount.getAsInt() >= total.getAsInt();
       say(
           converged
-              ? "all %d final after %.1fs".formatted(total, convergeSeconds)
-              : "TIMEOUT: %d/%d final".formatted(finalCount.getAsInt(), total));
+              ? "all %d final after %.1fs".formatted(total.getAsInt(), convergeSeconds)
+              : "TIMEOUT: %d/%d final".formatted(finalCount.getAsInt(), total.getAsInt()));
       try {
         raceDriver.join(Duration.ofMinutes(2).toMillis());
       } catch (InterruptedException e) {

@@ -42,9 +42,10 @@ class ResilienceRunIT {
     String table = ResilienceRun.text(r);
     JsonNode out = r.path("outcome");
     assertThat(out.path("converged").asBoolean()).as(table).isTrue();
-    // 50 + the expiry one + per namespace a burst of 5 and 2 more (edits; identical pair).
-    int resources = 51 + 7 + 7;
-    assertThat(out.path("resources").asInt()).as(table).isEqualTo(resources);
+    // 50 + the expiry one + per namespace a burst of 5 (more if an attempt missed its second)
+    // and 2 more (the edits; the identical pair).
+    int resources = out.path("resources").asInt();
+    assertThat(resources).as(table).isGreaterThanOrEqualTo(51 + 7 + 7);
     assertThat(out.path("resourcesByStatus").path("COMPLETED").asInt())
         .as(table)
         .isEqualTo(resources);
