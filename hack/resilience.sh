@@ -4,13 +4,19 @@
 # connections; two operator replicas (java -jar target/kxchangeset-operator.jar, leader election,
 # the chart's JVM flags) of which the leader is SIGKILLed 3 times at random moments; the
 # kube-apiserver restarted once; one token-expiry window (the leader killed inside a create,
-# FinSpace's clock moved 11 minutes on). Then every resource must be COMPLETED with exactly one
-# changeset. Writes target/resilience/results.json and results.txt; exits 1 if the run is
-# incorrect. Operator logs: target/resilience/work/operator-*.log.
+# FinSpace's clock moved 11 minutes on); and the races of issue 12 (same-second bursts with
+# reversed names, an edit of spec / spec.region after a lost create response, identical requests
+# on a database served by a third operator with MAX_IN_FLIGHT_PER_DATABASE raised to 2). Then every
+# resource must be COMPLETED and Ready with exactly one changeset of its own, and no database may
+# ever have had more changesets in flight than its operator's limit (the emulator counts them).
+# Writes target/resilience/results.json and results.txt; exits 1 if the run is incorrect.
+# Operator logs: target/resilience/work/operator-*.log.
 #
 # Usage: hack/resilience.sh [--resources N] [--databases N] [--kills N] [--replicas N]
 #                           [--api-server-restarts N] [--token-expiry true|false] [--seed N]
-#                           [--adopt-after DURATION] [--timeout MINUTES] [--out DIR]
+#                           [--adopt-after DURATION] [--race-rounds N] [--burst N]
+#                           [--race-hold-ms N] [--raised-limit N] [--timeout MINUTES] [--out DIR]
+# --race-rounds 0 plays no race of issue 12; --raised-limit 0 starts no raised-limit operator.
 # --adopt-after 9m shows what the run catches: the expired token then makes a duplicate.
 # About 2-3 minutes on 2 cores. Figures: docs/benchmarks.md.
 # Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by

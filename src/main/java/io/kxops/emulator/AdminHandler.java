@@ -159,6 +159,29 @@ final class AdminHandler implements HttpHandler {
         ObjectNode out = NODES.objectNode();
         out.set("calls", calls);
         out.put("changesets", emulator.changesetCount());
+        ObjectNode max = out.putObject("maxInFlight");
+        emulator
+            .maxInFlight()
+            .forEach(p -> max.put(p.environmentId() + "/" + p.databaseName(), p.max()));
+        return out;
+      }
+      case "in-flight" -> {
+        requireMethod(method.equals("GET"), method, path);
+        ArrayNode list = NODES.arrayNode();
+        for (InFlightPeak p : emulator.maxInFlight()) {
+          ObjectNode n =
+              list.addObject()
+                  .put("environmentId", p.environmentId())
+                  .put("databaseName", p.databaseName())
+                  .put("maxInFlight", p.max());
+          if (p.at() != null) {
+            n.put("at", p.at().toString());
+          }
+          ArrayNode ids = n.putArray("changesetIds");
+          p.changesetIds().forEach(ids::add);
+        }
+        ObjectNode out = NODES.objectNode();
+        out.set("databases", list);
         return out;
       }
       case "changesets" -> {
@@ -301,7 +324,16 @@ final class AdminHandler implements HttpHandler {
         if ("before".equals(drop) || "true".equals(drop)) {
           f.dropNext(op, count);
         } else if ("after".equals(drop)) {
-          f.dropResponseNext(op, count);
+          String database = optionalText(s, "database");
+          int slash = database == null ? -1 : database.lastIndexOf('/');
+          if (database != null && slash < 0) {
+            throw new IllegalArgumentException("scripted database is \"envId/dbName\"");
+          }
+          f.dropResponseNext(
+              op,
+              database == null ? null : database.substring(0, slash),
+              database == null ? null : database.substring(slash + 1),
+              count);
         } else if (drop != null && !"false".equals(drop)) {
           throw new IllegalArgumentException("scripted drop must be \"before\" or \"after\"");
         } else {
@@ -386,6 +418,9 @@ final class AdminHandler implements HttpHandler {
               .addObject()
               .put("operation", f.operation() == null ? "*" : f.operation().wireName())
               .put("count", f.remaining());
+      if (f.database() != null) {
+        n.put("database", f.database());
+      }
       if (f.drop() != Faults.Drop.NONE) {
         n.put("drop", f.drop() == Faults.Drop.BEFORE ? "before" : "after");
       } else {

@@ -69,7 +69,8 @@ final class ApiHandler implements HttpHandler {
     try {
       route = route(method, path);
       operation = route.op.wireName();
-      Faults.Decision fault = faults.decide(route.op);
+      Faults.Decision fault =
+          faults.decide(route.op, route.environmentId + "/" + route.databaseName);
       sleep(fault.latencyMillis());
       if (fault.drop() == Faults.Drop.BEFORE) {
         record(ex, requestId, route, operation, 0, "dropped", null, started);

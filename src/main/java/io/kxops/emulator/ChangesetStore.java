@@ -2,12 +2,15 @@ package io.kxops.emulator;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,12 +28,23 @@ final class ChangesetStore {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
   private static final int ID_LENGTH = 22;
 
-  /** One database: its changesets in creation order and the one that finishes last. */
+  /**
+   * One database: its changesets in creation order, the one that finishes last, and the count of
+   * those in flight (created, not final): the current ones by finalAt as of the last create, and
+   * the most ever at once.
+   */
   private static final class Db {
     final String environmentId;
     final String databaseName;
     final ArrayList<Changeset> changesets = new ArrayList<>();
     Changeset finishesLast;
+    final PriorityQueue<Changeset> inFlight =
+        new PriorityQueue<>(Comparator.comparingLong((Changeset c) -> c.finalAt));
+    long inFlightCountedAt = Long.MIN_VALUE;
+    int maxInFlight;
+    long maxInFlightAt;
+    // Index in changesets of the create that reached maxInFlight.
+    int maxInFlightIndex = -1;
 
     Db(String environmentId, String databaseName) {
       this.environmentId = environmentId;
@@ -132,6 +146,7 @@ final class ChangesetStore {
     if (db.finishesLast == null || c.finalAt >= db.finishesLast.finalAt) {
       db.finishesLast = c;
     }
+    countInFlight(db, c, now);
     byId.put(c.id, c);
     byToken.put(clientToken, c);
     return c;
@@ -187,6 +202,26 @@ final class ChangesetStore {
     return out;
   }
 
+  /** Every registered database's most changesets in flight at once, sorted by env and name. */
+  synchronized List<InFlightPeak> inFlightPeaks() {
+    List<InFlightPeak> out = new ArrayList<>();
+    for (Map<String, Db> dbs : environments.values()) {
+      for (Db db : dbs.values()) {
+        out.add(peak(db));
+      }
+    }
+    return out;
+  }
+
+  /** One database's most changesets in flight at once (max 0 if unknown). */
+  synchronized InFlightPeak inFlightPeak(String environmentId, String databaseName) {
+    Map<String, Db> dbs = environments.get(environmentId);
+    Db db = dbs == null ? null : dbs.get(databaseName);
+    return db == null
+        ? new InFlightPeak(environmentId, databaseName, 0, null, List.of())
+        : peak(db);
+  }
+
   synchronized int size() {
     return byId.size();
   }
@@ -196,6 +231,54 @@ final class ChangesetStore {
     environments.clear();
     byId.clear();
     byToken.clear();
+  }
+
+  /**
+   * Counts the changesets of {@code db} in flight right after {@code created} was added. The clock
+   * moving forward only ends changesets, so those final by now leave the queue; when it moved back,
+   * changesets final before may be in flight again, and the set is counted afresh.
+   */
+  private static void countInFlight(Db db, Changeset created, long now) {
+    if (now < db.inFlightCountedAt) {
+      db.inFlight.clear();
+      for (Changeset c : db.changesets) {
+        if (!c.isFinal(now)) {
+          db.inFlight.add(c);
+        }
+      }
+    } else {
+      while (!db.inFlight.isEmpty() && db.inFlight.peek().isFinal(now)) {
+        db.inFlight.poll();
+      }
+      if (!created.isFinal(now)) {
+        db.inFlight.add(created);
+      }
+    }
+    db.inFlightCountedAt = now;
+    if (db.inFlight.size() > db.maxInFlight) {
+      db.maxInFlight = db.inFlight.size();
+      db.maxInFlightAt = now;
+      db.maxInFlightIndex = db.changesets.size() - 1;
+    }
+  }
+
+  private static InFlightPeak peak(Db db) {
+    if (db.maxInFlight == 0) {
+      return new InFlightPeak(db.environmentId, db.databaseName, 0, null, List.of());
+    }
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i <= db.maxInFlightIndex; i++) {
+      Changeset c = db.changesets.get(i);
+      if (!c.isFinal(db.maxInFlightAt)) {
+        ids.add(c.id);
+      }
+    }
+    return new InFlightPeak(
+        db.environmentId,
+        db.databaseName,
+        db.maxInFlight,
+        Instant.ofEpochMilli(db.maxInFlightAt),
+        ids);
   }
 
   private Db requireDatabase(String environmentId, String databaseName) {

@@ -31,7 +31,10 @@ public final class Faults {
     static final Decision NONE = new Decision(0, Drop.NONE, null);
   }
 
-  /** A scripted fault: the next {@code remaining} calls of an operation (null = any) fail. */
+  /**
+   * A scripted fault: the next {@code remaining} calls of an operation (null = any) fail; with a
+   * {@code database} ({@code "envId/dbName"}), only calls on that database.
+   */
   public record Scripted(
       Operation operation,
       int remaining,
@@ -39,7 +42,8 @@ public final class Faults {
       String errorType,
       int httpStatus,
       String message,
-      String reason) {}
+      String reason,
+      String database) {}
 
   /** Latency added with a probability, uniformly from min to max. */
   public record Latency(Duration min, Duration max, double probability) {}
@@ -111,7 +115,8 @@ public final class Faults {
             errorType,
             httpStatus,
             message == null ? "Emulated " + errorType : message,
-            reason != null || !"ConflictException".equals(errorType) ? reason : "SCRIPTED_FAULT"));
+            reason != null || !"ConflictException".equals(errorType) ? reason : "SCRIPTED_FAULT",
+            null));
     return this;
   }
 
@@ -120,7 +125,7 @@ public final class Faults {
    * they are processed: no HTTP response, no effect.
    */
   public synchronized Faults dropNext(Operation operation, int count) {
-    scripted.add(new Scripted(operation, positive(count), Drop.BEFORE, null, 0, null, null));
+    scripted.add(new Scripted(operation, positive(count), Drop.BEFORE, null, 0, null, null, null));
     return this;
   }
 
@@ -128,8 +133,19 @@ public final class Faults {
    * The next {@code count} calls of {@code operation} (null = any) are processed (a Create does
    * create its changeset) but lose their connection instead of getting the response.
    */
-  public synchronized Faults dropResponseNext(Operation operation, int count) {
-    scripted.add(new Scripted(operation, positive(count), Drop.AFTER, null, 0, null, null));
+  public Faults dropResponseNext(Operation operation, int count) {
+    return dropResponseNext(operation, null, null, count);
+  }
+
+  /**
+   * As {@link #dropResponseNext(Operation, int)}, counting only calls on one database (null
+   * environment: any database) — to lose the response of one client's create while others go on.
+   */
+  public synchronized Faults dropResponseNext(
+      Operation operation, String environmentId, String databaseName, int count) {
+    String database = environmentId == null ? null : environmentId + "/" + databaseName;
+    scripted.add(
+        new Scripted(operation, positive(count), Drop.AFTER, null, 0, null, null, database));
     return this;
   }
 
@@ -207,7 +223,8 @@ public final class Faults {
         latency);
   }
 
-  synchronized Decision decide(Operation op) {
+  /** {@code database} is the call's {@code "envId/dbName"}. */
+  synchronized Decision decide(Operation op, String database) {
     if (rateLimit == null
         && scripted.isEmpty()
         && failureRates.isEmpty()
@@ -224,7 +241,8 @@ public final class Faults {
     }
     for (int i = 0; i < scripted.size(); i++) {
       Scripted s = scripted.get(i);
-      if (s.operation() == null || s.operation() == op) {
+      if ((s.operation() == null || s.operation() == op)
+          && (s.database() == null || s.database().equals(database))) {
         if (s.remaining() <= 1) {
           scripted.remove(i);
         } else {
@@ -237,7 +255,8 @@ public final class Faults {
                   s.errorType(),
                   s.httpStatus(),
                   s.message(),
-                  s.reason()));
+                  s.reason(),
+                  s.database()));
         }
         return s.drop() != Drop.NONE
             ? new Decision(latencyMillis, s.drop(), null)

@@ -270,6 +270,20 @@ public final class FinSpaceEmulator implements AutoCloseable {
     return store.size();
   }
 
+  /**
+   * For every registered database, the most changesets ever in flight at once (created, not yet
+   * COMPLETED or FAILED, by the emulator clock), when and which: what proves a client kept to a
+   * per-database limit. Sorted by environment and database; cleared by {@link #reset()}.
+   */
+  public List<InFlightPeak> maxInFlight() {
+    return store.inFlightPeaks();
+  }
+
+  /** The most changesets of one database ever in flight at once (0 if none or unknown). */
+  public int maxInFlight(String environmentId, String databaseName) {
+    return store.inFlightPeak(environmentId, databaseName).max();
+  }
+
   /** Calls per {@code Operation/outcome}, e.g. {@code CreateKxChangeset/200}. */
   public Map<String, Long> counters() {
     return counters.snapshot();

@@ -100,11 +100,16 @@ class AdminApiTest {
                 "/_emulator/faults",
                 "{\"scripted\":[{\"operation\":\"CreateKxChangeset\",\"count\":1,"
                     + "\"error\":\"ConflictException\",\"reason\":\"BUSY\"},"
-                    + "{\"operation\":\"*\",\"count\":1,\"error\":\"ThrottlingException\"}],"
+                    + "{\"operation\":\"*\",\"count\":1,\"error\":\"ThrottlingException\"},"
+                    + "{\"operation\":\"CreateKxChangeset\",\"drop\":\"after\","
+                    + "\"database\":\"env1/quotes\"}],"
                     + "\"seed\":42,\"latency\":{\"min\":\"5ms\",\"max\":\"10ms\",\"probability\":0.5}}"));
     assertThat(faults.at("/scripted/0/httpStatus").asInt()).isEqualTo(409);
     assertThat(faults.at("/scripted/1/operation").asText()).isEqualTo("*");
     assertThat(faults.at("/latency/max").asText()).isEqualTo("PT0.01S");
+    assertThat(faults.at("/scripted/2/database").asText()).isEqualTo("env1/quotes");
+    assertThat(faults.at("/scripted/2/drop").asText()).isEqualTo("after");
+    assertThat(faults.at("/scripted/0/database").isMissingNode()).isTrue();
 
     ConflictException c =
         catchThrowableOfType(ConflictException.class, () -> create("s3://bucket/x/sym", "t1"));
@@ -115,6 +120,9 @@ class AdminApiTest {
                 () -> sdk.listKxChangesets(b -> b.environmentId("env1").databaseName("trades"))))
         .isNotNull();
 
+    // Calls on trades never consumed the fault scoped to env1/quotes.
+    assertThat(ok(RawHttp.get(base, "/_emulator/faults")).at("/scripted/0/database").asText())
+        .isEqualTo("env1/quotes");
     JsonNode cleared = ok(RawHttp.delete(base, "/_emulator/faults"));
     assertThat(cleared.get("scripted")).isEmpty();
     assertThat(cleared.get("latency").isNull()).isTrue();

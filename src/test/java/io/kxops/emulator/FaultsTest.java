@@ -214,6 +214,32 @@ class FaultsTest {
   }
 
   @Test
+  void aResponseDropScopedToADatabaseSparesTheOthers() {
+    emu.registerDatabase(ENV, "quotes");
+    emu.faults().dropResponseNext(Operation.CREATE_KX_CHANGESET, ENV, "quotes", 1);
+    create(); // trades: not counted against the fault
+    assertThat(emu.counter(Operation.CREATE_KX_CHANGESET, "200")).isEqualTo(1);
+    assertThat(emu.faults().snapshot().scripted())
+        .singleElement()
+        .extracting(Faults.Scripted::database)
+        .isEqualTo(ENV + "/quotes");
+
+    assertThat(
+            catchThrowableOfType(
+                SdkClientException.class,
+                () ->
+                    once.createKxChangeset(
+                        b ->
+                            b.environmentId(ENV)
+                                .databaseName("quotes")
+                                .changeRequests(TestClients.onePut()))))
+        .isNotNull();
+    assertThat(emu.changesets(ENV, "quotes")).hasSize(1); // it took effect, the answer was lost
+    assertThat(emu.counter(Operation.CREATE_KX_CHANGESET, "responseDropped")).isEqualTo(1);
+    assertThat(emu.faults().snapshot().scripted()).isEmpty();
+  }
+
+  @Test
   void faultsCanBeReadBackAndCleared() {
     emu.faults()
         .rateLimit(5)

@@ -3,9 +3,13 @@ package io.kxops.harness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kxops.emulator.ChangesetView;
+import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The harnesses' own logic that needs no cluster: options, figures, the chart's JVM flags. */
@@ -42,6 +46,41 @@ class HarnessPartsTest {
         .hasMessage("--kills needs a value");
     assertThatThrownBy(() -> ResilienceRun.Options.parse("--resources", "3", "--databases", "4"))
         .hasMessageContaining("--databases");
+
+    assertThat(r.plan()).isEqualTo(new Races.Plan(2, 5, Duration.ofMillis(1500), 2, 3));
+    assertThat(ResilienceRun.Options.parse("--raised-limit", "0").plan().raised()).isFalse();
+    assertThatThrownBy(() -> ResilienceRun.Options.parse("--raised-limit", "5"))
+        .hasMessageContaining("--raised-limit");
+    assertThatThrownBy(() -> ResilienceRun.Options.parse("--burst", "12"))
+        .hasMessageContaining("--burst");
+  }
+
+  @Test
+  void aDatabaseOverItsLimitIsAProblemNamingItsResources() {
+    try (FinSpaceEmulator emu =
+        FinSpaceEmulator.builder()
+            .database(Harness.ENVIRONMENT, "db-000")
+            .database(Harness.ENVIRONMENT, "raised-same-0")
+            .start()) {
+      KxChangeset a = Workload.resource("ns", new Workload.Item("a", "db-000", 0));
+      a.getMetadata().setUid("uid-a");
+      List<ChangesetView.Request> put =
+          List.of(new ChangesetView.Request("PUT", "s3://bucket/x/", "/x/"));
+      emu.createChangeset(Harness.ENVIRONMENT, "raised-same-0", put, "uid-r1");
+      emu.createChangeset(Harness.ENVIRONMENT, "raised-same-0", put, "uid-r2");
+      Map<String, Integer> limits = Map.of("raised-same-0", 2);
+      emu.createChangeset(Harness.ENVIRONMENT, "db-000", put, "uid-a");
+      assertThat(ResilienceRun.overLimit(emu, limits, List.of(a))).isEmpty();
+
+      emu.createChangeset(Harness.ENVIRONMENT, "db-000", put, "uid-other");
+      List<String> problems = ResilienceRun.overLimit(emu, limits, List.of(a));
+      assertThat(problems)
+          .singleElement()
+          .asString()
+          .contains("database db-000 had 2 changesets in flight at once (limit 1)")
+          .contains("(ns/a)")
+          .contains("(token uid-other)");
+    }
   }
 
   @Test

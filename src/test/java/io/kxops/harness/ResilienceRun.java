@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Event;
 import io.kxops.emulator.ConcurrencyPolicy;
 import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.emulator.InFlightPeak;
 import io.kxops.emulator.Operation;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,10 @@ public final class ResilienceRun {
     Duration processing = Duration.ofSeconds(2);
     long seed = 20261201L;
     String adoptAfter = "1s";
+    int raceRounds = 2;
+    int burst = 5;
+    long raceHoldMillis = 1500;
+    int raisedLimit = 2;
 
     Options() {
       super(500, 25, Duration.ofMinutes(30), Path.of("target", "resilience"));
@@ -65,21 +71,46 @@ public final class ResilienceRun {
                       "--api-server-restarts", v -> o.apiServerRestarts = Integer.parseInt(v)),
                   Map.entry("--token-expiry", v -> o.tokenExpiry = Boolean.parseBoolean(v)),
                   Map.entry("--seed", v -> o.seed = Long.parseLong(v)),
-                  Map.entry("--adopt-after", v -> o.adoptAfter = v))));
+                  Map.entry("--adopt-after", v -> o.adoptAfter = v),
+                  Map.entry("--race-rounds", v -> o.raceRounds = Integer.parseInt(v)),
+                  Map.entry("--burst", v -> o.burst = Integer.parseInt(v)),
+                  Map.entry("--race-hold-ms", v -> o.raceHoldMillis = Long.parseLong(v)),
+                  Map.entry("--raised-limit", v -> o.raisedLimit = Integer.parseInt(v)))));
       o.check();
       if (o.replicas < 1 || o.kills < 0 || o.apiServerRestarts < 0) {
         throw new IllegalArgumentException(
             "need --replicas >= 1 and --kills, --api-server-restarts >= 0");
       }
+      if (o.raceRounds < 0 || o.burst < 2 || o.burst > 9 || o.raceHoldMillis < 0) {
+        throw new IllegalArgumentException(
+            "need --race-rounds >= 0, 2 <= --burst <= 9 (it must fit in one second),"
+                + " --race-hold-ms >= 0");
+      }
+      if (o.raisedLimit != 0 && (o.raisedLimit < 2 || o.raisedLimit >= o.burst)) {
+        throw new IllegalArgumentException(
+            "--raised-limit is 0 (no raised part) or from 2 to --burst - 1");
+      }
       return o;
     }
+
+    Races.Plan plan() {
+      return new Races.Plan(
+          raceRounds, burst, Duration.ofMillis(raceHoldMillis), raisedLimit, FINSPACE_ATTEMPTS);
+    }
   }
+
+  /** FINSPACE_MAX_ATTEMPTS of the operators: the edit race drops the answer of each attempt. */
+  static final int FINSPACE_ATTEMPTS = 3;
 
   static final String USAGE =
       """
       Usage: hack/resilience.sh [--resources 500] [--databases 25] [--kills 3] [--replicas 2]
                                 [--api-server-restarts 1] [--token-expiry true] [--seed N]
-                                [--adopt-after 1s] [--timeout MINUTES] [--out target/resilience]
+                                [--adopt-after 1s] [--race-rounds 2] [--burst 5]
+                                [--race-hold-ms 1500] [--raised-limit 2]
+                                [--timeout MINUTES] [--out target/resilience]
+      --race-rounds 0 plays none of the races of issue 12; --raised-limit 0 runs no operator
+      with the per-database limit raised (and so no identical-requests race).
       """;
 
   private final Options o;
@@ -100,18 +131,23 @@ public final class ResilienceRun {
         Workload.emulator(o.databases)
             .pending(o.pending)
             .processing(o.processing)
-            // A second changeset on a database while one is in flight is refused: the operator's
-            // per-database queue must never let that happen, and the 409s would show it.
-            .concurrency(ConcurrencyPolicy.REJECT);
+            // Changesets of a database run side by side, so that one started over the operator's
+            // per-database limit is created and counted (FinSpaceEmulator.maxInFlight) rather than
+            // refused with a 409 the operator would retry, which would hide it.
+            .concurrency(ConcurrencyPolicy.CONCURRENT);
+    Races.register(emu, o.plan());
     say(
-        "resilience run: %d KxChangesets over %d databases, %d replica(s), %d kill(s), %d API server restart(s), token expiry %s"
+        "resilience run: %d KxChangesets over %d databases, %d replica(s), %d kill(s), %d API server restart(s), token expiry %s, %d round(s) of races (burst %d, raised limit %d)"
             .formatted(
                 o.resources,
                 o.databases,
                 o.replicas,
                 o.kills,
                 o.apiServerRestarts,
-                o.tokenExpiry ? "on" : "off"));
+                o.tokenExpiry ? "on" : "off",
+                o.raceRounds,
+                o.burst,
+                o.raisedLimit));
     try (Harness h = Harness.start(o.out.resolve("work"), emu, this::say)) {
       return run(h);
     }
@@ -144,12 +180,29 @@ public final class ResilienceRun {
     // (--adopt-after 9m shows what the harness catches: the expired token then creates a
     // duplicate and the run fails.)
     env.put("ADOPT_AFTER", o.adoptAfter);
+    env.put("FINSPACE_MAX_ATTEMPTS", Integer.toString(FINSPACE_ATTEMPTS));
+    env.put("MAX_IN_FLIGHT_PER_DATABASE", "1");
     for (int i = 0; i < o.replicas; i++) {
       h.operator("operator-" + i, env, Harness.chartJvmOptions()).start();
+    }
+    Races.Plan plan = o.plan();
+    List<String> namespaces = new ArrayList<>(List.of(NAMESPACE));
+    if (plan.raised() && plan.rounds() > 0) {
+      // A part of the run with the per-database limit raised: one more operator (no leader
+      // election, its own namespace), for the races that need two changesets of a database
+      // admitted at once.
+      h.namespace(Races.RAISED_NAMESPACE);
+      namespaces.add(Races.RAISED_NAMESPACE);
+      Map<String, String> raised = new java.util.LinkedHashMap<>(env);
+      raised.put("WATCH_NAMESPACES", Races.RAISED_NAMESPACE);
+      raised.put("LEADER_ELECTION", "false");
+      raised.put("MAX_IN_FLIGHT_PER_DATABASE", Integer.toString(plan.raisedLimit()));
+      h.operator("operator-raised", raised, Harness.chartJvmOptions()).start();
     }
     h.supervise(Duration.ofSeconds(2));
     OperatorProcess first = h.awaitLeader(Duration.ofMinutes(3));
     say("leader: " + first.name());
+    Races races = new Races(plan, NAMESPACE, h.client(), emulator, this::say);
 
     // The token-expiry window: the leader is killed inside the create of this resource's
     // changeset (after FinSpace stored it, before the operator can write its id to status), and
@@ -158,6 +211,7 @@ public final class ResilienceRun {
     AtomicReference<String> expiryChangeset = new AtomicReference<>();
     emulator.onCreate(
         c -> {
+          races.created(c);
           if (!EXPIRY_DATABASE.equals(c.databaseName())
               || !expiryFired.compareAndSet(false, true)) {
             return;
@@ -174,8 +228,14 @@ public final class ResilienceRun {
                   + "; FinSpace clock +11 min");
         });
 
-    int total = o.resources + (o.tokenExpiry ? 1 : 0);
-    try (Tracker tracker = new Tracker(h.client(), NAMESPACE)) {
+    // The races add resources as they go (a missed burst is tried again with new names).
+    int base = o.resources + (o.tokenExpiry ? 1 : 0);
+    java.util.function.IntSupplier total = () -> base + races.created();
+    try (Tracker mainTracker = new Tracker(h.client(), NAMESPACE);
+        Tracker raisedTracker =
+            namespaces.size() > 1 ? new Tracker(h.client(), Races.RAISED_NAMESPACE) : null) {
+      java.util.function.IntSupplier finalCount =
+          () -> mainTracker.finalCount() + (raisedTracker == null ? 0 : raisedTracker.finalCount());
       if (o.tokenExpiry) {
         Workload.apply(
             h.client(),
@@ -189,6 +249,23 @@ public final class ResilienceRun {
       say(
           "applied %d KxChangesets in %.1fs"
               .formatted(applied.size(), (System.nanoTime() - applyStart) / 1e9));
+      List<String> raceFailures = new CopyOnWriteArrayList<>();
+      Thread raceDriver =
+          new Thread(
+              () -> {
+                try {
+                  for (int r = 0; r < plan.rounds(); r++) {
+                    races.round(r);
+                    Harness.sleep(3_000);
+                  }
+                } catch (RuntimeException e) {
+                  raceFailures.add("the races stopped: " + e);
+                  say("the races stopped: " + e);
+                }
+              },
+              "harness-races");
+      raceDriver.setDaemon(true);
+      raceDriver.start();
 
       List<Double> killAt = thresholds(random, o.kills, 0.10, 0.90);
       List<Double> restartAt = thresholds(random, o.apiServerRestarts, 0.20, 0.80);
@@ -199,8 +276,9 @@ public final class ResilienceRun {
       Long failover = null;
       int lastReported = -1;
       long deadline = System.nanoTime() + o.timeout.toNanos();
-      while (tracker.finalCount() < total && System.nanoTime() < deadline) {
-        double progress = tracker.finalCount() / (double) total;
+      while ((raceDriver.isAlive() || finalCount.getAsInt() < total.getAsInt())
+          && System.nanoTime() < deadline) {
+        double progress = finalCount.getAsInt() / (double) total.getAsInt();
         if (!killAt.isEmpty() && progress >= killAt.get(0) && failover == null) {
           // The first kill keeps the leader down past its Lease, so the standby must take
           // over (a lost node); the others restart at once and the same pod re-acquires.
@@ -250,28 +328,46 @@ public final class ResilienceRun {
         int pctNow = (int) (progress * 10);
         if (pctNow != lastReported) {
           lastReported = pctNow;
-          say("%d/%d final".formatted(tracker.finalCount(), total));
+          say("%d/%d final".formatted(finalCount.getAsInt(), total.getAsInt()));
         }
         Harness.sleep(200);
       }
       double convergeSeconds = (System.nanoTime() - applyStart) / 1e9;
-      boolean converged = tracker.finalCount() >= total;
+      boolean converged = finalCount.getAsInt() >= total.getAsInt();
       say(
           converged
-              ? "all %d final after %.1fs".formatted(total, convergeSeconds)
-              : "TIMEOUT: %d/%d final".formatted(tracker.finalCount(), total));
+              ? "all %d final after %.1fs".formatted(total.getAsInt(), convergeSeconds)
+              : "TIMEOUT: %d/%d final".formatted(finalCount.getAsInt(), total.getAsInt()));
+      try {
+        raceDriver.join(Duration.ofMinutes(2).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       h.stopSupervising();
 
-      Workload.Verification v = Workload.verify(h.client(), NAMESPACE, emulator);
+      Workload.Verification v = Workload.verify(h.client(), namespaces, emulator);
       boolean adopted = o.tokenExpiry && adoptedEvent(h, "expiry-00000");
       // A run that did not do what it was asked proves nothing: each shortfall is a problem.
       List<String> problems = problems(v);
-      long conflicts = emulator.counter(Operation.CREATE_KX_CHANGESET, "ConflictException");
-      if (conflicts > 0) {
+      List<KxChangeset> live = new ArrayList<>();
+      for (String ns : namespaces) {
+        live.addAll(h.client().resources(KxChangeset.class).inNamespace(ns).list().getItems());
+      }
+      Map<String, Integer> limits = limits(plan);
+      List<String> overLimit = overLimit(emulator, limits, live);
+      problems.addAll(overLimit);
+      problems.addAll(raceFailures);
+      problems.addAll(races.check(live));
+      if (races.burstsPlayed() < plan.rounds() * (plan.raised() ? 2 : 1)
+          || races.editsPlayed() < plan.rounds() * 2
+          || races.identicalPlayed() < (plan.raised() ? plan.rounds() : 0)) {
         problems.add(
-            conflicts
-                + " CreateKxChangeset calls refused with 409: two changesets of one database"
-                + " were in flight");
+            "not every race was played: bursts %d, edits %d, identical %d of %d round(s)"
+                .formatted(
+                    races.burstsPlayed(),
+                    races.editsPlayed(),
+                    races.identicalPlayed(),
+                    plan.rounds()));
       }
       if (kills < o.kills) {
         problems.add("only " + kills + " of " + o.kills + " kills happened before the end");
@@ -300,11 +396,69 @@ public final class ResilienceRun {
       ObjectNode outcome = (ObjectNode) result.get("outcome");
       outcome.put("killsDone", kills);
       outcome.put("apiServerRestartsDone", restarts);
+      outcome.put("overLimit", overLimit.size());
+      ObjectNode played = outcome.putObject("racesPlayed");
+      played.put("bursts", races.burstsPlayed());
+      played.put("edits", races.editsPlayed());
+      played.put("identical", races.identicalPlayed());
+      ObjectNode max = result.putObject("maxInFlight");
+      for (InFlightPeak p : emulator.maxInFlight()) {
+        if (p.max() > 0) {
+          max.putObject(p.databaseName())
+              .put("max", p.max())
+              .put("limit", limits.getOrDefault(p.databaseName(), 1));
+        }
+      }
+      result.set("races", races.report());
       Report.write(o.out, result, text(result));
       System.out.print(text(result));
       say("written to " + o.out.resolve("results.json"));
       return result;
     }
+  }
+
+  /** The operator's per-database limit for each database whose limit is not 1. */
+  private static Map<String, Integer> limits(Races.Plan plan) {
+    Map<String, Integer> out = new java.util.HashMap<>();
+    for (String db : Races.databases(plan, true)) {
+      out.put(db, plan.raisedLimit());
+    }
+    return out;
+  }
+
+  /**
+   * One line per database on which FinSpace (the emulator's own count) ever had more changesets in
+   * flight at once than its operator's MAX_IN_FLIGHT_PER_DATABASE, naming them and their resources.
+   */
+  static List<String> overLimit(
+      FinSpaceEmulator emulator, Map<String, Integer> limits, List<KxChangeset> live) {
+    Map<String, String> resourceOfToken = new java.util.HashMap<>();
+    live.forEach(
+        r ->
+            resourceOfToken.put(
+                r.getMetadata().getUid(),
+                r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()));
+    Map<String, String> resourceOfId = new java.util.HashMap<>();
+    emulator
+        .changesetsByClientToken()
+        .forEach(
+            (token, ids) ->
+                ids.forEach(
+                    id ->
+                        resourceOfId.put(
+                            id, resourceOfToken.getOrDefault(token, "token " + token))));
+    List<String> out = new ArrayList<>();
+    for (InFlightPeak p : emulator.maxInFlight()) {
+      int limit = limits.getOrDefault(p.databaseName(), 1);
+      if (p.max() > limit) {
+        List<String> who = new ArrayList<>();
+        p.changesetIds().forEach(id -> who.add(id + " (" + resourceOfId.get(id) + ")"));
+        out.add(
+            "over limit: database %s had %d changesets in flight at once (limit %d) at %s: %s"
+                .formatted(p.databaseName(), p.max(), limit, p.at(), who));
+      }
+    }
+    return out;
   }
 
   /**
@@ -375,7 +529,11 @@ public final class ResilienceRun {
     params.put("processing", o.processing.toString());
     params.put("seed", o.seed);
     params.put("adoptAfter", o.adoptAfter);
-    params.put("emulatorConcurrency", "REJECT");
+    params.put("emulatorConcurrency", "CONCURRENT");
+    params.put("raceRounds", o.raceRounds);
+    params.put("burst", o.burst);
+    params.put("raceHoldMillis", o.raceHoldMillis);
+    params.put("raisedLimit", o.raisedLimit);
     ObjectNode outcome = r.putObject("outcome");
     outcome.put("converged", converged);
     outcome.put("secondsToConverge", Report.round2(convergeSeconds));
@@ -386,6 +544,7 @@ public final class ResilienceRun {
     outcome.put("lost", v.lost().size());
     outcome.put("orphanChangesets", v.orphans().size());
     outcome.put("statusIdMismatches", v.mismatched().size());
+    outcome.put("claimedTwice", v.claimedTwice().size());
     outcome.put("changesetsInEmulator", v.changesetsInEmulator());
     outcome.set(
         "problems",
@@ -395,8 +554,9 @@ public final class ResilienceRun {
     expiry.put("changesetId", expiryChangeset);
     expiry.put("adopted", adopted);
     r.set("finspaceCalls", Report.JSON.valueToTree(h.emulator().counters()));
+    // Under CONCURRENT, a 409 on create is a client token reused with another body.
     r.put(
-        "conflictsFromConcurrentCreates",
+        "createConflicts",
         h.emulator().counter(Operation.CREATE_KX_CHANGESET, "ConflictException"));
     ArrayNode d = r.putArray("disruptions");
     disruptions.forEach(d::add);
@@ -410,6 +570,7 @@ public final class ResilienceRun {
     v.lost().forEach(x -> p.add("lost " + x));
     v.orphans().forEach(x -> p.add("orphan " + x));
     v.mismatched().forEach(x -> p.add("mismatch " + x));
+    v.claimedTwice().forEach(x -> p.add("claimed twice: " + x));
     return p;
   }
 
@@ -435,12 +596,55 @@ public final class ResilienceRun {
               ? r.path("tokenExpiry").path("adopted").asText()
               : "n/a"
         });
-    rows.add(new String[] {"409 conflicts", r.path("conflictsFromConcurrentCreates").asText()});
+    rows.add(new String[] {"claimed by two resources", out.path("claimedTwice").asText()});
+    rows.add(new String[] {"databases over their limit", out.path("overLimit").asText()});
+    r.path("maxInFlight")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              // Every race database, and any other that had more than one at once.
+              if (e.getValue().path("max").asInt() > 1 || !e.getKey().startsWith("db-")) {
+                rows.add(
+                    new String[] {
+                      "max in flight " + e.getKey(),
+                      e.getValue().path("max").asText()
+                          + " (limit "
+                          + e.getValue().path("limit").asText()
+                          + ")"
+                    });
+              }
+            });
+    rows.add(
+        new String[] {
+          "races played (bursts/edits/identical)",
+          out.path("racesPlayed").path("bursts").asText()
+              + "/"
+              + out.path("racesPlayed").path("edits").asText()
+              + "/"
+              + out.path("racesPlayed").path("identical").asText()
+        });
+    r.path("races")
+        .path("edits")
+        .forEach(
+            e ->
+                rows.add(
+                    new String[] {
+                      "edit " + e.path("resource").asText(),
+                      e.path("editAccepted").asBoolean()
+                          ? "accepted"
+                          : "rejected: " + e.path("rejection").asText()
+                    }));
+    rows.add(
+        new String[] {"409 conflicts (token, other body)", r.path("createConflicts").asText()});
     r.path("finspaceCalls")
         .fields()
         .forEachRemaining(
             e -> rows.add(new String[] {"calls " + e.getKey(), e.getValue().asText()}));
     StringBuilder sb = new StringBuilder(Report.table(rows));
+    if (!out.path("problems").isEmpty()) {
+      sb.append("problems:\n");
+      out.path("problems").forEach(p -> sb.append("  ").append(p.asText()).append('\n'));
+    }
     sb.append("disruptions:\n");
     r.path("disruptions")
         .forEach(

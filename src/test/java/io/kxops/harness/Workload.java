@@ -122,6 +122,7 @@ final class Workload {
       List<String> lost,
       List<String> orphans,
       List<String> mismatched,
+      List<String> claimedTwice,
       int changesetsInEmulator) {
 
     boolean correct(String expectedStatus) {
@@ -129,22 +130,43 @@ final class Workload {
           && lost.isEmpty()
           && orphans.isEmpty()
           && mismatched.isEmpty()
+          && claimedTwice.isEmpty()
           && byStatus.getOrDefault(expectedStatus, 0) == resources;
     }
   }
 
   /** Checks every live resource of {@code namespace} against the emulator's changesets. */
   static Verification verify(KubernetesClient client, String namespace, FinSpaceEmulator emulator) {
-    List<KxChangeset> live =
-        client.resources(KxChangeset.class).inNamespace(namespace).list().getItems();
+    return verify(client, List.of(namespace), emulator);
+  }
+
+  /**
+   * Checks every live resource of {@code namespaces} against the emulator's changesets: one
+   * changeset per resource, none made for nobody, and no changeset recorded by two resources.
+   */
+  static Verification verify(
+      KubernetesClient client, List<String> namespaces, FinSpaceEmulator emulator) {
+    List<KxChangeset> live = new ArrayList<>();
+    for (String namespace : namespaces) {
+      live.addAll(client.resources(KxChangeset.class).inNamespace(namespace).list().getItems());
+    }
     Map<String, List<String>> byToken = new HashMap<>(emulator.changesetsByClientToken());
+    Map<String, List<String>> byRecordedId = new TreeMap<>();
     Map<String, Integer> byStatus = new TreeMap<>();
     int exactlyOne = 0;
     List<String> duplicates = new ArrayList<>();
     List<String> lost = new ArrayList<>();
     List<String> mismatched = new ArrayList<>();
     for (KxChangeset r : live) {
-      String name = r.getMetadata().getName();
+      String name =
+          namespaces.size() == 1
+              ? r.getMetadata().getName()
+              : r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+      if (r.getStatus() != null && r.getStatus().getChangesetId() != null) {
+        byRecordedId
+            .computeIfAbsent(r.getStatus().getChangesetId(), k -> new ArrayList<>())
+            .add(name);
+      }
       String status =
           r.getStatus() == null || r.getStatus().getStatus() == null
               ? (StatusMapper.hasChangeset(r.getStatus()) ? "UNKNOWN" : "NONE")
@@ -169,6 +191,11 @@ final class Workload {
             .map(e -> "token " + e.getKey() + ": " + e.getValue())
             .sorted()
             .collect(Collectors.toList());
+    List<String> claimedTwice =
+        byRecordedId.entrySet().stream()
+            .filter(e -> e.getValue().size() > 1)
+            .map(e -> "changeset " + e.getKey() + " recorded by " + e.getValue())
+            .collect(Collectors.toList());
     return new Verification(
         live.size(),
         byStatus,
@@ -177,6 +204,7 @@ final class Workload {
         lost,
         orphans,
         mismatched,
+        claimedTwice,
         emulator.changesetCount());
   }
 
