@@ -68,10 +68,10 @@ class MainTest {
     Set<String> documented =
         options(
             Pattern.compile("(?m)^\\| `(--[a-z0-9-]+)[ `]"),
-            Files.readString(Path.of("docs", "emulator.md")));
+            Files.readString(Path.of("..", "docs", "emulator.md")));
     assertThat(documented).containsExactlyInAnyOrderElementsOf(SAMPLE.keySet());
 
-    String script = Files.readString(Path.of("hack", "emulator.sh"));
+    String script = Files.readString(Path.of("..", "hack", "emulator.sh"));
     String usage = script.substring(0, script.indexOf("set -euo pipefail"));
     assertThat(options(Pattern.compile("\\[(--[a-z0-9-]+)"), usage))
         .isNotEmpty()

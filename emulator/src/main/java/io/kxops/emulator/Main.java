@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
   private static final String USAGE =
       """
-      Usage: java -cp kxchangeset-operator.jar io.kxops.emulator.Main [options]
+      Usage: java -jar finspace-emulator.jar [options]
         --port N                 port to listen on (default 4566; 0 = ephemeral)
         --host ADDR              address to bind (default 127.0.0.1)
         --database ENV/DB        register a database (repeatable); ENV is registered too
@@ -28,6 +28,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    // Before the first logger: the standalone jar's logback configuration, unless one is given.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "emulator-logback.xml");
+    }
     FinSpaceEmulator.Builder b;
     try {
       b = parse(args);

@@ -1,0 +1,49 @@
+package io.kxops.operator;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The operator's package boundaries, checked on its compiled classes (target/classes). */
+class ArchitectureTest {
+
+  private static JavaClasses operator;
+
+  @BeforeAll
+  static void importOperatorClasses() {
+    operator = new ClassFileImporter().importPath(Path.of("target", "classes"));
+  }
+
+  /**
+   * The emulator is a test tool with an unauthenticated admin API: the operator must run without
+   * it. (It is not on the operator's compile classpath either; this keeps it so if that changes.)
+   */
+  @Test
+  void noOperatorPackageDependsOnTheEmulator() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.kxops.operator..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.kxops.emulator..")
+        .check(operator);
+  }
+
+  /** The AWS SDK stays behind the FinSpace interface: only the finspace package imports it. */
+  @Test
+  void onlyTheFinSpacePackageUsesTheAwsSdk() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.kxops.operator..")
+        .and()
+        .resideOutsideOfPackage("io.kxops.operator.finspace")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("software.amazon.awssdk..")
+        .check(operator);
+  }
+}
