@@ -6,6 +6,7 @@ import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.status.StatusMapper;
+import io.kxops.testkit.OperatorProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.kxops.emulator.ConcurrencyPolicy;
 import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.Operation;
+import io.kxops.testkit.OperatorProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kxops.testkit.LocalCluster;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 

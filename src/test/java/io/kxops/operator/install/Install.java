@@ -1,6 +1,7 @@
 package io.kxops.operator.install;
 
-import io.kxops.operator.it.ApiServer;
+import io.kxops.testkit.ApiServer;
+import io.kxops.testkit.Cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

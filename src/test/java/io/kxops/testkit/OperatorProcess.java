@@ -1,4 +1,4 @@
-package io.kxops.harness;
+package io.kxops.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,12 +18,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One operator JVM — {@code java <flags> -jar target/kxchangeset-operator.jar}, the artifact users
- * run — that a harness starts, kills with SIGKILL and starts again, as a kubelet would.
+ * run — that a harness or the sandbox starts, waits for (/readyz), kills with SIGKILL and starts
+ * again, as a kubelet would. The one launcher of the operator as a process.
  */
-final class OperatorProcess {
+public final class OperatorProcess {
 
   /** On the command line of every harness operator, so that ps tells them apart. */
-  static final String MARKER = "-Dkxops.harness.operator=";
+  public static final String MARKER = "-Dkxops.harness.operator=";
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -31,6 +32,7 @@ final class OperatorProcess {
   private final String name;
   private final Path jar;
   private final Path log;
+  private final List<String> launcher;
   private final List<String> jvmOptions;
   private final Map<String, String> env;
   private final int healthPort;
@@ -40,7 +42,7 @@ final class OperatorProcess {
   private volatile long downUntilNanos;
   private int starts;
 
-  OperatorProcess(
+  public OperatorProcess(
       String name,
       Path jar,
       Path log,
@@ -48,7 +50,25 @@ final class OperatorProcess {
       Map<String, String> env,
       int metricsPort,
       int healthPort) {
+    this(name, List.of(), jar, log, jvmOptions, env, metricsPort, healthPort);
+  }
+
+  /**
+   * @param launcher the command that runs java, e.g. {@code setsid} (a session of its own, so a
+   *     terminal's Ctrl-C reaches only the caller, which stops the operator in its own order);
+   *     empty for none
+   */
+  public OperatorProcess(
+      String name,
+      List<String> launcher,
+      Path jar,
+      Path log,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      int metricsPort,
+      int healthPort) {
     this.name = name;
+    this.launcher = List.copyOf(launcher);
     this.jar = jar;
     this.log = log;
     this.jvmOptions = List.copyOf(jvmOptions);
@@ -61,19 +81,30 @@ final class OperatorProcess {
     this.downUntilNanos = System.nanoTime();
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
+  /** Where the JVM's output goes. */
+  public Path log() {
+    return log;
+  }
+
+  /** The running JVM, if any. */
+  public Optional<ProcessHandle> handle() {
+    Process p = process;
+    return p == null ? Optional.empty() : Optional.of(p.toHandle());
+  }
+
   /** Starts the JVM (its output is appended to the log); returns at once. */
-  synchronized void start() {
+  public synchronized void start() {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing; build it with mvn -DskipTests package");
     }
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(launcher);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.add(MARKER + name);
@@ -99,7 +130,7 @@ final class OperatorProcess {
   }
 
   /** SIGKILL, then waits until the process is gone. No-op if it is not running. */
-  void kill() {
+  public void kill() {
     Process p = process;
     if (p == null || !p.isAlive()) {
       return;
@@ -112,18 +143,18 @@ final class OperatorProcess {
    * SIGKILL, and the supervisor leaves it down for at least {@code down} — long enough for another
    * replica to take the Lease over, as when a node is lost rather than a container.
    */
-  void killAndHoldDown(Duration down) {
+  public void killAndHoldDown(Duration down) {
     downUntilNanos = System.nanoTime() + down.toNanos();
     kill();
   }
 
   /** Whether the supervisor may start it again now. */
-  boolean mayRestart() {
+  public boolean mayRestart() {
     return System.nanoTime() - downUntilNanos >= 0;
   }
 
   /** SIGTERM (the operator's shutdown hook runs), SIGKILL after {@code seconds}. */
-  void stop(int seconds) {
+  public void stop(int seconds) {
     Process p = process;
     if (p == null || !p.isAlive()) {
       return;
@@ -135,29 +166,29 @@ final class OperatorProcess {
     }
   }
 
-  boolean alive() {
+  public boolean alive() {
     Process p = process;
     return p != null && p.isAlive();
   }
 
   /** The exit code of the last run, if it ended. */
-  Optional<Integer> exitCode() {
+  public Optional<Integer> exitCode() {
     Process p = process;
     return p == null || p.isAlive() ? Optional.empty() : Optional.of(p.exitValue());
   }
 
-  long pid() {
+  public long pid() {
     Process p = process;
     return p == null ? -1 : p.pid();
   }
 
   /** nanoTime of the last start. */
-  long startedNanos() {
+  public long startedNanos() {
     return startedNanos;
   }
 
   /** Waits until /readyz answers 200; returns the time since the last start. */
-  Duration awaitReady(Duration timeout) {
+  public Duration awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!alive()) {
@@ -167,32 +198,37 @@ final class OperatorProcess {
       if (ready()) {
         return Duration.ofNanos(System.nanoTime() - startedNanos);
       }
-      Harness.sleep(20);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
     }
     throw new IllegalStateException(name + " not ready after " + timeout + "; see " + log);
   }
 
   /** Whether /readyz answers 200 now. */
-  boolean ready() {
+  public boolean ready() {
     return get("http://127.0.0.1:" + healthPort + "/readyz")
         .map(r -> r.statusCode() == 200)
         .orElse(false);
   }
 
   /** The Prometheus page, or empty when the process does not answer. */
-  Optional<String> metrics() {
+  public Optional<String> metrics() {
     return get("http://127.0.0.1:" + metricsPort + "/metrics")
         .filter(r -> r.statusCode() == 200)
         .map(HttpResponse::body);
   }
 
   /** Resident set size in KiB (VmRSS), or -1 when the process is gone. */
-  long rssKiB() {
+  public long rssKiB() {
     return statusKiB("VmRSS:");
   }
 
   /** The highest resident set size the process had, in KiB (VmHWM), or -1. */
-  long peakRssKiB() {
+  public long peakRssKiB() {
     return statusKiB("VmHWM:");
   }
 

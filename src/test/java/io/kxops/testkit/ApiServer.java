@@ -1,19 +1,24 @@
-package io.kxops.operator.it;
+package io.kxops.testkit;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.kxops.local.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A real kube-apiserver and etcd (fabric8 kube-api-test), one per test class, from the binaries
- * {@code hack/provision-binaries.sh} puts in the cache. The CRD from {@code crds/} is installed.
+ * A real kube-apiserver and etcd (fabric8 kube-api-test), one per IT class, from the binaries
+ * {@code hack/provision-binaries.sh} puts in the cache; the CRD from {@code crds/} is installed.
+ *
+ * <p>Why both this and {@link LocalCluster}: this one is what the ITs need and nothing more —
+ * ephemeral ports kube-api-test picks, certificates made in-process, no child-process bookkeeping —
+ * and it is the rig the fabric8 project itself maintains for exactly this use. {@link LocalCluster}
+ * exists for what kube-api-test cannot do: restart the API server on the same port and etcd data
+ * (the resilience harness), and run detached with fixed ports for hours (the sandbox).
  */
 public final class ApiServer implements AutoCloseable {
 
@@ -31,8 +36,8 @@ public final class ApiServer implements AutoCloseable {
 
   /** Starts etcd and kube-apiserver and installs the CRD. */
   public static ApiServer start() {
-    Path dir = binariesDir();
-    String version = version(dir);
+    Path dir = Binaries.kubeApiTestDir();
+    String version = Binaries.kubernetesVersion();
     KubeAPIServer server =
         new KubeAPIServer(
             KubeAPIServerConfigBuilder.anAPIServerConfig()
@@ -60,30 +65,6 @@ public final class ApiServer implements AutoCloseable {
         e.addSuppressed(stop);
       }
       throw e;
-    }
-  }
-
-  /** The directory kube-api-test reads binaries from: KUBE_API_TEST_DIR, else the kxops cache. */
-  static Path binariesDir() {
-    String env = System.getenv("KUBE_API_TEST_DIR");
-    Path dir =
-        env != null && !env.isBlank()
-            ? Path.of(env)
-            : Path.of(System.getProperty("user.home"), ".cache", "kxops", "kube-api-test");
-    if (!Files.isRegularFile(dir.resolve("VERSION"))) {
-      throw new IllegalStateException(
-          "no kube-apiserver/etcd binaries in "
-              + dir
-              + "; provision them with hack/provision-binaries.sh");
-    }
-    return dir;
-  }
-
-  private static String version(Path dir) {
-    try {
-      return Files.readString(dir.resolve("VERSION")).trim();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,4 +1,4 @@
-package io.kxops.local;
+package io.kxops.testkit;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * openssl — unlike kube-api-test, the API server can be restarted on the same port and the same
  * etcd data, so clients (a running operator) survive the restart. Used by the sandbox and the
  * resilience and performance harnesses. Process ids go to {@code pids} in the work directory, so a
- * later start can clean up after an unclean exit.
+ * later start can clean up after an unclean exit. (Why not {@link ApiServer} there: see its
+ * Javadoc.)
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -56,7 +57,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private static LocalCluster start(Path dir, int etcdPort, int apiPort, boolean detached) {
-    Path bin = binaries();
+    Path bin = Binaries.kubernetesDir();
     killLeftovers(dir);
     deleteRecursively(dir);
     LocalCluster c = new LocalCluster(dir.toAbsolutePath(), bin, etcdPort, apiPort, detached);
@@ -91,22 +92,6 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no free port pair");
-  }
-
-  /** The kube-apiserver/etcd/kubectl directory provisioned by hack/provision-binaries.sh. */
-  public static Path binaries() {
-    String env = System.getenv("KUBE_API_TEST_DIR");
-    Path root =
-        env != null && !env.isBlank()
-            ? Path.of(env)
-            : Path.of(System.getProperty("user.home"), ".cache", "kxops", "kube-api-test");
-    try {
-      String version = Files.readString(root.resolve("VERSION")).trim();
-      return root.resolve("k8s").resolve(version + "-linux-amd64");
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "no binaries under " + root + "; run hack/provision-binaries.sh", e);
-    }
   }
 
   public Path kubeconfig() {
@@ -388,7 +373,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** Kills processes a previous, uncleanly ended run left behind (if they still run from dir). */
-  static void killLeftovers(Path dir) {
+  public static void killLeftovers(Path dir) {
     Path pids = dir.resolve("pids");
     if (!Files.exists(pids)) {
       return;

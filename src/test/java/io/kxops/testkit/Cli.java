@@ -1,6 +1,5 @@
-package io.kxops.operator.install;
+package io.kxops.testkit;
 
-import io.kxops.operator.it.ApiServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,85 +11,80 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * Runs helm and kubectl as subprocesses, with a timeout, output captured. Binaries come from {@code
- * KXOPS_BIN_DIR}, else {@code ~/.cache/kxops/bin} (what hack/provision-binaries.sh fills). Helm's
- * cache/config/data directories live under the work directory, not in the user's home.
+ * The one runner of helm and kubectl (from {@link Binaries#binDir()}) for every test, the sandbox's
+ * IT and the harnesses: subprocesses with a timeout, output captured to files in a work directory,
+ * KUBECONFIG set, and Helm's cache/config/data directories under the work directory, not in the
+ * user's home.
  */
-final class Cli {
+public final class Cli {
 
-  static final Duration TIMEOUT = Duration.ofMinutes(2);
+  public static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   /** A finished command. */
-  record Result(List<String> command, int exitCode, String stdout, String stderr) {
+  public record Result(List<String> command, int exitCode, String stdout, String stderr) {
 
     /** Returns this result if the command succeeded, else fails with its output. */
-    Result ok() {
+    public Result ok() {
       if (exitCode != 0) {
         throw new AssertionError(
             String.join(" ", command) + " exited " + exitCode + "\n" + stderr + "\n" + stdout);
       }
       return this;
     }
+
+    /** Standard output, then standard error. */
+    public String output() {
+      return stdout + stderr;
+    }
   }
 
   private final Path workDir;
+
+  /** Numbers every command's output files, unique across runners sharing a work directory. */
+  private static final AtomicInteger RUNS = new AtomicInteger();
+
   private final Map<String, String> env = new HashMap<>();
-  private int runs;
 
   /**
-   * @param workDir scratch directory, emptied first
-   * @param api the cluster helm and kubectl talk to
+   * A runner against {@code api}; the work directory is emptied first.
+   *
+   * @param workDir scratch directory (the kubeconfig, each command's output)
    */
-  Cli(Path workDir, ApiServer api) {
+  public Cli(Path workDir, ApiServer api) {
+    this(emptied(workDir), api.writeKubeconfig(workDir.resolve("kubeconfig")));
+  }
+
+  /** A runner against the cluster of {@code kubeconfig}; output goes to {@code workDir}. */
+  public Cli(Path workDir, Path kubeconfig) {
     this.workDir = workDir;
     try {
-      deleteRecursively(workDir);
       Files.createDirectories(workDir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Path kubeconfig = api.writeKubeconfig(workDir.resolve("kubeconfig"));
     env.put("HELM_CACHE_HOME", workDir.resolve("helm/cache").toAbsolutePath().toString());
     env.put("HELM_CONFIG_HOME", workDir.resolve("helm/config").toAbsolutePath().toString());
     env.put("HELM_DATA_HOME", workDir.resolve("helm/data").toAbsolutePath().toString());
     env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
   }
 
-  Path workDir() {
+  public Path workDir() {
     return workDir;
   }
 
-  static Path binDir() {
-    String env = System.getenv("KXOPS_BIN_DIR");
-    Path dir =
-        env != null && !env.isBlank()
-            ? Path.of(env)
-            : Path.of(System.getProperty("user.home"), ".cache", "kxops", "bin");
-    for (String tool : List.of("helm", "kubectl")) {
-      if (!Files.isExecutable(dir.resolve(tool))) {
-        throw new IllegalStateException(
-            "no "
-                + tool
-                + " in "
-                + dir
-                + " (set KXOPS_BIN_DIR); provision it with hack/provision-binaries.sh");
-      }
-    }
-    return dir;
-  }
-
-  Result helm(Object... args) {
+  public Result helm(Object... args) {
     return run("helm", args);
   }
 
-  Result kubectl(Object... args) {
+  public Result kubectl(Object... args) {
     return run("kubectl", args);
   }
 
-  static void deleteRecursively(Path dir) throws IOException {
+  public static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
@@ -101,13 +95,22 @@ final class Cli {
     }
   }
 
+  private static Path emptied(Path dir) {
+    try {
+      deleteRecursively(dir);
+      return Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private Result run(String tool, Object... args) {
     List<String> command = new ArrayList<>();
-    command.add(binDir().resolve(tool).toString());
+    command.add(Binaries.tool(tool).toString());
     for (Object a : args) {
       command.add(a.toString());
     }
-    int n = ++runs;
+    int n = RUNS.incrementAndGet();
     Path out = workDir.resolve(tool + "-" + n + ".out");
     Path err = workDir.resolve(tool + "-" + n + ".err");
     ProcessBuilder pb =
