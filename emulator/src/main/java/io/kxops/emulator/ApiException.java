@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.emulator;
 
 import java.util.Map;
@@ -5,7 +9,7 @@ import java.util.Map;
 /** A FinSpace error response: HTTP status, error type (shape name), message and optional reason. */
 final class ApiException extends RuntimeException {
 
-  /** HTTP status of each exception the three operations declare (model §1.4). */
+  /** HTTP status of each exception the three operations declare (in the FinSpace service model). */
   static final Map<String, Integer> KNOWN_STATUS =
       Map.of(
           "ValidationException", 400,

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.emulator;
 
 /** What CreateKxChangeset does while another changeset of the same database is still in flight. */

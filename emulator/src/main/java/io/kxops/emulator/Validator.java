@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,10 +10,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Checks every constraint of the service model on the server side, because neither SDK does
- * (reference §2.10). Each violation message names the field, e.g. {@code changeRequests[1].dbPath:
- * must start and end with '/'}; indexes are 0-based; all violations of a request are reported
- * together, separated by "; ".
+ * Checks every constraint of the service model on the server side, because neither SDK does (the
+ * SDK clients send out-of-range values unchecked, so the server is the only place). Each violation
+ * message names the field, e.g. {@code changeRequests[1].dbPath: must start and end with '/'};
+ * indexes are 0-based; all violations of a request are reported together, separated by "; ".
  */
 final class Validator {
 
