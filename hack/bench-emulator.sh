@@ -16,13 +16,13 @@ mkdir -p target/bench
 
 echo "== compiling main and test classes" >&2
 # shellcheck disable=SC2086
-mvn -B -q $MVN_FLAGS test-compile
+mvn -B -q $MVN_FLAGS -pl emulator test-compile
 # shellcheck disable=SC2086
-mvn -B -q $MVN_FLAGS dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/classpath.txt
+mvn -B -q $MVN_FLAGS -pl emulator dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/target/bench/classpath.txt"
 
 echo "== running io.kxops.emulator.EmulatorBenchmark $*" >&2
 # shellcheck disable=SC2086
 exec java $BENCH_JAVA_OPTS \
-  -cp "target/test-classes:target/classes:$(cat target/bench/classpath.txt)" \
+  -cp "emulator/target/test-classes:emulator/target/classes:$(cat target/bench/classpath.txt)" \
   io.kxops.emulator.EmulatorBenchmark "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the FinSpace emulator standalone (io.kxops.emulator.Main from the project's shaded jar),
-# building the jar first if it is missing or older than the sources.
+# Runs the FinSpace emulator standalone (emulator/target/finspace-emulator.jar, its own runnable
+# jar; nothing of it is in the operator's), building the jar first if it is missing or older than
+# the sources.
 #
 # Usage: hack/emulator.sh [--port 4566] [--database ENV/DB ...] [--pending 2s] [--processing 10s]
 #                         [--in-progress IN_PROGRESS|PROCESSING] [--concurrency CONCURRENT|QUEUE|REJECT]
@@ -11,15 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-JAR=target/kxchangeset-operator.jar
+JAR=emulator/target/finspace-emulator.jar
 MVN_FLAGS=${MVN_FLAGS:-}
 EMULATOR_JAVA_OPTS=${EMULATOR_JAVA_OPTS:--Xmx512m}
 
-if [[ ! -f $JAR || -n $(find src/main pom.xml -newer "$JAR" -type f -print -quit) ]]; then
-  echo "== building $JAR (mvn package, tests skipped)" >&2
+if [[ ! -f $JAR || -n $(find emulator/src/main emulator/pom.xml pom.xml -newer "$JAR" -type f -print -quit) ]]; then
+  echo "== building $JAR (mvn package of the emulator module, tests skipped)" >&2
   # shellcheck disable=SC2086
-  mvn -B -q $MVN_FLAGS -DskipTests package
+  mvn -B -q $MVN_FLAGS -DskipTests -pl emulator package
 fi
 
 # shellcheck disable=SC2086
-exec java $EMULATOR_JAVA_OPTS -cp "$JAR" io.kxops.emulator.Main "$@"
+exec java $EMULATOR_JAVA_OPTS -jar "$JAR" "$@"

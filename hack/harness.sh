@@ -19,13 +19,11 @@ eval "$provisioned"
 
 echo "== building the operator jar and the test classes" >&2
 # shellcheck disable=SC2086
-mvn -B -q $MVN_FLAGS -DskipTests -Dspotless.check.skip=true package test-compile
-# shellcheck disable=SC2086
-mvn -B -q $MVN_FLAGS dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/harness-classpath.txt
+# (the build writes the test classpath to target/test-classpath.txt)
+mvn -B -q $MVN_FLAGS -DskipTests -Dspotless.check.skip=true package
 
 echo "== running $main $*" >&2
 # shellcheck disable=SC2086
 exec java $HARNESS_JAVA_OPTS -Dsun.net.httpserver.nodelay=true \
-  -cp "target/test-classes:target/classes:$(cat target/harness-classpath.txt)" \
+  -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
   "$main" "$@"

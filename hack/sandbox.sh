@@ -22,9 +22,8 @@
 #
 # Set-up it does itself, each step reused when up to date:
 #   1. kube-apiserver, etcd, kubectl: hack/provision-binaries.sh (cached in ~/.cache/kxops)
-#   2. the operator jar and test classes: mvn -DskipTests package (when sources changed)
-#   3. the test classpath: mvn dependency:build-classpath (cached in target/, redone when the
-#      pom changes)
+#   2. the operator jar, the emulator and the test classes, and the test classpath the build
+#      writes to target/test-classpath.txt: mvn -DskipTests package (when sources changed)
 # Needs: JDK 17+, Maven 3.8+ (for the build), openssl, setsid (util-linux); Linux.
 # Environment: MVN_FLAGS (e.g. -o for offline Maven), SANDBOX_JAVA_OPTS (the sandbox JVM),
 #   SANDBOX_OPERATOR_JAVA_OPTS (the operator JVM), KXOPS_CACHE (binaries cache root).
@@ -89,7 +88,7 @@ if ! { [[ -f $OUT/sandbox.pid ]] && kill -0 "$(<"$OUT/sandbox.pid")" 2>/dev/null
 fi
 JAR=target/kxchangeset-operator.jar
 MAIN_CLASS=target/test-classes/io/kxops/local/SandboxMain.class
-CP_FILE=target/sandbox-classpath.txt
+CP_FILE=target/test-classpath.txt
 MVN_FLAGS=${MVN_FLAGS:-}
 
 # 1. binaries (kube-apiserver, etcd, kubectl). Quiet when cached; progress shown otherwise (a
@@ -111,8 +110,10 @@ fi
 eval "$(<"$OUT/provision.env")"
 say " ok binaries: $where ($(elapsed "$t"))"
 
-# 2. the operator jar and the test classes (SandboxMain, LocalCluster)
-if [[ ! -f $JAR || ! -f $MAIN_CLASS || -n $(find src pom.xml -newer "$JAR" -type f -print -quit) ]]; then
+# 2. the operator jar, the emulator, the test classes (the sandbox, the test kit) and the test
+#    classpath (JOSDK, fabric8, AWS SDK, logback, the emulator's jar, ...)
+if [[ ! -f $JAR || ! -f $MAIN_CLASS || ! -s $CP_FILE ||
+  -n $(find src emulator/src pom.xml operator.pom.xml emulator/pom.xml -newer "$JAR" -type f -print -quit) ]]; then
   command -v mvn >/dev/null 2>&1 || die "'mvn' is not on PATH (Maven 3.8+ builds the operator)"
   t=${EPOCHREALTIME/[.,]/}
   say "... build: mvn -DskipTests package (log: $OUT/build.log)"
@@ -124,18 +125,7 @@ else
   say " ok build: $JAR is up to date"
 fi
 
-# 3. the test classpath (JOSDK, fabric8, AWS SDK, logback, ...), cached
-if [[ ! -s $CP_FILE || pom.xml -nt $CP_FILE ]]; then
-  t=${EPOCHREALTIME/[.,]/}
-  say "... test classpath: mvn dependency:build-classpath"
-  # shellcheck disable=SC2086
-  run mvn -B -q $MVN_FLAGS dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$CP_FILE" >"$OUT/classpath.log" 2>&1 ||
-    { rm -f "$CP_FILE"; tail -n 30 "$OUT/classpath.log" >&2; die "mvn dependency:build-classpath failed (log: $OUT/classpath.log)"; }
-  say " ok test classpath: $CP_FILE ($(elapsed "$t"))"
-fi
-
-# 4. the sandbox itself; exec, so Ctrl-C and SIGTERM reach the JVM, which stops what it started.
+# 3. the sandbox itself; exec, so Ctrl-C and SIGTERM reach the JVM, which stops what it started.
 #    The classpath goes into an argument file: the JDK reads at most 4 KiB of another process's
 #    command line, and the sandbox finds a running sandbox of this checkout by its marker and main
 #    class, which must come first.

@@ -3,27 +3,22 @@
 #   crds/kxchangesets.finspace.kxops.io-v1.yml     from the annotated classes in
 #                                                   io.kxops.operator.api.v1alpha1 (fabric8 crd-generator)
 #   helm/kxchangeset-operator/templates/crd.yaml   the chart's CRD template, made from crds/
-#   config/crd/bases/kxchangesets.finspace.kxops.io-v1.yml  kustomize's copy of crds/ (kustomize
-#                                                   cannot read files outside its directory tree)
+# (kustomize needs no copy: config/crd points at crds/ itself.)
 # The build fails when these differ from their source (CrdTest, ChartCrdSyncTest).
 #
-#   hack/update-generated.sh               regenerate all of them (runs maven)
-#   hack/update-generated.sh --copies-only regenerate only the chart's and kustomize's copies
+#   hack/update-generated.sh               regenerate both (runs maven)
+#   hack/update-generated.sh --copies-only regenerate only the chart's template
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 crd=crds/kxchangesets.finspace.kxops.io-v1.yml
 chart_crd=helm/kxchangeset-operator/templates/crd.yaml
-kustomize_crd=config/crd/bases/kxchangesets.finspace.kxops.io-v1.yml
 
 if [[ ${1:-} != --copies-only ]]; then
-  mvn -B -q -DskipTests -Dspotless.check.skip=true process-classes
+  mvn -B -q -DskipTests -Dspotless.check.skip=true -pl :kxchangeset-operator -am process-classes
   cp target/classes/META-INF/fabric8/kxchangesets.finspace.kxops.io-v1.yml crds/
   echo "updated $crd"
 fi
-
-cp "$crd" "$kustomize_crd"
-echo "updated $kustomize_crd"
 
 # The chart's template is the CRD verbatim inside {{ if .Values.crds.install }}, with Helm's keep
 # policy and the chart's labels added to its metadata. Template delimiters in the CRD (say, in a

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.harness;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -6,6 +10,7 @@ import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.status.StatusMapper;
+import io.kxops.testkit.OperatorProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

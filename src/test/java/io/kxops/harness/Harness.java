@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +11,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.emulator.FinSpaceEmulator;
-import io.kxops.local.LocalCluster;
+import io.kxops.testkit.LocalCluster;
+import io.kxops.testkit.OperatorProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.harness;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,6 +12,7 @@ import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.InFlightPeak;
 import io.kxops.emulator.Operation;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.testkit.OperatorProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,12 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kxops.operator.it.Tools;
+import io.kxops.testkit.Cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -248,10 +252,10 @@ class SandboxIT {
 
   void assertAllGone(List<ProcessHandle> handles) {
     Instant deadline = Instant.now().plus(STOPPED_WITHIN);
-    while (Instant.now().isBefore(deadline) && handles.stream().anyMatch(SandboxMain::running)) {
-      SandboxMain.sleep(200);
+    while (Instant.now().isBefore(deadline) && handles.stream().anyMatch(Processes::running)) {
+      Processes.sleep(200);
     }
-    assertThat(handles.stream().filter(SandboxMain::running).map(SandboxIT::describe))
+    assertThat(handles.stream().filter(Processes::running).map(SandboxIT::describe))
         .as("processes the sandbox started and left running")
         .isEmpty();
   }
@@ -279,9 +283,10 @@ class SandboxIT {
   }
 
   static String kubectl(Path kubeconfig, String... args) {
-    Tools.Result r = Tools.run(kubeconfig, "kubectl", args);
+    Cli.Result r =
+        new Cli(kubeconfig.getParent().resolve("cli"), kubeconfig).kubectl((Object[]) args);
     assertThat(r.exitCode()).as("kubectl %s: %s", String.join(" ", args), r.output()).isZero();
-    return r.output();
+    return r.stdout();
   }
 
   static String describe(ProcessHandle h) {
@@ -335,7 +340,7 @@ class SandboxIT {
           seen.addAll(children());
           return env.get();
         }
-        SandboxMain.sleep(250);
+        Processes.sleep(250);
       }
       throw new AssertionError("no target/sandbox/env after " + timeout + ":\n" + output());
     }
@@ -347,7 +352,7 @@ class SandboxIT {
         if (Instant.now().isAfter(deadline)) {
           throw new AssertionError("no '" + text + "' after " + timeout + ":\n" + output());
         }
-        SandboxMain.sleep(250);
+        Processes.sleep(250);
       }
     }
 

@@ -1,9 +1,12 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kxops.local.SandboxMain.Options;
 import io.kxops.local.SandboxWatch.Row;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +20,8 @@ class SandboxMainTest {
 
   @Test
   void defaultsAvoidCommonPortsAndTheEphemeralRange() {
-    Options o = Options.parse().orElseThrow();
-    assertThat(o).isEqualTo(Options.DEFAULTS);
+    SandboxOptions o = SandboxOptions.parse().orElseThrow();
+    assertThat(o).isEqualTo(SandboxOptions.DEFAULTS);
     assertThat(o.ports().keySet())
         .containsExactly(24680, 24681, 24682, 24683, 24684, 24685)
         .allMatch(p -> p < 32768)
@@ -29,8 +32,8 @@ class SandboxMainTest {
 
   @Test
   void parsesEveryOptionInBothSpellings() {
-    Options o =
-        Options.parse(
+    SandboxOptions o =
+        SandboxOptions.parse(
                 "--port-base",
                 "30000",
                 "--pending=500ms",
@@ -47,24 +50,37 @@ class SandboxMainTest {
     assertThat(o.processing()).isEqualTo(Duration.ofSeconds(90));
     assertThat(o.inProgress()).isEqualTo("PROCESSING");
     assertThat(o.samples()).isFalse();
-    assertThat(Options.parse("--processing", "PT2S").orElseThrow().processing())
+    assertThat(SandboxOptions.parse("--processing", "PT2S").orElseThrow().processing())
         .isEqualTo(Duration.ofSeconds(2));
-    assertThat(Options.parse("--help")).isEmpty();
-    assertThat(Options.parse("--no-samples", "-h")).isEmpty();
+    assertThat(SandboxOptions.parse("--help")).isEmpty();
+    assertThat(SandboxOptions.parse("--no-samples", "-h")).isEmpty();
+  }
+
+  @Test
+  void theUsageIsTheScriptsHeaderAndNamesEveryOption() {
+    String usage = SandboxOptions.usage(Path.of(""));
+    assertThat(usage)
+        .startsWith("The local sandbox")
+        .contains("Usage: hack/sandbox.sh [options]")
+        .contains("--port-base N", "--pending DURATION", "--processing DURATION")
+        .contains("--in-progress STATUS", "--no-samples", "-h, --help")
+        .doesNotContain("set -euo");
   }
 
   @Test
   void badOptionsNameTheOption() {
-    assertThatThrownBy(() -> Options.parse("--port-base", "80"))
+    assertThatThrownBy(() -> SandboxOptions.parse("--port-base", "80"))
         .hasMessageContaining("--port-base");
-    assertThatThrownBy(() -> Options.parse("--port-base", "65531"))
+    assertThatThrownBy(() -> SandboxOptions.parse("--port-base", "65531"))
         .hasMessageContaining("--port-base");
-    assertThatThrownBy(() -> Options.parse("--processing", "soon"))
+    assertThatThrownBy(() -> SandboxOptions.parse("--processing", "soon"))
         .hasMessageContaining("--processing");
-    assertThatThrownBy(() -> Options.parse("--in-progress", "RUNNING"))
+    assertThatThrownBy(() -> SandboxOptions.parse("--in-progress", "RUNNING"))
         .hasMessageContaining("--in-progress");
-    assertThatThrownBy(() -> Options.parse("--pending")).hasMessageContaining("needs a value");
-    assertThatThrownBy(() -> Options.parse("--samples")).hasMessageContaining("unknown option");
+    assertThatThrownBy(() -> SandboxOptions.parse("--pending"))
+        .hasMessageContaining("needs a value");
+    assertThatThrownBy(() -> SandboxOptions.parse("--samples"))
+        .hasMessageContaining("unknown option");
   }
 
   @Test
@@ -73,19 +89,19 @@ class SandboxMainTest {
     v.put("KUBECONFIG", "/home/a b/target/sandbox/kubeconfig");
     v.put("AWS_REGION", "us-east-1");
     v.put("ODD", "it's");
-    String env = SandboxMain.envFile(v, Path.of("/cache/bin"));
+    String env = SandboxEnv.envFile(v, Path.of("/cache/bin"));
     assertThat(env)
         .contains("export KUBECONFIG='/home/a b/target/sandbox/kubeconfig'\n")
         .contains("export AWS_REGION=us-east-1\n")
         .contains("export ODD='it'\\''s'\n")
         .contains("export KXOPS_BIN_DIR=/cache/bin\n")
         .endsWith("export PATH=\"$KXOPS_BIN_DIR:$PATH\"\n");
-    assertThat(SandboxMain.envFile(v, null)).doesNotContain("PATH");
+    assertThat(SandboxEnv.envFile(v, null)).doesNotContain("PATH");
   }
 
   @Test
   void samplesAreAppliedInKustomizationOrder() {
-    assertThat(SandboxMain.kustomizationResources(Path.of("config/samples/kustomization.yaml")))
+    assertThat(Samples.kustomizationResources(Path.of("config/samples/kustomization.yaml")))
         .containsExactly(
             "trades-partition-put.yaml",
             "trades-sym-put.yaml",

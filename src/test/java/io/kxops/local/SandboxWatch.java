@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.local;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,11 +64,11 @@ final class SandboxWatch {
   }
 
   private final KubernetesClient client;
-  private final SandboxMain.Console console;
+  private final Console console;
   private final BooleanSupplier stopping;
   private final Map<String, Row> last = new HashMap<>();
 
-  SandboxWatch(KubernetesClient client, SandboxMain.Console console, BooleanSupplier stopping) {
+  SandboxWatch(KubernetesClient client, Console console, BooleanSupplier stopping) {
     this.client = client;
     this.console = console;
     this.stopping = stopping;
@@ -113,7 +117,7 @@ final class SandboxWatch {
       Map<String, KxChangeset> byName = new HashMap<>();
       List<KxChangeset> listed = list(namespace);
       if (listed == null) {
-        SandboxMain.sleep(1000);
+        Processes.sleep(1000);
         continue;
       }
       listed.forEach(r -> byName.put(r.getMetadata().getName(), r));
@@ -123,7 +127,7 @@ final class SandboxWatch {
       }
       rows.forEach(r -> last.put(r.namespace() + "/" + r.name(), r));
       boolean done = rows.stream().allMatch(Row::isFinal);
-      String elapsed = SandboxMain.Console.seconds(System.nanoTime() - start);
+      String elapsed = Console.seconds(System.nanoTime() - start);
       List<String> table = table(rows);
       String state = String.join("\n", table);
       if (console.interactive()) {
@@ -150,7 +154,7 @@ final class SandboxWatch {
         console.line(" ok samples final " + elapsed + " after apply: " + summary(rows));
         return;
       }
-      SandboxMain.sleep(console.interactive() ? 200 : 300);
+      Processes.sleep(console.interactive() ? 200 : 300);
     }
   }
 
@@ -179,7 +183,7 @@ final class SandboxWatch {
         last.clear();
         last.putAll(now);
       }
-      SandboxMain.sleep(500);
+      Processes.sleep(500);
     }
   }
 

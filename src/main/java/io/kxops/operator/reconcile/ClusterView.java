@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.finspace;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,8 +18,9 @@ import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.config.ConfigLoader;
-import io.kxops.operator.it.ApiServer;
 import io.kxops.operator.status.Conditions;
+import io.kxops.testkit.ApiServer;
+import io.kxops.testkit.Cli;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

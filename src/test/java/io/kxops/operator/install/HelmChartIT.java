@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +28,8 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.config.OperatorConfig;
-import io.kxops.operator.it.ApiServer;
+import io.kxops.testkit.ApiServer;
+import io.kxops.testkit.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

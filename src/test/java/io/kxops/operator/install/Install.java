@@ -1,6 +1,11 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.install;
 
-import io.kxops.operator.it.ApiServer;
+import io.kxops.testkit.ApiServer;
+import io.kxops.testkit.Cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,13 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.kxops.operator.it.ApiServer;
+import io.kxops.testkit.ApiServer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

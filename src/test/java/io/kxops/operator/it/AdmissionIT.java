@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +16,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.testkit.ApiServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

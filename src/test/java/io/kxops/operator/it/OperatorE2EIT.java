@@ -1,3 +1,7 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
 package io.kxops.operator.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,6 +22,8 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.status.Conditions;
+import io.kxops.testkit.ApiServer;
+import io.kxops.testkit.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -444,21 +450,15 @@ class OperatorE2EIT {
     startOperator(Map.of());
     resource("kubectl-sample", db);
 
-    Tools.Result wait =
-        Tools.run(
-            kubeconfig,
-            "kubectl",
-            "wait",
-            "-n",
-            NS,
-            "--for=condition=Ready",
-            "kxcs/kubectl-sample",
-            "--timeout=60s");
+    Cli cli = new Cli(kubeconfig.getParent().resolve("cli"), kubeconfig);
+    Cli.Result wait =
+        cli.kubectl(
+            "wait", "-n", NS, "--for=condition=Ready", "kxcs/kubectl-sample", "--timeout=60s");
     assertThat(wait.exitCode()).as(wait.output()).isZero();
 
-    Tools.Result get = Tools.run(kubeconfig, "kubectl", "get", "kxcs", "-n", NS, "kubectl-sample");
+    Cli.Result get = cli.kubectl("get", "kxcs", "-n", NS, "kubectl-sample");
     assertThat(get.exitCode()).as(get.output()).isZero();
-    String[] lines = get.output().strip().split("\n");
+    String[] lines = get.stdout().strip().split("\n");
     assertThat(lines[0].split("\\s+"))
         .containsExactly("NAME", "AGE", "DATABASE", "CHANGESET", "READY", "STATUS");
     KxChangeset done = get("kubectl-sample");

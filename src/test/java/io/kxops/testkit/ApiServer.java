@@ -1,0 +1,120 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.testkit;
+
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A real kube-apiserver and etcd (fabric8 kube-api-test), one per IT class, from the binaries
+ * {@code hack/provision-binaries.sh} puts in the cache; the CRD from {@code crds/} is installed.
+ *
+ * <p>Why both this and {@link LocalCluster}: this one is what the ITs need and nothing more —
+ * ephemeral ports kube-api-test picks, certificates made in-process, no child-process bookkeeping —
+ * and it is the rig the fabric8 project itself maintains for exactly this use. {@link LocalCluster}
+ * exists for what kube-api-test cannot do: restart the API server on the same port and etcd data
+ * (the resilience harness), and run detached with fixed ports for hours (the sandbox).
+ */
+public final class ApiServer implements AutoCloseable {
+
+  public static final Path CRD = Path.of("crds", "kxchangesets.finspace.kxops.io-v1.yml");
+
+  private final KubeAPIServer server;
+  private final String kubeconfig;
+  private final KubernetesClient client;
+
+  private ApiServer(KubeAPIServer server) {
+    this.server = server;
+    this.kubeconfig = server.getKubeConfigYaml();
+    this.client = newClient();
+  }
+
+  /** Starts etcd and kube-apiserver and installs the CRD. */
+  public static ApiServer start() {
+    Path dir = Binaries.kubeApiTestDir();
+    String version = Binaries.kubernetesVersion();
+    KubeAPIServer server =
+        new KubeAPIServer(
+            KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(dir.toString())
+                .withApiServerVersion(version)
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .withStartupTimeout(120_000)
+                .build());
+    ApiServer api = null;
+    try {
+      server.start();
+      api = new ApiServer(server);
+      api.installCrd();
+      return api;
+    } catch (RuntimeException | Error e) {
+      // A failed start must not leave etcd or kube-apiserver running for the rest of the build.
+      try {
+        if (api != null) {
+          api.close();
+        } else {
+          server.stop();
+        }
+      } catch (RuntimeException stop) {
+        e.addSuppressed(stop);
+      }
+      throw e;
+    }
+  }
+
+  /** A client with cluster-admin rights (the kubeconfig kube-api-test writes). */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** A new admin client; the caller closes it. */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
+  }
+
+  /** A client that impersonates {@code user} (and its groups), so only that user's RBAC applies. */
+  public KubernetesClient impersonating(String user, String... groups) {
+    Config config = Config.fromKubeconfig(kubeconfig);
+    config.setImpersonateUsername(user);
+    config.setImpersonateGroups(groups);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  public String kubeconfigYaml() {
+    return kubeconfig;
+  }
+
+  /** Writes the kubeconfig to {@code file} (for kubectl and helm). */
+  public Path writeKubeconfig(Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, kubeconfig);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void installCrd() {
+    LocalCluster.installCrd(client, CRD);
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } finally {
+      server.stop();
+    }
+  }
+}
