@@ -434,6 +434,9 @@ class OperatorE2EIT {
     // FinSpace's clock moves past the token's 10 minutes; the operator's clock does not, so the
     // operator is told that any resource without a changeset id may need adopting.
     emulator.clock().advance(Duration.ofMinutes(11));
+    // The operator's own clock must see the create intent older than ADOPT_AFTER (1s) too: a
+    // younger intent is resent with its token, which is right while FinSpace honours it.
+    await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> true);
     startOperator(Map.of("ADOPT_AFTER", "1s"));
 
     KxChangeset done = awaitReady("orphan");
