@@ -122,6 +122,21 @@ class HelmChartIT extends OperatorAccessContract {
   }
 
   @Test
+  void renderedCrdIsTheGeneratedOneWithHelmMetadata() throws IOException {
+    CustomResourceDefinition generated =
+        Serialization.unmarshal(
+            Files.readString(Path.of("crds", "kxchangesets.finspace.kxops.io-v1.yml")),
+            CustomResourceDefinition.class);
+    CustomResourceDefinition rendered = template().get(CustomResourceDefinition.class, CRD);
+    assertThat(rendered.getSpec()).isEqualTo(generated.getSpec());
+    assertThat(rendered.getMetadata().getName()).isEqualTo(generated.getMetadata().getName());
+    assertThat(rendered.getMetadata().getAnnotations())
+        .isEqualTo(Map.of("helm.sh/resource-policy", "keep"));
+    assertThat(rendered.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/part-of", "kxchangeset-operator");
+  }
+
+  @Test
   void defaultRenderHasTheExpectedObjects() {
     Manifests m = template();
     assertThat(m.ids())
@@ -592,7 +607,9 @@ class HelmChartIT extends OperatorAccessContract {
   void upgradeChangesTheCrd() throws IOException {
     Path chart = work.resolve("chart-with-changed-crd");
     copyRecursively(CHART, chart);
-    Path crd = chart.resolve("templates/crd.yaml");
+    // The copy holds the CRD itself where the chart links to crds/.
+    Path crd = chart.resolve("files/kxchangesets.finspace.kxops.io-v1.yml");
+    assertThat(Files.isSymbolicLink(crd)).isFalse();
     String before = Files.readString(crd);
     String after =
         before.replace(
