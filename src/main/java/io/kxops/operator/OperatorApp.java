@@ -187,7 +187,8 @@ public final class OperatorApp implements AutoCloseable {
             region,
             config.maxInFlightPerDatabase(),
             config.adoptAfter(),
-            config.accessDeniedStallAfter()),
+            config.accessDeniedStallAfter(),
+            ChangesetLogic.CONFIRM_TIMEOUT),
         new PollSchedule(
             config.pollInterval(),
             config.maxPollInterval(),

@@ -57,27 +57,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class ChangesetLogic {
 
-  /** Tunables from the operator configuration. */
+  /**
+   * Tunables from the operator configuration.
+   *
+   * @param confirmTimeout how long a reconcile thread waits for the operator's own watch to deliver
+   *     a fresh create intent ({@link #CONFIRM_TIMEOUT} in the operator)
+   */
   public record Settings(
       String defaultRegion,
       int maxInFlightPerDatabase,
       Duration adoptAfter,
       Duration accessDeniedStallAfter,
-      Duration confirmTimeout) {
+      Duration confirmTimeout) {}
 
-    public Settings(
-        String defaultRegion,
-        int maxInFlightPerDatabase,
-        Duration adoptAfter,
-        Duration accessDeniedStallAfter) {
-      this(
-          defaultRegion,
-          maxInFlightPerDatabase,
-          adoptAfter,
-          accessDeniedStallAfter,
-          Duration.ofSeconds(10));
-    }
-  }
+  /**
+   * The operator's confirm timeout. Not a setting: a watch that lags longer only delays the create
+   * (the intent is withdrawn and the resource retried), and a longer wait would hold a reconcile
+   * thread.
+   */
+  public static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(10);
 
   /** How far FinSpace's clock may run behind the operator's when matching creation times. */
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);

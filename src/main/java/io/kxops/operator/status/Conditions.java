@@ -57,6 +57,20 @@ public final class Conditions {
     return this;
   }
 
+  /** Not ready and still being worked on: Ready=False, Reconciling=True, no Stalled. */
+  public Conditions progressing(String reason, String message) {
+    return set(READY, FALSE, reason, message)
+        .set(RECONCILING, TRUE, reason, message)
+        .remove(STALLED);
+  }
+
+  /** Not ready and nothing more happens without a change: Ready=False, Stalled=True. */
+  public Conditions stalled(String reason, String message) {
+    return set(READY, FALSE, reason, message)
+        .set(STALLED, TRUE, reason, message)
+        .remove(RECONCILING);
+  }
+
   /** Removes a condition (kstatus reads an absent Reconciling or Stalled as False). */
   public Conditions remove(String type) {
     list.removeIf(c -> type.equals(c.getType()));

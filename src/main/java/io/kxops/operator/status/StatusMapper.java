@@ -41,12 +41,7 @@ public final class StatusMapper {
     s.setCreateIntent(null);
     s.setFailure(null);
     String message = "waiting for " + waitingFor + " to finish";
-    s.setConditions(
-        conditions(r, s, now)
-            .set(READY, FALSE, Reasons.QUEUED, message)
-            .set(RECONCILING, TRUE, Reasons.QUEUED, message)
-            .remove(STALLED)
-            .build());
+    s.setConditions(conditions(r, s, now).progressing(Reasons.QUEUED, message).build());
     return s;
   }
 
@@ -55,19 +50,8 @@ public final class StatusMapper {
     KxChangesetStatus s = base(r, intent.getRegion());
     s.setCreateIntent(intent);
     s.setFailure(null);
-    String message =
-        "creating the FinSpace changeset on database "
-            + intent.getRegion()
-            + "/"
-            + intent.getEnvironmentId()
-            + "/"
-            + intent.getDatabaseName();
-    s.setConditions(
-        conditions(r, s, now)
-            .set(READY, FALSE, Reasons.CREATING, message)
-            .set(RECONCILING, TRUE, Reasons.CREATING, message)
-            .remove(STALLED)
-            .build());
+    String message = "creating the FinSpace changeset on database " + target(intent);
+    s.setConditions(conditions(r, s, now).progressing(Reasons.CREATING, message).build());
     return s;
   }
 
@@ -84,21 +68,12 @@ public final class StatusMapper {
     KxChangesetStatus s = base(r, r.getStatus().getRegion());
     String message =
         "the spec changed after the operator recorded its create intent (target "
-            + s.getCreateIntent().getRegion()
-            + "/"
-            + s.getCreateIntent().getEnvironmentId()
-            + "/"
-            + s.getCreateIntent().getDatabaseName()
+            + target(s.getCreateIntent())
             + ", requests "
             + s.getCreateIntent().getRequestsDigest()
             + ") and FinSpace holds no changeset for it yet; restore the spec, or delete this"
             + " KxChangeset and create a new one";
-    s.setConditions(
-        conditions(r, s, now)
-            .set(READY, FALSE, Reasons.SPEC_CHANGED, message)
-            .set(STALLED, TRUE, Reasons.SPEC_CHANGED, message)
-            .remove(RECONCILING)
-            .build());
+    s.setConditions(conditions(r, s, now).stalled(Reasons.SPEC_CHANGED, message).build());
     return s;
   }
 
@@ -111,12 +86,7 @@ public final class StatusMapper {
     s.setCreateIntent(null);
     s.setFailure(null);
     String message = "not created yet: " + why;
-    s.setConditions(
-        conditions(r, s, now)
-            .set(READY, FALSE, Reasons.QUEUED, message)
-            .set(RECONCILING, TRUE, Reasons.QUEUED, message)
-            .remove(STALLED)
-            .build());
+    s.setConditions(conditions(r, s, now).progressing(Reasons.QUEUED, message).build());
     return s;
   }
 
@@ -129,24 +99,14 @@ public final class StatusMapper {
     KxChangesetStatus s = base(r, r.getStatus().getRegion());
     s.setFailure(null);
     String reason = candidatesFinal ? Reasons.ADOPTION_AMBIGUOUS_FINAL : Reasons.ADOPTION_AMBIGUOUS;
-    s.setConditions(
-        conditions(r, s, now)
-            .set(READY, FALSE, reason, message)
-            .set(STALLED, TRUE, reason, message)
-            .remove(RECONCILING)
-            .build());
+    s.setConditions(conditions(r, s, now).stalled(reason, message).build());
     return s;
   }
 
   /** The resource cannot be acted on as it is (for example it has no spec). */
   public static KxChangesetStatus invalidSpec(KxChangeset r, String message, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());
-    s.setConditions(
-        conditions(r, s, now)
-            .set(READY, FALSE, Reasons.INVALID_SPEC, message)
-            .set(STALLED, TRUE, Reasons.INVALID_SPEC, message)
-            .remove(RECONCILING)
-            .build());
+    s.setConditions(conditions(r, s, now).stalled(Reasons.INVALID_SPEC, message).build());
     return s;
   }
 
@@ -178,9 +138,7 @@ public final class StatusMapper {
               + r.getSpec().getChangeRequests()
               + "; FinSpace status "
               + cs.status();
-      c.set(READY, FALSE, Reasons.SPEC_MISMATCH, message)
-          .set(STALLED, TRUE, Reasons.SPEC_MISMATCH, message)
-          .remove(RECONCILING);
+      c.stalled(Reasons.SPEC_MISMATCH, message);
     } else if (Changeset.COMPLETED.equals(cs.status())) {
       String message =
           "changeset "
@@ -192,13 +150,11 @@ public final class StatusMapper {
       c.set(READY, TRUE, Reasons.COMPLETED, message).remove(RECONCILING).remove(STALLED);
     } else if (Changeset.FAILED.equals(cs.status())) {
       String message = "changeset " + cs.id() + " FAILED: " + describe(s.getErrorInfo());
-      c.set(READY, FALSE, Reasons.CHANGESET_FAILED, message)
-          .set(STALLED, TRUE, Reasons.CHANGESET_FAILED, message)
-          .remove(RECONCILING);
+      c.stalled(Reasons.CHANGESET_FAILED, message);
     } else {
       String reason = Reasons.fromFinSpaceStatus(cs.status());
       String message = "changeset " + cs.id() + " is " + cs.status() + " in FinSpace";
-      c.set(READY, FALSE, reason, message).set(RECONCILING, TRUE, reason, message).remove(STALLED);
+      c.progressing(reason, message);
     }
     s.setConditions(c.build());
     return s;
@@ -239,9 +195,7 @@ public final class StatusMapper {
           f.reaction().retry()
               ? message + " (failing since " + rfc3339(since) + "; still retried slowly)"
               : message;
-      c.set(READY, FALSE, f.reason(), stalled)
-          .set(STALLED, TRUE, f.reason(), stalled)
-          .remove(RECONCILING);
+      c.stalled(f.reason(), stalled);
     } else {
       // Ready says what is known of the changeset: a transient failure (a throttled poll) leaves
       // it as it was, unless it still says Queued, which is no longer true.
@@ -309,6 +263,10 @@ public final class StatusMapper {
   /** Instant as RFC 3339 with milliseconds, or null. */
   public static String rfc3339(Instant t) {
     return t == null ? null : t.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  private static String target(CreateIntent i) {
+    return i.getRegion() + "/" + i.getEnvironmentId() + "/" + i.getDatabaseName();
   }
 
   private static String describe(ErrorInfo e) {

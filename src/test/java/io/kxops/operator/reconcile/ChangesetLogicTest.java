@@ -81,7 +81,11 @@ class ChangesetLogicTest {
         view,
         clock,
         new ChangesetLogic.Settings(
-            "us-east-1", maxInFlight, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+            "us-east-1",
+            maxInFlight,
+            Duration.ofMinutes(9),
+            Duration.ofMinutes(10),
+            ChangesetLogic.CONFIRM_TIMEOUT),
         new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
   }
 

@@ -69,7 +69,11 @@ class CreateIntentTest {
             process,
             clock,
             new ChangesetLogic.Settings(
-                defaultRegion, limit, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+                defaultRegion,
+                limit,
+                Duration.ofMinutes(9),
+                Duration.ofMinutes(10),
+                ChangesetLogic.CONFIRM_TIMEOUT),
             new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
     self[0] = logic;
   }

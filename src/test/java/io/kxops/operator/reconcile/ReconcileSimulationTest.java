@@ -436,7 +436,11 @@ class ReconcileSimulationTest {
                 new YieldingView(),
                 clock,
                 new ChangesetLogic.Settings(
-                    "us-east-1", limit, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+                    "us-east-1",
+                    limit,
+                    Duration.ofMinutes(9),
+                    Duration.ofMinutes(10),
+                    ChangesetLogic.CONFIRM_TIMEOUT),
                 new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), rnd::nextDouble));
         self[0] = logic;
         // A new process lists everything and reconciles every resource.
