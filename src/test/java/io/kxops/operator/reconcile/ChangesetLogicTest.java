@@ -455,6 +455,33 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void aResumedCreateAdoptsNeitherOtherRequestsNorChangesetsOlderThanItsIntent() {
+    KxChangeset r = add("p1", T0);
+    // The create never reaches FinSpace (the connection drops): the intent stays.
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    step(r);
+    assertThat(r.getStatus().getCreateIntent()).isNotNull();
+    finspace.inject(TRADES, List.of(ChangeRequest.delete("/x/")), T0.plusSeconds(5));
+    finspace.inject(TRADES, r.getSpec().getChangeRequests(), T0.minus(Duration.ofMinutes(30)));
+    clock.advance(Duration.ofMinutes(10)); // past ADOPT_AFTER: FinSpace is asked first
+    Outcome o = step(r);
+    assertThat(finspace.calls(Operation.LIST)).isEqualTo(1);
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(finspace.tokenOf(r.getStatus().getChangesetId()))
+        .isEqualTo(r.getMetadata().getUid());
+    assertThat(finspace.changesets(TRADES)).hasSize(3);
+  }
+
+  @Test
+  void theFirstCreateOfAnOldResourceDoesNotListTheDatabase() {
+    KxChangeset r = add("p1", T0);
+    clock.advance(Duration.ofHours(2)); // older than ADOPT_AFTER, but no intent: nothing to adopt
+    Outcome o = step(r);
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(finspace.calls(Operation.LIST)).isZero();
+  }
+
+  @Test
   void changesetsOfOneDatabaseRunOneAtATimeInCreationOrder() {
     KxChangeset first = add("b-first", T0);
     KxChangeset second = add("a-second", T0.plusSeconds(1));
