@@ -158,6 +158,51 @@ class CreateIntentTest {
   }
 
   @Test
+  void anEditAcceptedByAnApiServerWithoutTheRuleIsNeverSentToFinSpace() {
+    KxChangeset r = add("p1", T0);
+    loseRecord = true;
+    step(r); // intent written, created in us-east-1, the answer lost
+    loseRecord = false;
+    cluster.freezeSpec = false; // the API server lacks the CEL rule: the edit is stored
+    boolean accepted =
+        cluster.editSpec(
+            r.getMetadata().getUid(),
+            s -> {
+              s.setRegion("eu-west-1");
+              s.setChangeRequests(List.of(ChangeRequest.delete("/x/")));
+              return s;
+            });
+    assertThat(accepted).isTrue();
+    clock.advance(Duration.ofMinutes(1)); // the token is still fresh
+    step(r);
+    assertThat(finspace.calls(Operation.CREATE)).as("the edited body is never sent").isEqualTo(1);
+    assertThat(finspace.changesets(EU)).isEmpty();
+    assertThat(finspace.changesets(US)).hasSize(1);
+    assertThat(now(r).getStatus().getChangesetId()).isEqualTo(finspace.changesets(US).get(0).id());
+  }
+
+  @Test
+  void aLostCreateNeverAdoptsTheChangesetOfARivalWithTheSameRequests() {
+    limit = 2;
+    restart();
+    KxChangeset a = add("a", T0);
+    KxChangeset b = add("b", T0, a.getSpec().getChangeRequests().toArray(new ChangeRequest[0]));
+    // a's create never reaches FinSpace (the connection drops): its intent stays.
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    step(a);
+    loseRecord = true;
+    step(b); // b's create reaches FinSpace; its status write is lost
+    loseRecord = false;
+    clock.advance(Duration.ofMinutes(10)); // a's intent is past ADOPT_AFTER: a asks FinSpace
+    step(a);
+    String recorded = now(a).getStatus().getChangesetId();
+    assertThat(recorded == null ? null : finspace.tokenOf(recorded))
+        .as("a never records the changeset b's create made")
+        .isNotEqualTo(b.getMetadata().getUid());
+    assertThat(condition(a, "Stalled").getReason()).startsWith("AdoptionAmbiguous");
+  }
+
+  @Test
   void aResourceWithAnIntentCountsAsInFlightWhereverItSorts() {
     // Same second, names against arrival: "b" arrived first and its create is in flight.
     KxChangeset b = add("b", T0);
