@@ -217,6 +217,34 @@ class CreateIntentTest {
   }
 
   @Test
+  void twoProcessesAdmittingAtOnceStayWithinTheLimit() {
+    // A lease hand-over: this process has not seen "b" yet; the other one has not seen a's intent.
+    KxChangeset a = add("a", T0.plusSeconds(1));
+    KxChangeset b = cluster.create(Resources.changeset("b", T0)); // sorts ahead of "a"
+    ChangesetLogic[] self = new ChangesetLogic[1];
+    FakeCluster.Process other = cluster.process(r -> self[0].targetOf(r).key());
+    self[0] =
+        new ChangesetLogic(
+            finspace,
+            other,
+            clock,
+            new ChangesetLogic.Settings(
+                defaultRegion, limit, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+            new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
+    other.catchUp();
+    KxChangeset bSeenByOther = other.cached(b.getMetadata().getUid());
+
+    logic.reconcile(process.cached(a.getMetadata().getUid()), store()); // admits a, creates
+    try {
+      self[0].reconcile(bSeenByOther, other); // admits b on a view without a's intent
+    } catch (ReconcileFailure e) {
+      self[0].failed(e.latest(), e.failure(), other);
+    }
+    assertThat(finspace.changesets(US)).as("limit 1: the later intent is withdrawn").hasSize(1);
+    assertThat(now(b).getStatus().getCreateIntent()).isNull();
+  }
+
+  @Test
   void aResourceWithoutItsOwnIntentNeverAdoptsAnothersChangeset() {
     limit = 2;
     restart();
