@@ -359,6 +359,23 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void aTransientCreateErrorAfterAdmissionNoLongerSaysQueued() {
+    KxChangeset first = add("first", T0);
+    KxChangeset second = add("second", T0.plusSeconds(1));
+    step(first);
+    step(second);
+    assertThat(condition(second, "Ready").getReason()).isEqualTo("Queued");
+    finspace.setStatus(first.getStatus().getChangesetId(), "COMPLETED");
+    step(first);
+    finspace.failNext(
+        Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ThrottlingException", 429));
+    step(second); // admitted: the intent is written, the create is throttled
+    assertThat(second.getStatus().getCreateIntent()).isNotNull();
+    assertThat(condition(second, "Ready").getReason()).isNotEqualTo("Queued");
+    assertThat(condition(second, "Ready").getMessage()).doesNotContain("waiting for");
+  }
+
+  @Test
   void getNotFoundRightAfterCreateIsRetriedThenStalls() {
     KxChangeset r = add("p1", T0);
     step(r);
