@@ -134,7 +134,8 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
         });
   }
 
-  private <T> T call(Operation op, Supplier<T> body) {
+  // Package-private for SdkFinSpaceTest: a credentials chain that fails cannot be staged otherwise.
+  <T> T call(Operation op, Supplier<T> body) {
     long start = System.nanoTime();
     // Anything other than a return or an SDK exception (a bug, a bad argument) counts as "error".
     String outcome = "error";

@@ -5,11 +5,14 @@
 package io.kxops.operator.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ResourceOperations;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.reconcile.StaleResourceException;
 import io.kxops.operator.testing.Resources;
 import java.lang.reflect.Proxy;
 import java.time.Instant;
@@ -21,6 +24,10 @@ import org.junit.jupiter.api.Test;
 class StatusWriterTest {
 
   final List<KxChangeset> applied = new ArrayList<>();
+
+  /** The API server answers 409: the resourceVersion precondition failed. */
+  boolean conflict;
+
   final StatusWriter writer = new StatusWriter(new CacheClusterView());
 
   /** A Context whose only working part records server-side applies of the status. */
@@ -30,6 +37,9 @@ class StatusWriterTest {
         new ResourceOperations<>(null) {
           @Override
           public KxChangeset serverSideApplyPrimaryStatus(KxChangeset patch) {
+            if (conflict) {
+              throw new KubernetesClientException("the object has been modified", 409, null);
+            }
             applied.add(patch);
             return patch;
           }
@@ -71,5 +81,20 @@ class StatusWriterTest {
     assertThat(applied.get(0).getStatus().getStatus()).isEqualTo("COMPLETED");
     assertThat(applied.get(0).getMetadata().getName()).isEqualTo("p1");
     assertThat(applied.get(0).getMetadata().getNamespace()).isEqualTo("kdb");
+  }
+
+  @Test
+  void aStatusIsAppliedOnlyOnTheResourceVersionItWasComputedFrom() {
+    KxChangeset r = Resources.changeset("p1", Instant.parse("2026-11-28T10:00:00Z"));
+    r.getMetadata().setResourceVersion("42");
+    r.setStatus(status("PROCESSING"));
+    writer.write(context(), r, status("COMPLETED"));
+    assertThat(applied.get(0).getMetadata().getResourceVersion())
+        .as("the precondition that keeps a stale copy from erasing a recorded changesetId")
+        .isEqualTo("42");
+
+    conflict = true;
+    assertThatThrownBy(() -> writer.write(context(), r, status("FAILED")))
+        .isInstanceOf(StaleResourceException.class);
   }
 }

@@ -267,4 +267,20 @@ class SdkFinSpaceTest {
       case LIST -> io.kxops.emulator.Operation.LIST_KX_CHANGESETS;
     };
   }
+
+  @Test
+  void credentialsThatCannotBeLoadedAreInvalidCredentialsNotANetworkBlip() {
+    finspace = client(1, 100);
+    assertThatThrownBy(
+            () ->
+                finspace.call(
+                    Operation.GET,
+                    () -> {
+                      throw software.amazon.awssdk.core.exception.SdkClientException.create(
+                          "Unable to load credentials from any of the providers in the chain");
+                    }))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class,
+            e -> assertThat(e.failure()).isEqualTo(Failure.INVALID_CREDENTIALS));
+  }
 }

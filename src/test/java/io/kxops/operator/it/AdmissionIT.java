@@ -410,6 +410,34 @@ class AdmissionIT {
   }
 
   @Test
+  void specIsImmutableOnceACreateIntentIsRecordedEvenWithoutAChangesetId() {
+    KxChangeset created =
+        client
+            .resource(Serialization.unmarshal(manifest("intent-only", valid()), KxChangeset.class))
+            .create();
+    KxChangesetStatus status = new KxChangesetStatus();
+    status.setCreateIntent(
+        io.kxops.operator.reconcile.Intents.of(
+            new io.kxops.operator.finspace.DatabaseRef(
+                "us-east-1", created.getSpec().getEnvironmentId(), "trades"),
+            created,
+            java.time.Instant.parse("2026-11-28T10:00:00Z")));
+    created.setStatus(status);
+    KxChangeset withIntent = client.resource(created).updateStatus();
+    assertThat(withIntent.getStatus().getChangesetId()).isNull();
+
+    withIntent.getSpec().setRegion("eu-west-1");
+    assertThatThrownBy(() -> client.resource(withIntent).update())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e ->
+                assertThat(e.getMessage())
+                    .contains("immutable")
+                    .contains("status.createIntent")
+                    .contains("create a new KxChangeset instead"));
+  }
+
+  @Test
   void statusCannotBeChangedThroughTheMainResource() {
     KxChangeset r = Serialization.unmarshal(manifest("status-guard", valid()), KxChangeset.class);
     KxChangesetStatus status = new KxChangesetStatus();

@@ -363,6 +363,23 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void aTransientCreateErrorAfterAdmissionNoLongerSaysQueued() {
+    KxChangeset first = add("first", T0);
+    KxChangeset second = add("second", T0.plusSeconds(1));
+    step(first);
+    step(second);
+    assertThat(condition(second, "Ready").getReason()).isEqualTo("Queued");
+    finspace.setStatus(first.getStatus().getChangesetId(), "COMPLETED");
+    step(first);
+    finspace.failNext(
+        Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ThrottlingException", 429));
+    step(second); // admitted: the intent is written, the create is throttled
+    assertThat(second.getStatus().getCreateIntent()).isNotNull();
+    assertThat(condition(second, "Ready").getReason()).isNotEqualTo("Queued");
+    assertThat(condition(second, "Ready").getMessage()).doesNotContain("waiting for");
+  }
+
+  @Test
   void getNotFoundRightAfterCreateIsRetriedThenStalls() {
     KxChangeset r = add("p1", T0);
     step(r);
@@ -456,6 +473,33 @@ class ChangesetLogicTest {
     Outcome o = step(r);
     assertThat(reasons(o)).containsExactly("ChangesetCreated");
     assertThat(finspace.changesets(TRADES)).hasSize(3);
+  }
+
+  @Test
+  void aResumedCreateAdoptsNeitherOtherRequestsNorChangesetsOlderThanItsIntent() {
+    KxChangeset r = add("p1", T0);
+    // The create never reaches FinSpace (the connection drops): the intent stays.
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    step(r);
+    assertThat(r.getStatus().getCreateIntent()).isNotNull();
+    finspace.inject(TRADES, List.of(ChangeRequest.delete("/x/")), T0.plusSeconds(5));
+    finspace.inject(TRADES, r.getSpec().getChangeRequests(), T0.minus(Duration.ofMinutes(30)));
+    clock.advance(Duration.ofMinutes(10)); // past ADOPT_AFTER: FinSpace is asked first
+    Outcome o = step(r);
+    assertThat(finspace.calls(Operation.LIST)).isEqualTo(1);
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(finspace.tokenOf(r.getStatus().getChangesetId()))
+        .isEqualTo(r.getMetadata().getUid());
+    assertThat(finspace.changesets(TRADES)).hasSize(3);
+  }
+
+  @Test
+  void theFirstCreateOfAnOldResourceDoesNotListTheDatabase() {
+    KxChangeset r = add("p1", T0);
+    clock.advance(Duration.ofHours(2)); // older than ADOPT_AFTER, but no intent: nothing to adopt
+    Outcome o = step(r);
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(finspace.calls(Operation.LIST)).isZero();
   }
 
   @Test

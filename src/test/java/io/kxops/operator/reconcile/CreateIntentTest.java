@@ -162,6 +162,51 @@ class CreateIntentTest {
   }
 
   @Test
+  void anEditAcceptedByAnApiServerWithoutTheRuleIsNeverSentToFinSpace() {
+    KxChangeset r = add("p1", T0);
+    loseRecord = true;
+    step(r); // intent written, created in us-east-1, the answer lost
+    loseRecord = false;
+    cluster.freezeSpec = false; // the API server lacks the CEL rule: the edit is stored
+    boolean accepted =
+        cluster.editSpec(
+            r.getMetadata().getUid(),
+            s -> {
+              s.setRegion("eu-west-1");
+              s.setChangeRequests(List.of(ChangeRequest.delete("/x/")));
+              return s;
+            });
+    assertThat(accepted).isTrue();
+    clock.advance(Duration.ofMinutes(1)); // the token is still fresh
+    step(r);
+    assertThat(finspace.calls(Operation.CREATE)).as("the edited body is never sent").isEqualTo(1);
+    assertThat(finspace.changesets(EU)).isEmpty();
+    assertThat(finspace.changesets(US)).hasSize(1);
+    assertThat(now(r).getStatus().getChangesetId()).isEqualTo(finspace.changesets(US).get(0).id());
+  }
+
+  @Test
+  void aLostCreateNeverAdoptsTheChangesetOfARivalWithTheSameRequests() {
+    limit = 2;
+    restart();
+    KxChangeset a = add("a", T0);
+    KxChangeset b = add("b", T0, a.getSpec().getChangeRequests().toArray(new ChangeRequest[0]));
+    // a's create never reaches FinSpace (the connection drops): its intent stays.
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    step(a);
+    loseRecord = true;
+    step(b); // b's create reaches FinSpace; its status write is lost
+    loseRecord = false;
+    clock.advance(Duration.ofMinutes(10)); // a's intent is past ADOPT_AFTER: a asks FinSpace
+    step(a);
+    String recorded = now(a).getStatus().getChangesetId();
+    assertThat(recorded == null ? null : finspace.tokenOf(recorded))
+        .as("a never records the changeset b's create made")
+        .isNotEqualTo(b.getMetadata().getUid());
+    assertThat(condition(a, "Stalled").getReason()).startsWith("AdoptionAmbiguous");
+  }
+
+  @Test
   void aResourceWithAnIntentCountsAsInFlightWhereverItSorts() {
     // Same second, names against arrival: "b" arrived first and its create is in flight.
     KxChangeset b = add("b", T0);
@@ -173,6 +218,34 @@ class CreateIntentTest {
     assertThat(condition(a, "Ready").getReason()).isEqualTo("Queued");
     assertThat(condition(a, "Ready").getMessage()).contains("kdb/b");
     assertThat(finspace.changesets(US)).hasSize(1);
+  }
+
+  @Test
+  void twoProcessesAdmittingAtOnceStayWithinTheLimit() {
+    // A lease hand-over: this process has not seen "b" yet; the other one has not seen a's intent.
+    KxChangeset a = add("a", T0.plusSeconds(1));
+    KxChangeset b = cluster.create(Resources.changeset("b", T0)); // sorts ahead of "a"
+    ChangesetLogic[] self = new ChangesetLogic[1];
+    FakeCluster.Process other = cluster.process(r -> self[0].targetOf(r).key());
+    self[0] =
+        new ChangesetLogic(
+            finspace,
+            other,
+            clock,
+            new ChangesetLogic.Settings(
+                defaultRegion, limit, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+            new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
+    other.catchUp();
+    KxChangeset bSeenByOther = other.cached(b.getMetadata().getUid());
+
+    logic.reconcile(process.cached(a.getMetadata().getUid()), store()); // admits a, creates
+    try {
+      self[0].reconcile(bSeenByOther, other); // admits b on a view without a's intent
+    } catch (ReconcileFailure e) {
+      self[0].failed(e.latest(), e.failure(), other);
+    }
+    assertThat(finspace.changesets(US)).as("limit 1: the later intent is withdrawn").hasSize(1);
+    assertThat(now(b).getStatus().getCreateIntent()).isNull();
   }
 
   @Test

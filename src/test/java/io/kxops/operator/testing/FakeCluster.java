@@ -75,13 +75,19 @@ public final class FakeCluster {
    * Edits the spec as a user would; false when the API server refuses it (an intent or changeset id
    * is recorded).
    */
+  /**
+   * The CRD's CEL rule: false plays an API server without it (an old CRD, a bypass), so the
+   * operator's own check is what stands.
+   */
+  public boolean freezeSpec = true;
+
   public synchronized boolean editSpec(String uid, UnaryOperator<KxChangesetSpec> edit) {
     KxChangeset current = live.get(uid);
     if (current == null) {
       return false;
     }
     KxChangesetStatus s = current.getStatus();
-    if (StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s)) {
+    if (freezeSpec && (StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s))) {
       return false;
     }
     KxChangeset c = copy(current);
