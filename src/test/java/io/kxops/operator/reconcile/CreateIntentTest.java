@@ -233,7 +233,11 @@ class CreateIntentTest {
             other,
             clock,
             new ChangesetLogic.Settings(
-                defaultRegion, limit, Duration.ofMinutes(9), Duration.ofMinutes(10)),
+                defaultRegion,
+                limit,
+                Duration.ofMinutes(9),
+                Duration.ofMinutes(10),
+                ChangesetLogic.CONFIRM_TIMEOUT),
             new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
     other.catchUp();
     KxChangeset bSeenByOther = other.cached(b.getMetadata().getUid());
