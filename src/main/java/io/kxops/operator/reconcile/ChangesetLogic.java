@@ -16,18 +16,14 @@ import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
-import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +50,11 @@ import org.slf4j.LoggerFactory;
  *       after the intent with its requests, claimed by no other resource, is adopted; none means
  *       nothing was created; more than one candidate is Stalled for a person to choose.
  * </ol>
+ *
+ * <p>The one production class over 400 lines, on purpose: the protocol's steps stay together so
+ * that a resource's path reads top to bottom. What stands alone is beside it: the adoption rules
+ * ({@link Adoption}), the queue ({@link DatabaseQueue}), the intent ({@link Intents}), the status
+ * ({@code StatusMapper}).
  */
 public final class ChangesetLogic {
 
@@ -219,8 +220,8 @@ public final class ChangesetLogic {
   private Outcome resume(KxChangeset r, StatusStore store) {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
-    String pick = pick(r);
-    if (pick != null && isAmbiguous(r)) {
+    String pick = Adoption.pick(r);
+    if (pick != null && Adoption.isAmbiguous(r)) {
       return resolveByPick(r, db, pick, store);
     }
     boolean sameSpec = Intents.matchesSpec(intent, specTarget(r), r);
@@ -228,14 +229,14 @@ public final class ChangesetLogic {
         DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
             >= settings.maxInFlightPerDatabase();
     boolean tokenFresh = age(intent).compareTo(settings.adoptAfter()) < 0;
-    if (sameSpec && tokenFresh && !overLimit && !isAmbiguous(r)) {
+    if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
       return resumeCreate(r, store, true);
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
-    Lookup found = lookup(r, intent, db);
+    Adoption.Lookup found = lookup(r, intent, db);
     if (found.changeset() != null) {
       Changeset cs = found.changeset();
       LOG.info("adopted changeset {}: an earlier create of this intent took effect", cs.id());
@@ -315,26 +316,9 @@ public final class ChangesetLogic {
       return resumeCreate(r, store, false);
     }
     Changeset cs = call(r, () -> finspace.get(db, pick));
-    Set<String> claimed = claimedByOthers(r, db);
-    String digest = r.getStatus().getCreateIntent().getRequestsDigest();
-    if (claimed.contains(cs.id()) || !digest.equals(Intents.digest(cs.changeRequests()))) {
-      store.write(
-          r,
-          StatusMapper.ambiguous(
-              r,
-              "annotation "
-                  + ADOPT_ANNOTATION
-                  + " names changeset "
-                  + pick
-                  + ", which "
-                  + (claimed.contains(cs.id())
-                      ? "another KxChangeset already records"
-                      : "holds other change requests than this resource's create intent")
-                  + "; name another, or '"
-                  + ADOPT_NONE
-                  + "' to create a new one",
-              false,
-              now()));
+    String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
+    if (rejected != null) {
+      store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
       return Outcome.requeue(polls.max());
     }
     return recorded(
@@ -350,80 +334,11 @@ public final class ChangesetLogic {
         store);
   }
 
-  /** The result of asking FinSpace whether an intent's create took effect. */
-  private record Lookup(Changeset changeset, String ambiguity, boolean candidatesFinal) {}
-
-  /**
-   * Changesets of the intent's database created after the intent (minus {@link #CLOCK_SKEW}),
-   * holding its requests, and recorded by no other resource. One that no other resource with the
-   * same pending requests could own is this resource's.
-   */
-  private Lookup lookup(KxChangeset r, CreateIntent intent, DatabaseRef db) {
-    Instant notBefore = Instant.parse(intent.getAttemptedAt()).minus(CLOCK_SKEW);
+  /** Asks FinSpace whether the intent's create took effect (see {@link Adoption}). */
+  private Adoption.Lookup lookup(KxChangeset r, CreateIntent intent, DatabaseRef db) {
     List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
-    // Read after the List: a sibling whose create returned while the List ran has recorded its
-    // changeset by now, and must not have it adopted by this resource too.
-    List<KxChangeset> others =
-        cluster.onDatabase(db.key()).stream()
-            .filter(o -> !DatabaseQueue.sameResource(o, r))
-            .toList();
-    Set<String> claimed = claimed(others);
-    List<Changeset> matches = new ArrayList<>();
-    for (ChangesetSummary s : listed) {
-      if (claimed.contains(s.id())
-          || s.createdTimestamp() != null && s.createdTimestamp().isBefore(notBefore)) {
-        continue;
-      }
-      Changeset cs = call(r, () -> finspace.get(db, s.id()));
-      if (intent.getRequestsDigest().equals(Intents.digest(cs.changeRequests()))) {
-        matches.add(cs);
-      }
-    }
-    if (matches.isEmpty()) {
-      return new Lookup(null, null, false);
-    }
-    List<KxChangeset> rivals =
-        others.stream()
-            .filter(o -> StatusMapper.hasIntent(o.getStatus()))
-            .filter(o -> !StatusMapper.hasChangeset(o.getStatus()))
-            .filter(
-                o ->
-                    intent
-                        .getRequestsDigest()
-                        .equals(o.getStatus().getCreateIntent().getRequestsDigest()))
-            .filter(o -> matches.stream().anyMatch(cs -> couldOwn(o, cs)))
-            .toList();
-    if (matches.size() == 1 && rivals.isEmpty()) {
-      return new Lookup(matches.get(0), null, false);
-    }
-    String candidates = matches.stream().map(Changeset::id).collect(Collectors.joining(", "));
-    String rivalNames =
-        rivals.stream()
-            .map(
-                o ->
-                    Objects.equals(o.getMetadata().getNamespace(), r.getMetadata().getNamespace())
-                        ? o.getMetadata().getName()
-                        : "a KxChangeset of another namespace")
-            .collect(Collectors.joining(", "));
-    return new Lookup(
-        null,
-        "cannot tell which FinSpace changeset this resource's create made: candidates "
-            + candidates
-            + (rivals.isEmpty()
-                ? ""
-                : " (also claimable by " + rivalNames + ", which sent the same change requests)")
-            + ". Set annotation "
-            + ADOPT_ANNOTATION
-            + " to the id of this resource's changeset, or to '"
-            + ADOPT_NONE
-            + "' to create a new one",
-        matches.stream().allMatch(Changeset::isFinal));
-  }
-
-  private static boolean couldOwn(KxChangeset other, Changeset cs) {
-    Instant since =
-        Instant.parse(other.getStatus().getCreateIntent().getAttemptedAt()).minus(CLOCK_SKEW);
-    return cs.createdTimestamp() == null || !cs.createdTimestamp().isBefore(since);
+    return Adoption.lookup(
+        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace.get(db, id)));
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
@@ -522,18 +437,10 @@ public final class ChangesetLogic {
     return DatabaseQueue.next(peers, settings.maxInFlightPerDatabase());
   }
 
-  private Set<String> claimedByOthers(KxChangeset r, DatabaseRef db) {
-    return claimed(
-        cluster.onDatabase(db.key()).stream()
-            .filter(o -> !DatabaseQueue.sameResource(o, r))
-            .toList());
-  }
-
-  private static Set<String> claimed(List<KxChangeset> others) {
-    return others.stream()
-        .map(o -> o.getStatus() == null ? null : o.getStatus().getChangesetId())
-        .filter(Objects::nonNull)
-        .collect(Collectors.toSet());
+  private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
+    return cluster.onDatabase(db.key()).stream()
+        .filter(o -> !DatabaseQueue.sameResource(o, r))
+        .toList();
   }
 
   private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
@@ -556,20 +463,6 @@ public final class ChangesetLogic {
             : "a KxChangeset of another namespace";
     String id = b.getStatus() == null ? null : b.getStatus().getChangesetId();
     return who + (id == null ? "" : " (changeset " + id + ")") + " on database " + db;
-  }
-
-  private static String pick(KxChangeset r) {
-    Map<String, String> a = r.getMetadata().getAnnotations();
-    String v = a == null ? null : a.get(ADOPT_ANNOTATION);
-    return v == null || v.isBlank() ? null : v.trim();
-  }
-
-  private static boolean isAmbiguous(KxChangeset r) {
-    var stalled = Conditions.find(r.getStatus().getConditions(), Conditions.STALLED);
-    return stalled != null
-        && Conditions.TRUE.equals(stalled.getStatus())
-        && (Reasons.ADOPTION_AMBIGUOUS.equals(stalled.getReason())
-            || Reasons.ADOPTION_AMBIGUOUS_FINAL.equals(stalled.getReason()));
   }
 
   private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {
