@@ -37,6 +37,11 @@ import java.util.regex.Pattern;
  * reported, not asserted; the run fails (exit 1) only if it is incorrect: a changeset lost or
  * duplicated, or a resource not COMPLETED. Run by hack/bench.sh; a small version runs in CI as
  * BenchRunIT.
+ *
+ * <p>Longer than 400 lines on purpose: each scenario is a short method on the one rig the run
+ * builds (API server, emulator, operator processes, report), read top to bottom; what stands alone
+ * lives beside it ({@link Baseline}, {@link Workload}, {@link Tracker}, {@link Report}, {@link
+ * CpuMeter}).
  */
 public final class BenchRun {
 

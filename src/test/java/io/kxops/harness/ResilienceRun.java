@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * one changeset. Writes {@code <out>/results.json} and {@code results.txt}; exits 1 when the run is
  * incorrect (a duplicate, a lost changeset, or a resource not COMPLETED). Run by
  * hack/resilience.sh; a small version runs in CI as ResilienceRunIT.
+ *
+ * <p>Longer than 400 lines on purpose: the disruptions and the final verification share the run
+ * (processes, emulator, tracker) and are read as one plan; the races live in {@link Races}.
  */
 public final class ResilienceRun {
 

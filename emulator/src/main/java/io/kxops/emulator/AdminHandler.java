@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The JSON admin API under {@code /_emulator/}: a thin adapter over {@link FinSpaceEmulator}'s Java
  * API, so the two cannot drift apart. Documented with curl examples in docs/emulator.md.
+ *
+ * <p>Longer than 400 lines: it is the admin API's table of routes, one short method per route.
  */
 final class AdminHandler implements HttpHandler {
   static final String PREFIX = "/_emulator/";

@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  *   assertThat(emu.changesetsByClientToken().get(token)).hasSize(1);
  * }
  * }</pre>
+ *
+ * <p>Longer than 400 lines: it is the emulator's one public face (builder, server, admin state);
+ * the wire handling, faults and state live in the classes it wires together.
  */
 public final class FinSpaceEmulator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FinSpaceEmulator.class);
