@@ -63,19 +63,22 @@ class CreateIntentTest {
   void restart() {
     ChangesetLogic[] self = new ChangesetLogic[1];
     process = cluster.process(r -> self[0].targetOf(r).key());
-    logic =
-        new ChangesetLogic(
-            finspace,
-            process,
-            clock,
-            new ChangesetLogic.Settings(
-                defaultRegion,
-                limit,
-                Duration.ofMinutes(9),
-                Duration.ofMinutes(10),
-                ChangesetLogic.CONFIRM_TIMEOUT),
-            new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
-    self[0] = logic;
+    logic = self[0] = logicOn(process);
+  }
+
+  /** The reconcile logic of an operator process that sees the cluster through {@code view}. */
+  ChangesetLogic logicOn(FakeCluster.Process view) {
+    return new ChangesetLogic(
+        finspace,
+        view,
+        clock,
+        new ChangesetLogic.Settings(
+            defaultRegion,
+            limit,
+            Duration.ofMinutes(9),
+            Duration.ofMinutes(10),
+            ChangesetLogic.CONFIRM_TIMEOUT),
+        new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
   }
 
   StatusStore store() {
@@ -227,18 +230,7 @@ class CreateIntentTest {
     KxChangeset b = cluster.create(Resources.changeset("b", T0)); // sorts ahead of "a"
     ChangesetLogic[] self = new ChangesetLogic[1];
     FakeCluster.Process other = cluster.process(r -> self[0].targetOf(r).key());
-    self[0] =
-        new ChangesetLogic(
-            finspace,
-            other,
-            clock,
-            new ChangesetLogic.Settings(
-                defaultRegion,
-                limit,
-                Duration.ofMinutes(9),
-                Duration.ofMinutes(10),
-                ChangesetLogic.CONFIRM_TIMEOUT),
-            new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
+    self[0] = logicOn(other);
     other.catchUp();
     KxChangeset bSeenByOther = other.cached(b.getMetadata().getUid());
 
