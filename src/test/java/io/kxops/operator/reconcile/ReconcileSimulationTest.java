@@ -157,7 +157,10 @@ class ReconcileSimulationTest {
       // Quiesce: no faults, watches deliver, FinSpace finishes; every resource must end.
       faults = false;
       procs.forEach(p -> p.view.watchDelivers = true);
-      for (int i = 0; i < 4000 && !settled(); i++) {
+      // Each queue drains one changeset at a time (several steps apiece): the budget grows with the
+      // resources, and only a schedule that stops making progress exhausts it.
+      int budget = 4000 + 400 * cluster.all().size();
+      for (int i = 0; i < budget && !settled(); i++) {
         step++;
         procs.forEach(p -> p.view.catchUp());
         if (!resumeSomeWorker() && !startSomeReconcile()) {
@@ -217,6 +220,10 @@ class ReconcileSimulationTest {
     void userAction() {
       List<KxChangeset> all = cluster.all();
       int a = rnd.nextInt(10);
+      if (a < 2) {
+        burst();
+        return;
+      }
       if (a < 4 || all.isEmpty()) {
         createResource();
         return;
@@ -256,8 +263,35 @@ class ReconcileSimulationTest {
       createResource("cs-" + (char) ('a' + rnd.nextInt(26)) + (names++));
     }
 
-    void createResource(String name) {
+    /**
+     * Two or three resources on one database in one second, arriving in the opposite order of their
+     * names, each seen by a random process at once: processes whose views differ by one resource
+     * each think theirs is first in the queue (a `kubectl create` loop during a lease hand-over).
+     */
+    void burst() {
       DatabaseRef db = databases.get(rnd.nextInt(databases.size()));
+      int n = 2 + rnd.nextInt(2);
+      List<String> uids = new ArrayList<>();
+      for (int k = n; k > 0; k--) {
+        uids.add(createResource("b" + (char) ('a' + k) + (names++), db));
+        procs.get(rnd.nextInt(procs.size())).view.catchUp();
+      }
+      // Every idle process takes up one of them at once, each on the view it has.
+      for (Proc p : procs) {
+        List<String> seen = uids.stream().filter(u -> p.view.cached(u) != null).toList();
+        if (p.worker == null && !seen.isEmpty()) {
+          String uid = seen.get(rnd.nextInt(seen.size()));
+          p.due.remove(uid);
+          p.start(uid);
+        }
+      }
+    }
+
+    void createResource(String name) {
+      createResource(name, databases.get(rnd.nextInt(databases.size())));
+    }
+
+    String createResource(String name, DatabaseRef db) {
       KxChangeset r =
           Resources.changeset(
               name, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
@@ -275,6 +309,7 @@ class ReconcileSimulationTest {
       everCreatedUids.add(created.getMetadata().getUid());
       procs.forEach(p -> p.due.put(created.getMetadata().getUid(), clock.instant()));
       trace.add(step + ": create " + name + " on " + db);
+      return created.getMetadata().getUid();
     }
 
     boolean resumeSomeWorker() {
