@@ -84,6 +84,14 @@ class LocalNodeE2E {
         Cli cli = new Cli(DIR.resolve("cli"), node.kubeconfig());
         cli.kubectl("logs", "-n", "smoke", "pause").ok();
         System.out.println("LocalNode RSS (MiB): " + node.rssMiB());
+        // kubelet's changes to host sysctls are undone as soon as the node is Ready.
+        Map<String, String> now = hostSnapshot();
+        before.forEach(
+            (k, v) -> {
+              if (k.startsWith("sysctl ")) {
+                assertThat(now.get(k)).as(k).isEqualTo(v);
+              }
+            });
       }
     }
     assertThat(hostSnapshot()).isEqualTo(before);
@@ -175,7 +183,8 @@ class LocalNodeE2E {
             "kernel/keys/root_maxkeys",
             "kernel/keys/root_maxbytes",
             "net/ipv4/ip_forward")) {
-      s.put("sysctl " + sysctl, Files.readString(Path.of("/proc/sys", sysctl)).strip());
+      // sysctl files answer only a read at offset 0: read them with sysctl(8)
+      s.put("sysctl " + sysctl, sh("sysctl", "-n", sysctl.replace('/', '.')).strip());
     }
     s.put("links", sh("ip", "-o", "link", "show").replaceAll("\\\\.*", ""));
     s.put("routes", sh("ip", "route", "show", "table", "all"));

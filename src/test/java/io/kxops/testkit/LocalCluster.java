@@ -111,8 +111,8 @@ public final class LocalCluster implements AutoCloseable {
   private static LocalCluster start(
       Path dir, int etcdPort, int apiPort, boolean detached, NodeOptions node) {
     Path bin = Binaries.kubernetesDir();
-    killLeftovers(dir);
-    if (node == null) {
+    if (node == null) { // a node cleans up itself, and has started containerd already
+      killLeftovers(dir);
       deleteRecursively(dir);
     }
     LocalCluster c = new LocalCluster(dir.toAbsolutePath(), bin, etcdPort, apiPort, detached, node);
@@ -465,7 +465,7 @@ public final class LocalCluster implements AutoCloseable {
           clusters:
           - name: local
             cluster:
-              server: https://127.0.0.1:%d
+              server: %s
               certificate-authority-data: %s
           users:
           - name: admin

@@ -972,10 +972,16 @@ public final class LocalNode implements AutoCloseable {
 
   private static java.util.Optional<String> readSysctl(String name) {
     Path p = Path.of("/proc/sys", name);
-    try {
-      return Files.exists(p)
-          ? java.util.Optional.of(Files.readString(p).strip())
-          : java.util.Optional.empty();
+    if (!Files.exists(p)) {
+      return java.util.Optional.empty();
+    }
+    // One read(2) with a big buffer: a sysctl read at an offset past 0 returns nothing, so
+    // Files.readString (which reads one byte, then the rest) would see only the first digit.
+    try (var in = Files.newInputStream(p)) {
+      byte[] buf = new byte[4096];
+      int n = in.read(buf);
+      return java.util.Optional.of(
+          n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII).strip());
     } catch (IOException e) {
       return java.util.Optional.empty();
     }
