@@ -11,9 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Where the E2E layer runs: by default our own {@link LocalNode}, with the operator's image tarball
@@ -58,19 +57,7 @@ public final class E2eCluster implements AutoCloseable {
     }
     LocalNode node = LocalNode.start(workDir.resolve("node"));
     try {
-      Set<String> before = new LinkedHashSet<>(node.images());
-      node.importImage(tar);
-      Set<String> added = new LinkedHashSet<>(node.images());
-      added.removeAll(before);
-      added.removeIf(n -> n.startsWith("sha256:"));
-      String image = env("KXOPS_E2E_IMAGE");
-      if (image == null) {
-        if (added.size() != 1) {
-          throw new IllegalStateException(
-              "importing " + tar + " added " + added + "; name the image with KXOPS_E2E_IMAGE");
-        }
-        image = added.iterator().next();
-      }
+      String image = importNamed(node, tar, workDir);
       return new E2eCluster(node, node.kubeconfig(), image, LocalNode.HOST_IP);
     } catch (RuntimeException | Error e) {
       try {
@@ -79,6 +66,70 @@ public final class E2eCluster implements AutoCloseable {
         e.addSuppressed(stop);
       }
       throw e;
+    }
+  }
+
+  /**
+   * Imports an OCI image tarball under a registry-qualified name. Jib names the image {@code
+   * kxops/kxchangeset-operator:TAG} (the {@code org.opencontainers.image.ref.name} of its
+   * index.json); a name without a registry part is one the kubelet and containerd's CRI plugin
+   * expand to a public registry's, which is not the name ctr stores. So the copy imported here
+   * carries {@code io.containerd.image.name: kxops.local/<name>} (what ctr prefers), like the pause
+   * image: the pod spec names exactly what containerd holds, and nothing is ever pulled.
+   * KXOPS_E2E_IMAGE overrides the name.
+   */
+  static String importNamed(LocalNode node, Path tar, Path workDir) {
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      Path copy = Files.createDirectories(workDir.toAbsolutePath()).resolve("import.tar");
+      Path index = workDir.toAbsolutePath().resolve("index.json");
+      Files.copy(tar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      var root =
+          (com.fasterxml.jackson.databind.node.ObjectNode)
+              json.readTree(
+                  LocalNode.exec(List.of("tar", "-xOf", tar.toString(), "index.json")).output());
+      var manifests = root.withArray("manifests");
+      if (manifests.size() != 1) {
+        throw new IllegalStateException(tar + ": expected one manifest in index.json");
+      }
+      var annotations =
+          ((com.fasterxml.jackson.databind.node.ObjectNode) manifests.get(0)).with("annotations");
+      String name = env("KXOPS_E2E_IMAGE");
+      if (name == null) {
+        String ref = annotations.path("org.opencontainers.image.ref.name").asText("");
+        if (!ref.contains(":")) {
+          throw new IllegalStateException(tar + " names no image; set KXOPS_E2E_IMAGE");
+        }
+        String first = ref.substring(0, Math.max(0, ref.indexOf('/')));
+        boolean qualified = first.contains(".") || first.contains(":") || first.equals("localhost");
+        name = qualified ? ref : "kxops.local/" + ref;
+      }
+      annotations.put("io.containerd.image.name", name);
+      Files.writeString(index, json.writeValueAsString(root));
+      for (List<String> cmd :
+          List.of(
+              List.of("tar", "--delete", "-f", copy.toString(), "index.json"),
+              List.of(
+                  "tar",
+                  "-rf",
+                  copy.toString(),
+                  "-C",
+                  index.getParent().toString(),
+                  "index.json"))) {
+        var r = LocalNode.exec(cmd);
+        if (r.exitCode() != 0) {
+          throw new IllegalStateException(String.join(" ", cmd) + ": " + r.output());
+        }
+      }
+      node.importImage(copy);
+      if (!node.images().contains(name)) {
+        throw new IllegalStateException(
+            "importing " + tar + " did not add " + name + ": " + node.images());
+      }
+      Files.delete(copy);
+      return name;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

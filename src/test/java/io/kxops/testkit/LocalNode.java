@@ -570,9 +570,18 @@ public final class LocalNode implements AutoCloseable {
     }
   }
 
+  /** Removes one name of an image (the content stays while another name refers to it). */
+  public void untagImage(String name) {
+    CommandResult r = ctr("images", "rm", name);
+    if (r.exitCode != 0) {
+      throw new IllegalStateException("ctr images rm " + name + " failed:\n" + r.output);
+    }
+  }
+
   /** The images containerd has (names). */
   public List<String> images() {
-    return ctr("images", "list", "-q").output.lines().filter(l -> !l.isBlank()).toList();
+    // (ctr's log lines, e.g. warnings, share the output: names have no spaces)
+    return ctr("images", "list", "-q").output.lines().filter(l -> l.matches("\\S+")).toList();
   }
 
   /** Resident memory of each node component, in MiB (from /proc). */
@@ -987,9 +996,11 @@ public final class LocalNode implements AutoCloseable {
     }
   }
 
-  record CommandResult(int exitCode, String output) {}
+  /** A finished command: its exit code and its output (stdout and stderr). */
+  public record CommandResult(int exitCode, String output) {}
 
-  static CommandResult exec(List<String> cmd) {
+  /** Runs a command (two minutes at most) and returns its exit code and output. */
+  public static CommandResult exec(List<String> cmd) {
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       byte[] out = p.getInputStream().readAllBytes();
