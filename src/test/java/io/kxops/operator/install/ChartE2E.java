@@ -26,10 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -107,15 +109,27 @@ class ChartE2E {
     }
   }
 
-  /** Pod list, descriptions, events and operator logs, into the work directory. */
+  @AfterEach
+  void perTestDiagnostics(TestInfo test) throws Exception {
+    diagnostics(test.getTestMethod().map(m -> m.getName() + "-").orElse(""));
+  }
+
   static void diagnostics() throws Exception {
+    diagnostics("");
+  }
+
+  /** Pod list, descriptions, events, the Lease and operator logs, into the work directory. */
+  static void diagnostics(String prefix) throws Exception {
     Files.writeString(
-        DIR.resolve("pods.txt"),
+        DIR.resolve(prefix + "lease.txt"),
+        cli.kubectl("get", "lease", "-n", Install.NS, "-o", "yaml").output());
+    Files.writeString(
+        DIR.resolve(prefix + "pods.txt"),
         cli.kubectl("get", "pods", "-A", "-o", "wide").output()
             + cli.kubectl("describe", "pods", "-n", Install.NS).output()
             + cli.kubectl("get", "events", "-A", "--sort-by=.lastTimestamp").output());
     Files.writeString(
-        DIR.resolve("operator.log"),
+        DIR.resolve(prefix + "operator.log"),
         cli.kubectl(
                 "logs",
                 "-n",
@@ -292,7 +306,17 @@ class ChartE2E {
       inFlight.add("during-kill-" + i);
     }
     admin.pods().inNamespace(Install.NS).withName(leader).delete();
-    await().atMost(Duration.ofSeconds(90)).until(() -> standby.equals(holder()));
+    // Another pod takes over: the standby, or the Deployment's replacement of the deleted pod
+    // if it reaches the Lease first (both retry while the old holder's lease runs out).
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () -> {
+              String h = holder();
+              return h != null && !h.equals(leader) && readyPodNames().contains(h);
+            });
+    System.out.println(
+        "leader " + leader + " deleted; new leader " + holder() + " (standby was " + standby + ")");
     create("after-kill", "quotes");
     inFlight.add("after-kill");
     awaitCompleted(inFlight, Duration.ofSeconds(120));
@@ -431,13 +455,12 @@ class ChartE2E {
         kind: Kustomization
         resources:
           - %s
-        images:
-          - name: controller
-            newName: %s
-            newTag: %s
         patches:
           - target: {kind: Deployment}
             patch: |-
+              - op: replace
+                path: /spec/template/spec/containers/0/image
+                value: %s
               - op: replace
                 path: /spec/template/spec/containers/0/imagePullPolicy
                 value: Never
@@ -457,7 +480,7 @@ class ChartE2E {
                 path: /spec/template/spec/containers/0/env/-
                 value: {name: AWS_SECRET_ACCESS_KEY, value: kxops-test-secret}
         """
-            .formatted(base, cluster.repository(), cluster.tag(), emulator.endpoint()));
+            .formatted(base, cluster.image(), emulator.endpoint()));
     cli.kubectl("apply", "--server-side", "--force-conflicts", "-k", overlay).ok();
     String deployment =
         admin.apps().deployments().inNamespace(Install.NS).list().getItems().stream()
