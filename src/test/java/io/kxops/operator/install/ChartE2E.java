@@ -166,6 +166,10 @@ class ChartE2E {
             value: AKIDKXOPSTEST
           - name: AWS_SECRET_ACCESS_KEY
             value: kxops-test-secret
+          # The emulator is plain http on the host's end of the veth, not loopback: the
+          # operator's permission for that (ignored by operators that do not check it).
+          - name: FINSPACE_ALLOW_HTTP_ENDPOINT
+            value: "true"
         """
             .formatted(cluster.repository(), cluster.tag(), emulator.endpoint()));
     return values;
@@ -479,6 +483,9 @@ class ChartE2E {
               - op: add
                 path: /spec/template/spec/containers/0/env/-
                 value: {name: AWS_SECRET_ACCESS_KEY, value: kxops-test-secret}
+              - op: add
+                path: /spec/template/spec/containers/0/env/-
+                value: {name: FINSPACE_ALLOW_HTTP_ENDPOINT, value: "true"}
         """
             .formatted(base, cluster.image(), emulator.endpoint()));
     cli.kubectl("apply", "--server-side", "--force-conflicts", "-k", overlay).ok();
