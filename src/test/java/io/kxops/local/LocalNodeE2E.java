@@ -78,6 +78,12 @@ class LocalNodeE2E {
                                 c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
                 120,
                 TimeUnit.SECONDS);
+        // The node's namespace routes only the run's own addresses: no default route, so
+        // nothing in it (component, pod, DNS lookup) can reach the machine's network.
+        assertThat(sh("ip", "-n", "kxops-node", "route", "show", "default")).isBlank();
+        assertThat(sh("ip", "-n", "kxops-node", "-4", "route", "show"))
+            .doesNotContain("via")
+            .contains("10.213.0.0/30", "10.213.128.0/24");
         Pod running = client.pods().inNamespace("smoke").withName("pause").get();
         assertThat(running.getStatus().getPodIP()).startsWith("10.213.128.");
         // The API server reaches the kubelet (logs) by the node's InternalIP.
