@@ -5,6 +5,7 @@
 package io.kxops.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +36,13 @@ import org.junit.jupiter.api.Test;
 class LocalNodeE2E {
 
   static final Path DIR = Path.of("target", "e2e", "node-smoke");
+
+  @BeforeAll
+  static void onlyOnOurOwnNode() {
+    assumeTrue(
+        System.getenv("KXOPS_E2E_KUBECONFIG") == null,
+        "the E2E layer targets an existing cluster; LocalNode's own tests do not apply");
+  }
 
   @Test
   void aRestrictedPodRunsAndTeardownLeavesNothing() throws Exception {
