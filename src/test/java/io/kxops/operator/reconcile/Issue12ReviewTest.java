@@ -54,6 +54,9 @@ class Issue12ReviewTest {
   FakeCluster cluster;
   int limit = 1;
 
+  /** AWS_REGION of the processes built from now on. */
+  String defaultRegion = "us-east-1";
+
   @BeforeEach
   void setUp() {
     time = new MutableClock(T0);
@@ -124,7 +127,7 @@ class Issue12ReviewTest {
           v,
           clock,
           new ChangesetLogic.Settings(
-              "us-east-1",
+              defaultRegion,
               limit,
               Duration.ofMinutes(9),
               Duration.ofMinutes(10),
@@ -369,6 +372,39 @@ class Issue12ReviewTest {
     assertThat(finspace.createdWith(r.getMetadata().getUid()))
         .as("changesets created with r's token")
         .isEqualTo(1);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Liveness: an operator restarted with another AWS_REGION takes an intent for a spec change.
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * r names no region. The operator (AWS_REGION=us-east-1) records r's intent on us-east-1; the
+   * create never reaches FinSpace. The operator is restarted with AWS_REGION=eu-west-1 (issue 12's
+   * failure 5). The intent's target is frozen, but the check that the spec still matches the intent
+   * reads the region from the new default: r is Stalled SpecChanged ("restore the spec", which
+   * nobody changed) and, with its intent, holds its database's slot for good: the queue behind it
+   * never moves.
+   */
+  @Test
+  void anIntentRecordedUnderAnotherDefaultRegionIsNotTakenForASpecChange() {
+    KxChangeset r = add("r", T0);
+    Proc p1 = new Proc(time);
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    p1.reconcile(r);
+    assertThat(now(r).getStatus().getCreateIntent().getRegion()).isEqualTo("us-east-1");
+
+    time.advance(Duration.ofSeconds(30));
+    defaultRegion = "eu-west-1";
+    Proc p2 = new Proc(time);
+    p2.reconcile(r);
+
+    var stalled = Conditions.find(now(r).getStatus().getConditions(), Conditions.STALLED);
+    assertThat(stalled == null ? null : stalled.getReason()).isNotEqualTo("SpecChanged");
+    assertThat(now(r).getStatus().getChangesetId())
+        .as("created where the intent says, us-east-1")
+        .isNotNull();
+    assertThat(finspace.createdWith(r.getMetadata().getUid())).isEqualTo(1);
   }
 
   // ---------------------------------------------------------------------------------------------
