@@ -132,10 +132,17 @@ public final class ChangesetLogic {
     return new DatabaseRef(region, spec.getEnvironmentId(), spec.getDatabaseName());
   }
 
-  /** The database the spec names now. */
-  private DatabaseRef specTarget(KxChangeset r) {
+  /**
+   * The database the spec names, as {@code intent} read it: a spec without a region meant the
+   * operator's default region when the intent was recorded, which the intent keeps (the operator
+   * may have been restarted with another AWS_REGION since; that is no change of the spec).
+   */
+  private static DatabaseRef specTarget(KxChangeset r, CreateIntent intent) {
+    String region = r.getSpec().getRegion();
     return new DatabaseRef(
-        specRegion(r.getSpec()), r.getSpec().getEnvironmentId(), r.getSpec().getDatabaseName());
+        region == null || region.isBlank() ? intent.getRegion() : region,
+        r.getSpec().getEnvironmentId(),
+        r.getSpec().getDatabaseName());
   }
 
   private String specRegion(KxChangesetSpec spec) {
@@ -224,7 +231,7 @@ public final class ChangesetLogic {
     if (pick != null && Adoption.isAmbiguous(r)) {
       return resolveByPick(r, db, pick, store);
     }
-    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r), r);
+    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r, intent), r);
     boolean overLimit =
         DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
             >= settings.maxInFlightPerDatabase();
@@ -236,7 +243,24 @@ public final class ChangesetLogic {
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
-    Adoption.Lookup found = lookup(r, intent, db);
+    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+    Adoption.Lookup found = lookup(r, intent, db, listed);
+    if (found.changeset() != null) {
+      // Before adopting, read the other resources on a view at least as fresh as the List: a
+      // rival whose create is in the List wrote its intent before that create, so once this
+      // process's watch has delivered a write made after the List, the rival's intent (or its
+      // recorded changeset id) is in the view. The write is the resumed-attempt mark, with the
+      // resourceVersion as precondition like every other.
+      KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
+      if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+        return Outcome.requeue(polls.initial());
+      }
+      r = marked;
+      overLimit =
+          DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
+              >= settings.maxInFlightPerDatabase();
+      found = lookup(r, intent, db, listed);
+    }
     if (found.changeset() != null) {
       Changeset cs = found.changeset();
       LOG.info("adopted changeset {}: an earlier create of this intent took effect", cs.id());
@@ -309,9 +333,15 @@ public final class ChangesetLogic {
   /** A person chose with the adopt annotation. */
   private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
     if (ADOPT_NONE.equals(pick)) {
-      if (!Intents.matchesSpec(r.getStatus().getCreateIntent(), specTarget(r), r)) {
+      CreateIntent intent = r.getStatus().getCreateIntent();
+      if (!Intents.matchesSpec(intent, specTarget(r, intent), r)) {
         store.write(r, StatusMapper.specChanged(r, now()));
         return Outcome.requeue(polls.max());
+      }
+      if (!DatabaseQueue.inFlight(r)) {
+        // AdoptionAmbiguousFinal gave the database's slot up and the queue moved on: take a slot
+        // again as any new create does (queue, a fresh intent, its confirmation).
+        return readmit(r, db, store);
       }
       return resumeCreate(r, store, false);
     }
@@ -334,9 +364,25 @@ public final class ChangesetLogic {
         store);
   }
 
-  /** Asks FinSpace whether the intent's create took effect (see {@link Adoption}). */
-  private Adoption.Lookup lookup(KxChangeset r, CreateIntent intent, DatabaseRef db) {
-    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+  /** Admits a resource whose intent no longer holds a slot, like {@link #admit} a new one. */
+  private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
+    KxChangeset written;
+    synchronized (lockOf(db)) {
+      Optional<KxChangeset> blocker =
+          DatabaseQueue.blocker(r, cluster.onDatabase(db.key()), settings.maxInFlightPerDatabase());
+      if (blocker.isPresent()) {
+        LOG.debug("adopt-changeset=none waits behind {}", describe(r, blocker.get(), db));
+        return Outcome.requeue(polls.max());
+      }
+      Instant now = now();
+      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
+    }
+    return confirmAndCreate(written, db, store);
+  }
+
+  /** Whether the intent's create took effect, as {@code listed} shows (see {@link Adoption}). */
+  private Adoption.Lookup lookup(
+      KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
     return Adoption.lookup(
         r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace.get(db, id)));
   }
