@@ -61,6 +61,18 @@ class ReconcileSimulationTest {
   /** {@code -Dsim.keepGoing=true}: run every schedule and list all that broke a promise. */
   static final boolean KEEP_GOING = Boolean.getBoolean("sim.keepGoing");
 
+  /**
+   * {@code -Dsim.clockSkew=S}: each operator process's clock is off by up to S seconds either way
+   * (FinSpace's by up to 30 s). Off by default: the schedules CI runs stay as they are.
+   */
+  static final int CLOCK_SKEW_S = Integer.getInteger("sim.clockSkew", 0);
+
+  /**
+   * {@code -Dsim.sendDelay=S}: a CreateKxChangeset may reach FinSpace up to S seconds after the
+   * logic called it (throttled SDK attempts inside its 60 s call timeout, a pause). Off by default.
+   */
+  static final int SEND_DELAY_S = Integer.getInteger("sim.sendDelay", 0);
+
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
@@ -501,8 +513,15 @@ class ReconcileSimulationTest {
       final Map<String, Instant> due = new HashMap<>();
       Worker worker;
 
+      /** How far this process's clock is off (see {@link #CLOCK_SKEW_S}). */
+      final Duration skew;
+
       Proc(int id) {
         this.id = id;
+        this.skew =
+            CLOCK_SKEW_S == 0
+                ? Duration.ZERO
+                : Duration.ofSeconds(rnd.nextInt(2 * CLOCK_SKEW_S + 1) - CLOCK_SKEW_S);
         boot();
       }
 
@@ -513,7 +532,7 @@ class ReconcileSimulationTest {
             new ChangesetLogic(
                 new Flaky(),
                 new YieldingView(),
-                clock,
+                java.time.Clock.offset(clock, skew),
                 new ChangesetLogic.Settings(
                     "us-east-1",
                     limit,
@@ -626,6 +645,13 @@ class ReconcileSimulationTest {
           return call(
               Operation.CREATE,
               () -> {
+                if (SEND_DELAY_S > 0 && fault(10)) {
+                  Duration d = Duration.ofSeconds(1 + rnd.nextInt(SEND_DELAY_S));
+                  clock.advance(d);
+                  finspaceClock.advance(d);
+                  trace.add(
+                      step + ": p" + id + " create reaches FinSpace " + d.toSeconds() + " s late");
+                }
                 Changeset c = finspace.create(db, requests, token);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
                 return c;
