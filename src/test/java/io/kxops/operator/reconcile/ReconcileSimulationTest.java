@@ -73,6 +73,13 @@ class ReconcileSimulationTest {
    */
   static final int SEND_DELAY_S = Integer.getInteger("sim.sendDelay", 0);
 
+  /**
+   * {@code -Dsim.lostAnswerForgotten=true}: a status write whose answer is lost is not laid over
+   * the process's view (as in CacheClusterView, which remembers only answers it received). Off by
+   * default: CI's schedules stay as they are.
+   */
+  static final boolean LOST_ANSWER_NOT_REMEMBERED = Boolean.getBoolean("sim.lostAnswerForgotten");
+
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
@@ -707,6 +714,9 @@ class ReconcileSimulationTest {
           }
           yieldPoint();
           if (fault(5)) {
+            if (written != r && LOST_ANSWER_NOT_REMEMBERED) {
+              view.answerLost(written); // the real StatusWriter remembers only answers it got
+            }
             throw new IllegalStateException("apiserver: answer to the status write lost");
           }
           return written;
