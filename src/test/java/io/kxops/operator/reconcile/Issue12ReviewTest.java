@@ -85,6 +85,9 @@ class Issue12ReviewTest {
     /** The process dies right before it writes a changeset id (the create's answer is lost). */
     boolean crashBeforeRecord;
 
+    /** The API server answers 500 to the status write that withdraws a create intent. */
+    boolean withdrawFails;
+
     /** What a CreateKxChangeset call does before it reaches FinSpace (an SDK retry's backoff). */
     Runnable beforeCreateReachesFinSpace = () -> {};
 
@@ -156,6 +159,13 @@ class Issue12ReviewTest {
     public KxChangeset write(KxChangeset r, KxChangesetStatus next) {
       if (crashBeforeRecord && next != null && next.getChangesetId() != null) {
         throw new Crash("before the status write of the changeset id");
+      }
+      if (withdrawFails
+          && next != null
+          && next.getCreateIntent() == null
+          && r.getStatus() != null
+          && r.getStatus().getCreateIntent() != null) {
+        throw new Crash("by a failed status write (500) of the withdrawal; JOSDK retries");
       }
       return ((StatusStore) view).write(r, next);
     }
@@ -237,6 +247,41 @@ class Issue12ReviewTest {
     Proc p3 = new Proc(time); // a new process (or p2 restarted), fully caught up
     time.advance(Duration.ofSeconds(5));
     p3.reconcile(a);
+
+    assertThat(inFlightOfLiveResources())
+        .as("changesets running on the database at limit 1")
+        .hasSizeLessThanOrEqualTo(1);
+  }
+
+  /**
+   * The same without a crash: process 2 confirms a's intent, sees b's, and withdraws — but the
+   * withdrawing status write fails (a 500 from the API server). JOSDK retries a; the intent is
+   * still there, so a is resumed, and goes ahead of b's running changeset as above.
+   */
+  @Test
+  void aFailedWithdrawalDoesNotLetTheWithdrawnIntentCreate() {
+    KxChangeset b = add("b", T0);
+    Proc p1 = new Proc(time);
+    Proc p2 = new Proc(time);
+    KxChangeset a = add("a", T0);
+    p2.watch.catchUp();
+
+    p1.crashBeforeRecord = true;
+    p1.reconcile(b);
+
+    p2.withdrawFails = true;
+    try {
+      p2.logic.reconcile(p2.watch.cached(a.getMetadata().getUid()), p2);
+    } catch (Crash e) {
+      // the reconciliation failed on the withdrawal's write
+    }
+    assertThat(now(a).getStatus().getCreateIntent()).isNotNull();
+    assertThat(finspace.changesets(US)).as("a's confirmation held a back").hasSize(1);
+
+    p2.withdrawFails = false;
+    time.advance(Duration.ofSeconds(2));
+    p2.watch.catchUp();
+    p2.reconcile(a); // JOSDK's retry
 
     assertThat(inFlightOfLiveResources())
         .as("changesets running on the database at limit 1")
