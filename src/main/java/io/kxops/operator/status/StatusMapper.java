@@ -22,6 +22,7 @@ import io.kxops.operator.finspace.Reaction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Objects;
 
 /**
  * Pure functions from (resource, what FinSpace answered or how the call failed, now) to the
@@ -103,10 +104,10 @@ public final class StatusMapper {
     return s;
   }
 
-  /** The resource cannot be acted on as it is (for example it has no spec). */
-  public static KxChangesetStatus invalidSpec(KxChangeset r, String message, Instant now) {
+  /** The resource cannot be acted on as it is (see {@link ResourceCheck}). */
+  public static KxChangesetStatus invalid(KxChangeset r, ResourceCheck.Problem p, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());
-    s.setConditions(conditions(r, s, now).stalled(Reasons.INVALID_SPEC, message).build());
+    s.setConditions(conditions(r, s, now).stalled(p.reason(), p.message()).build());
     return s;
   }
 
@@ -174,8 +175,8 @@ public final class StatusMapper {
     Failure f = e.failure();
     CallFailure previous = s.getFailure();
     Instant since =
-        previous != null && f.reason().equals(previous.getReason()) && previous.getSince() != null
-            ? Instant.parse(previous.getSince())
+        previous != null && f.reason().equals(previous.getReason())
+            ? Objects.requireNonNullElse(ResourceCheck.parse(previous.getSince()), now)
             : now;
     s.setFailure(new CallFailure(f.reason(), rfc3339(since)));
     if (e.provesNothingCreated()) {

@@ -5,6 +5,7 @@
 package io.kxops.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -67,6 +68,13 @@ public class KxChangeset extends CustomResource<KxChangesetSpec, KxChangesetStat
 
   public static final String GROUP = "finspace.kxops.io";
   public static final String VERSION = "v1alpha1";
+
+  /** Required at admission: a KxChangeset without spec names nothing to create. */
+  @Override
+  @Required
+  public KxChangesetSpec getSpec() {
+    return super.getSpec();
+  }
 
   @Override
   protected KxChangesetStatus initStatus() {
