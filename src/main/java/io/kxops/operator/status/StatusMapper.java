@@ -19,6 +19,7 @@ import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Reaction;
+import io.kxops.operator.finspace.Redaction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -32,6 +33,9 @@ public final class StatusMapper {
 
   /** How long after its creation a changeset FinSpace cannot find is still expected to appear. */
   public static final Duration NOT_FOUND_GRACE = Duration.ofMinutes(2);
+
+  /** The longest errorType or errorMessage kept from FinSpace, in characters. */
+  public static final int MAX_ERROR_INFO = 4096;
 
   private StatusMapper() {}
 
@@ -120,7 +124,9 @@ public final class StatusMapper {
     s.setErrorInfo(
         cs.errorType() == null && cs.errorMessage() == null
             ? null
-            : new ErrorInfo(cs.errorType(), cs.errorMessage()));
+            : new ErrorInfo(
+                Redaction.cap(cs.errorType(), MAX_ERROR_INFO),
+                Redaction.cap(cs.errorMessage(), MAX_ERROR_INFO)));
     if (cs.createdTimestamp() != null) {
       s.setCreatedTimestamp(rfc3339(cs.createdTimestamp()));
     }

@@ -237,6 +237,7 @@ class HelmChartIT extends OperatorAccessContract {
         config:
           awsRegion: eu-west-2
           awsEndpointUrlFinspace: http://finspace-emulator.test:4566
+          finspaceAllowHttpEndpoint: true
           watchNamespaces: [team-a, team-b]
           pollInterval: 7s
           maxPollInterval: 2m
@@ -266,6 +267,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(env)
         .containsEntry("AWS_REGION", "eu-west-2")
         .containsEntry("AWS_ENDPOINT_URL_FINSPACE", "http://finspace-emulator.test:4566")
+        .containsEntry("FINSPACE_ALLOW_HTTP_ENDPOINT", "true")
         .containsEntry("WATCH_NAMESPACES", "team-a,team-b")
         .containsEntry("JAVA_TOOL_OPTIONS", "-Xmx200m")
         .containsEntry("AWS_STS_REGIONAL_ENDPOINTS", "regional");
