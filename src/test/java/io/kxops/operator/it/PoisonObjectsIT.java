@@ -104,7 +104,9 @@ class PoisonObjectsIT {
   /** Writes {@code status} through the status subresource, as a user allowed to may. */
   @SuppressWarnings("unchecked")
   static void writeStatus(GenericKubernetesResource r, String statusYaml) {
-    r.setAdditionalProperty("status", Serialization.unmarshal(statusYaml, Map.class));
+    // A YAML document (a flow mapping alone would be read as JSON).
+    Map<String, Object> doc = Serialization.unmarshal("status: " + statusYaml, Map.class);
+    r.setAdditionalProperty("status", doc.get("status"));
     client.genericKubernetesResources(KXCS).inNamespace(NS).resource(r).updateStatus();
   }
 
@@ -224,7 +226,12 @@ class PoisonObjectsIT {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> conditionIs("unknown-status", "Reconciling", "True", "ChangesetNotFound"));
-      assertThat(get("no-spec")).isNotNull();
+      // Objects without spec are told why nothing happens (their status still takes writes).
+      for (String name : List.of("no-spec", "no-spec-with-status")) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> conditionIs(name, "Stalled", "True", Reasons.INVALID_SPEC));
+      }
       assertThat(probe(operator.healthPort(), "/healthz")).isEqualTo(200);
       assertThat(probe(operator.healthPort(), "/readyz")).isEqualTo(200);
     }

@@ -30,7 +30,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     value =
         "!has(oldSelf.status) || ((!has(oldSelf.status.changesetId)"
             + " || oldSelf.status.changesetId == '') && !has(oldSelf.status.createIntent))"
-            + " || self.spec == oldSelf.spec",
+            // Written so that an object without spec (stored before spec was required) still
+            // takes status writes: comparing a missing spec is an evaluation error, not false.
+            + " || (has(oldSelf.spec) ? has(self.spec) && self.spec == oldSelf.spec"
+            + " : !has(self.spec))",
     message =
         "spec is immutable once the operator may have created the FinSpace changeset"
             + " (status.createIntent or status.changesetId is set): a FinSpace changeset cannot be"
