@@ -6,6 +6,7 @@ package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.status.ResourceCheck;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,9 +69,9 @@ public final class ChangesetMetrics {
   }
 
   void reachedFinal(KxChangeset r, Instant now) {
-    String created = r.getMetadata().getCreationTimestamp();
+    Instant created = ResourceCheck.parse(r.getMetadata().getCreationTimestamp());
     if (created != null) {
-      timeToFinal.record(Duration.between(Instant.parse(created), now).toMillis() / 1000.0);
+      timeToFinal.record(Duration.between(created, now).toMillis() / 1000.0);
     }
   }
 

@@ -31,4 +31,16 @@ class ChangesetMetricsTest {
     assertThat(ChangesetMetrics.statusLabel(null)).isEqualTo("NONE");
     assertThat(registry.getMeters()).map(Meter::getId).hasSize(8); // 7 gauges, 1 histogram
   }
+
+  @Test
+  void aResourceWithoutAReadableCreationTimeIsNotTimed() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ChangesetMetrics metrics = new ChangesetMetrics(registry);
+    io.kxops.operator.api.v1alpha1.KxChangeset r = new io.kxops.operator.api.v1alpha1.KxChangeset();
+    r.getMetadata().setCreationTimestamp("yesterday");
+    metrics.reachedFinal(r, java.time.Instant.parse("2026-11-28T10:00:00Z"));
+    r.getMetadata().setCreationTimestamp("2026-11-28T09:59:00Z");
+    metrics.reachedFinal(r, java.time.Instant.parse("2026-11-28T10:00:00Z"));
+    assertThat(registry.find("kxchangeset.time.to.final").summary().count()).isEqualTo(1);
+  }
 }
