@@ -166,7 +166,7 @@ public final class ConfigLoader {
     } catch (URISyntaxException e) {
       uri = null;
     }
-    if (uri != null && uri.getRawUserInfo() != null) {
+    if (uri != null ? uri.getRawUserInfo() != null : value.contains("@")) {
       // Never echo the value: the user info may be a secret.
       problems.add(
           "AWS_ENDPOINT_URL_FINSPACE: the URL carries user info (user:password@); remove it, the"

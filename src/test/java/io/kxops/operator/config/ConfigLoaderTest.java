@@ -125,6 +125,7 @@ class ConfigLoaderTest {
       value = {
         "https://AKIDEXAMPLE:s3cr3t@finspace.example.com|user info",
         "http://user@127.0.0.1:4566|user info",
+        "https://user:s3cr3t with space@finspace.example.com|user info",
         "http://finspace-emulator.test:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
         "http://10.0.0.5:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
         "http://127.0.0.1.example.com:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
