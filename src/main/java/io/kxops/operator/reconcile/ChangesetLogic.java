@@ -387,9 +387,8 @@ public final class ChangesetLogic {
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
-    Instant created =
-        Objects.requireNonNullElse(
-            ResourceCheck.parse(current.getCreatedTimestamp()), cs.createdTimestamp());
+    Instant recorded = ResourceCheck.parse(current.getCreatedTimestamp());
+    Instant created = recorded != null ? recorded : cs.createdTimestamp();
     return new Outcome(
         next,
         cs.isFinal() ? Optional.empty() : Optional.of(polls.next(created, now)),
