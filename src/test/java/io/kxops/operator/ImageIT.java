@@ -77,10 +77,11 @@ class ImageIT {
   }
 
   @Test
-  void anOciImageNamedForTheChart() {
+  void anOciImageWithAFullyQualifiedName() {
     JsonNode index = image.index();
     assertThat(index.path("manifests")).hasSize(1);
-    assertThat(image.reference()).matches("kxops/kxchangeset-operator:[A-Za-z0-9_.-]+");
+    // With a domain, so that containerd's name for it is the one the kubelet asks for.
+    assertThat(image.reference()).matches("kxops\\.local/kxchangeset-operator:[A-Za-z0-9_.-]+");
     assertThat(image.manifest().path("mediaType").asText())
         .isEqualTo("application/vnd.oci.image.manifest.v1+json");
     assertThat(image.layerDigests()).as("runtime layer and jar layer").hasSize(2);
