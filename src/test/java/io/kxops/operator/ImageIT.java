@@ -63,7 +63,8 @@ class ImageIT {
 
   @BeforeAll
   static void readTheImage() throws IOException {
-    work = Files.createTempDirectory("image-it");
+    // Under target/, not /tmp: the image's programs run from here, and /tmp may be noexec.
+    work = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "image-it");
     image = OperatorImage.read(work.resolve("blobs"));
     entries = new LinkedHashMap<>();
     for (String layer : image.layerDigests()) {
