@@ -157,7 +157,8 @@ public final class OperatorApp implements AutoCloseable {
               () -> true,
               () ->
                   operator.getRuntimeInfo().isStarted()
-                      && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+                      && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+              HttpEndpoints.REQUEST_DEADLINE);
     } catch (IOException e) {
       events.close();
       finspace.close();

@@ -5,8 +5,10 @@
 package io.kxops.operator.config;
 
 import io.kxops.operator.config.OperatorConfig.LogFormat;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -54,7 +56,8 @@ public final class ConfigLoader {
 
   private OperatorConfig build() {
     Optional<String> region = optional("AWS_REGION");
-    Optional<URI> endpoint = optional("AWS_ENDPOINT_URL_FINSPACE").map(this::endpoint);
+    boolean allowHttp = bool("FINSPACE_ALLOW_HTTP_ENDPOINT", false);
+    Optional<URI> endpoint = optional("AWS_ENDPOINT_URL_FINSPACE").map(v -> endpoint(v, allowHttp));
     Set<String> namespaces = namespaces(get("WATCH_NAMESPACES", ""));
     Duration poll = duration("POLL_INTERVAL", "5s", Duration.ofMillis(100));
     Duration maxPoll = duration("MAX_POLL_INTERVAL", "60s", Duration.ofMillis(100));
@@ -151,18 +154,57 @@ public final class ConfigLoader {
     return optional(name).orElse(fallback);
   }
 
-  private URI endpoint(String value) {
+  /**
+   * The FinSpace endpoint: an http(s) URL with a host and no user info (credentials in a URL end up
+   * in logs); plain http only to this host (the emulator, a local proxy) unless explicitly allowed,
+   * since SigV4 signs requests but does not encrypt them.
+   */
+  private URI endpoint(String value, boolean allowHttp) {
+    URI uri;
     try {
-      URI uri = new URI(value);
-      if (uri.getScheme() == null
-          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-          || uri.getHost() == null) {
-        throw new URISyntaxException(value, "not an http(s) URL with a host");
-      }
-      return uri;
+      uri = new URI(value);
     } catch (URISyntaxException e) {
+      uri = null;
+    }
+    if (uri != null ? uri.getRawUserInfo() != null : value.contains("@")) {
+      // Never echo the value: the user info may be a secret.
+      problems.add(
+          "AWS_ENDPOINT_URL_FINSPACE: the URL carries user info (user:password@); remove it, the"
+              + " operator signs its requests with AWS credentials");
+      return null;
+    }
+    if (uri == null
+        || uri.getScheme() == null
+        || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        || uri.getHost() == null) {
       problems.add("AWS_ENDPOINT_URL_FINSPACE: '" + value + "' is not an http(s) URL with a host");
       return null;
+    }
+    if (uri.getScheme().equals("http") && !allowHttp && !isLoopback(uri.getHost())) {
+      problems.add(
+          "AWS_ENDPOINT_URL_FINSPACE: '"
+              + value
+              + "' is plain http to another host; use https, or set"
+              + " FINSPACE_ALLOW_HTTP_ENDPOINT=true if the network path is trusted");
+      return null;
+    }
+    return uri;
+  }
+
+  /** localhost, or an IP literal of the loopback range; no name is resolved. */
+  static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    boolean literal = host.startsWith("[") || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    if (!literal) {
+      return false;
+    }
+    try {
+      String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+      return InetAddress.getByName(bare).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
     }
   }
 

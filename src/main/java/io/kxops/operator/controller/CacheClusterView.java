@@ -23,6 +23,9 @@ public final class CacheClusterView implements ClusterView {
 
   static final String DATABASE_INDEX = "database";
 
+  /** Index key of a resource whose database cannot be told (the reconciliation stalls it). */
+  static final String UNINDEXABLE = "-unindexable-";
+
   /** Writes older than this are dropped even if never read again (the informer has them). */
   static final Duration OVERLAY_TTL = Duration.ofMinutes(1);
 
@@ -34,9 +37,20 @@ public final class CacheClusterView implements ClusterView {
 
   /** Called once the informer cache exists (JOSDK's prepareEventSources). */
   void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, String> databaseKey) {
-    cache.addIndexer(DATABASE_INDEX, r -> List.of(databaseKey.apply(r)));
+    // An indexer that throws stops the informer, and with it the operator's start-up: whatever a
+    // resource holds, it gets a key (the reconciliation then says what is wrong with it).
+    cache.addIndexer(DATABASE_INDEX, r -> List.of(keyOf(databaseKey, r)));
     this.databaseKey = databaseKey;
     this.cache = cache;
+  }
+
+  static String keyOf(Function<KxChangeset, String> databaseKey, KxChangeset r) {
+    try {
+      String key = databaseKey.apply(r);
+      return key == null ? UNINDEXABLE : key;
+    } catch (RuntimeException e) {
+      return UNINDEXABLE;
+    }
   }
 
   /** Records what a status write returned, so reads see it before the informer does. */
@@ -62,7 +76,7 @@ public final class CacheClusterView implements ClusterView {
     }
     // The index reads the informer's own store; get() would answer with JOSDK's copy of this
     // process's write, which proves nothing about what the watch delivered.
-    String key = databaseKey.apply(written);
+    String key = keyOf(databaseKey, written);
     String uid = written.getMetadata().getUid();
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseMillis = 1;

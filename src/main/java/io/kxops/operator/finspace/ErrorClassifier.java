@@ -43,6 +43,8 @@ public final class ErrorClassifier {
           "RequestExpired",
           CREDENTIALS_NOT_LOADED);
 
+  static final String OTHER = "other";
+
   static final List<Rule> RULES =
       List.of(
           // Only a create carries the user's spec; a Get or List the operator built is not a spec
@@ -61,6 +63,24 @@ public final class ErrorClassifier {
           new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE));
 
   private ErrorClassifier() {}
+
+  /**
+   * The metrics label of a call's outcome: "success", "error", or an error code this table knows;
+   * anything else FinSpace or a proxy sends is "other", so that no answer can add a time series.
+   */
+  public static String outcomeLabel(String code) {
+    if (code == null) {
+      return OTHER;
+    }
+    if (code.equals("success")
+        || code.equals("error")
+        || code.equals(NETWORK_ERROR)
+        || CREDENTIAL_CODES.contains(code)
+        || RULES.stream().anyMatch(r -> r.code().equals(code))) {
+      return code;
+    }
+    return OTHER;
+  }
 
   /**
    * The failure of {@code operation} that FinSpace answered with {@code code} (and, for a

@@ -172,7 +172,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       Timer.builder(CALLS_METER)
           .description("FinSpace API calls by operation and outcome")
           .tag("operation", op.apiName())
-          .tag("outcome", outcome)
+          .tag("outcome", ErrorClassifier.outcomeLabel(outcome))
           .register(meters)
           .record(Duration.ofNanos(System.nanoTime() - start));
     }

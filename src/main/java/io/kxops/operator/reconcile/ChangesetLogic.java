@@ -16,6 +16,7 @@ import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
 import java.time.Duration;
@@ -153,13 +154,10 @@ public final class ChangesetLogic {
   /** One reconciliation. Throws {@link ReconcileFailure} when a FinSpace call fails. */
   public Outcome reconcile(KxChangeset r, StatusStore store) {
     KxChangesetStatus s = r.getStatus();
-    if (r.getSpec() == null || r.getSpec().getChangeRequests() == null) {
-      store.write(
-          r,
-          StatusMapper.invalidSpec(
-              r,
-              "the resource has no spec.changeRequests: delete it and apply a valid one",
-              now()));
+    Optional<ResourceCheck.Problem> problem = ResourceCheck.problem(r);
+    if (problem.isPresent()) {
+      LOG.warn("not acted on: {}", problem.get().message());
+      store.write(r, StatusMapper.invalid(r, problem.get(), now()));
       return Outcome.idle();
     }
     if (StatusMapper.hasChangeset(s)) {
@@ -435,10 +433,8 @@ public final class ChangesetLogic {
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
-    Instant created =
-        current.getCreatedTimestamp() == null
-            ? cs.createdTimestamp()
-            : Instant.parse(current.getCreatedTimestamp());
+    Instant recorded = ResourceCheck.parse(current.getCreatedTimestamp());
+    Instant created = recorded != null ? recorded : cs.createdTimestamp();
     return new Outcome(
         next,
         cs.isFinal() ? Optional.empty() : Optional.of(polls.next(created, now)),

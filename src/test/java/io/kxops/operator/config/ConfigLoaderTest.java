@@ -119,6 +119,59 @@ class ConfigLoaderTest {
         .hasMessageContaining(name);
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "https://AKIDEXAMPLE:s3cr3t@finspace.example.com|user info",
+        "http://user@127.0.0.1:4566|user info",
+        "https://user:s3cr3t with space@finspace.example.com|user info",
+        "http://finspace-emulator.test:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
+        "http://10.0.0.5:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
+        "http://127.0.0.1.example.com:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
+      })
+  void unsafeEndpointsAreRejectedWithoutEchoingTheirSecrets(String url, String named) {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("AWS_ENDPOINT_URL_FINSPACE", url)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("AWS_ENDPOINT_URL_FINSPACE")
+        .hasMessageContaining(named)
+        .hasMessageNotContaining("s3cr3t")
+        .hasMessageNotContaining("user@");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "http://127.0.0.1:4566",
+    "http://127.8.9.10:4566",
+    "http://localhost:4566",
+    "http://[::1]:4566",
+    "https://finspace.us-east-1.amazonaws.com",
+    "https://vpce-0abc.finspace.internal:8443"
+  })
+  void loopbackHttpAndAnyHttpsAreAccepted(String url) {
+    assertThat(ConfigLoader.load(Map.of("AWS_ENDPOINT_URL_FINSPACE", url)).finspaceEndpoint())
+        .contains(URI.create(url));
+  }
+
+  @Test
+  void httpToAnotherHostOnlyWhenExplicitlyAllowed() {
+    String url = "http://finspace-emulator.test:4566";
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "AWS_ENDPOINT_URL_FINSPACE", url, "FINSPACE_ALLOW_HTTP_ENDPOINT", "true"))
+                .finspaceEndpoint())
+        .contains(URI.create(url));
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(
+                        "AWS_ENDPOINT_URL_FINSPACE", url, "FINSPACE_ALLOW_HTTP_ENDPOINT", "false")))
+        .hasMessageContaining("FINSPACE_ALLOW_HTTP_ENDPOINT");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("FINSPACE_ALLOW_HTTP_ENDPOINT", "perhaps")))
+        .hasMessageContaining("FINSPACE_ALLOW_HTTP_ENDPOINT");
+  }
+
   @Test
   void allProblemsAreReportedAtOnce() {
     assertThatThrownBy(
