@@ -82,6 +82,19 @@ public final class ChangesetLogic {
   /** How far FinSpace's clock may run behind the operator's when matching creation times. */
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
 
+  /** How long FinSpace honours a client token ("expires in 10 minutes"). */
+  public static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
+
+  /**
+   * How long after its create intent an attempt of that create may still be transmitted with the
+   * intent's token: the token's lifetime, less twice the clock skew (the process that wrote the
+   * intent and the one sending may each be off by it) and 10 s for the request to arrive. Every
+   * create carries this deadline down to the HTTP layer ({@link FinSpace#create}), so neither a
+   * throttled SDK retry nor a paused process can resend after FinSpace forgot the token.
+   */
+  public static final Duration SEND_WINDOW =
+      TOKEN_LIFETIME.minus(CLOCK_SKEW.multipliedBy(2)).minusSeconds(10);
+
   /**
    * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
    * that is this resource's, or {@value #ADOPT_NONE} to create a new one.
@@ -218,7 +231,7 @@ public final class ChangesetLogic {
               + " was admitted at the same time (by another operator process); queued again",
           store);
     }
-    return create(r, store, "ChangesetCreated");
+    return create(r, store, "ChangesetCreated", sendDeadline(r.getStatus().getCreateIntent()));
   }
 
   /** An intent exists but no changeset id: finish what it started, exactly once. */
@@ -233,7 +246,7 @@ public final class ChangesetLogic {
     boolean overLimit =
         DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
             >= settings.maxInFlightPerDatabase();
-    boolean tokenFresh = age(intent).compareTo(settings.adoptAfter()) < 0;
+    boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
@@ -292,7 +305,7 @@ public final class ChangesetLogic {
       store.write(r, StatusMapper.specChanged(r, now()));
       return Outcome.requeue(polls.max());
     }
-    if (overLimit && !firstAmongUnrecorded(r, db)) {
+    if (overLimit && !mayGoAheadOfUnrecorded(r, db, listed)) {
       // Keep the intent: another process may be about to send it (withdrawing it then would let a
       // later, fresh intent miss that changeset). Wait for the others to finish.
       return Outcome.requeue(polls.initial());
@@ -308,24 +321,58 @@ public final class ChangesetLogic {
    */
   private Outcome resumeCreate(KxChangeset r, StatusStore store, boolean onlyWithFreshToken) {
     KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
-    if (onlyWithFreshToken
-        && age(marked.getStatus().getCreateIntent()).compareTo(settings.adoptAfter()) >= 0) {
-      // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
-      return Outcome.requeue(Duration.ZERO);
+    CreateIntent intent = marked.getStatus().getCreateIntent();
+    if (onlyWithFreshToken) {
+      if (age(intent).compareTo(freshWindow()) >= 0) {
+        // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
+        return Outcome.requeue(Duration.ZERO);
+      }
+      // A resend of the intent's token: it must reach FinSpace while the token still holds.
+      return create(marked, store, "ChangesetCreated", sendDeadline(intent));
     }
-    return create(marked, store, "ChangesetCreated");
+    // FinSpace was just asked and holds nothing this intent made: this create is the first to
+    // take effect, and its own token window starts now.
+    return create(marked, store, "ChangesetCreated", now().plus(SEND_WINDOW));
   }
 
   /**
-   * True when every other resource in flight on the database is an intent without a changeset that
-   * sorts after {@code r}: of intents that crashed before their confirmation, the first in queue
-   * order goes ahead, so that they cannot wait for each other forever.
+   * Whether {@code r}, over the limit only because of other create intents without a changeset id,
+   * may go ahead of them. Such intents may be ones whose process crashed before confirming them,
+   * and they must not wait for each other forever; but one of them may also have been confirmed and
+   * sent, its answer lost. So {@code r} goes ahead only when every one of them sorts after it, none
+   * can be sent with its token any more (past its send deadline on any clock within the skew), and
+   * FinSpace (the List just read) runs fewer changesets on the database than the limit: whatever
+   * they sent is then either visible there, or was never made.
    */
-  private boolean firstAmongUnrecorded(KxChangeset r, DatabaseRef db) {
-    return DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
-        .allMatch(
-            o ->
-                !StatusMapper.hasChangeset(o.getStatus()) && DatabaseQueue.ORDER.compare(r, o) < 0);
+  private boolean mayGoAheadOfUnrecorded(
+      KxChangeset r, DatabaseRef db, List<ChangesetSummary> listed) {
+    Instant now = now();
+    boolean othersSettled =
+        DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
+            .allMatch(
+                o ->
+                    !StatusMapper.hasChangeset(o.getStatus())
+                        && DatabaseQueue.ORDER.compare(r, o) < 0
+                        && StatusMapper.hasIntent(o.getStatus())
+                        && now.isAfter(
+                            sendDeadline(o.getStatus().getCreateIntent())
+                                .plus(CLOCK_SKEW.multipliedBy(2))));
+    long running =
+        listed.stream()
+            .filter(c -> !Changeset.COMPLETED.equals(c.status()))
+            .filter(c -> !Changeset.FAILED.equals(c.status()))
+            .count();
+    return othersSettled && running < settings.maxInFlightPerDatabase();
+  }
+
+  /** The last instant an attempt of {@code intent}'s create may leave with its token. */
+  private static Instant sendDeadline(CreateIntent intent) {
+    return Instant.parse(intent.getAttemptedAt()).plus(SEND_WINDOW);
+  }
+
+  /** A resend with the intent's token is decided only this long after the intent. */
+  private Duration freshWindow() {
+    return settings.adoptAfter().compareTo(SEND_WINDOW) < 0 ? settings.adoptAfter() : SEND_WINDOW;
   }
 
   /** A person chose with the adopt annotation. */
@@ -386,12 +433,15 @@ public final class ChangesetLogic {
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
-  private Outcome create(KxChangeset r, StatusStore store, String eventReason) {
+  private Outcome create(KxChangeset r, StatusStore store, String eventReason, Instant sendBy) {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
     Changeset cs =
         call(
-            r, () -> finspace.create(db, r.getSpec().getChangeRequests(), intent.getClientToken()));
+            r,
+            () ->
+                finspace.create(
+                    db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
     return recorded(
         r,

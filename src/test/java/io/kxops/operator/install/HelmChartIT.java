@@ -201,7 +201,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("RETRY_INITIAL_INTERVAL", "2s");
     expected.put("RETRY_MAX_INTERVAL", "5m");
     expected.put("ACCESS_DENIED_STALL_AFTER", "10m");
-    expected.put("ADOPT_AFTER", "9m");
+    expected.put("ADOPT_AFTER", "7m");
     expected.put("LEADER_ELECTION", "false");
     expected.put("LEADER_ELECTION_NAMESPACE", NS);
     expected.put("LEADER_ELECTION_LEASE_NAME", LEASE);

@@ -648,7 +648,8 @@ class ReconcileSimulationTest {
         }
 
         @Override
-        public Changeset create(DatabaseRef db, List<ChangeRequest> requests, String token) {
+        public Changeset create(
+            DatabaseRef db, List<ChangeRequest> requests, String token, Instant sendBy) {
           return call(
               Operation.CREATE,
               () -> {
@@ -659,7 +660,12 @@ class ReconcileSimulationTest {
                   trace.add(
                       step + ": p" + id + " create reaches FinSpace " + d.toSeconds() + " s late");
                 }
-                Changeset c = finspace.create(db, requests, token);
+                // What SdkFinSpace's send deadline does, on this process's clock.
+                if (clock.instant().plus(skew).isAfter(sendBy)) {
+                  trace.add(step + ": p" + id + " create held back at its send deadline");
+                  throw FinSpaceErrors.of(Operation.CREATE, "SendWindowClosed", 0);
+                }
+                Changeset c = finspace.create(db, requests, token, sendBy);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
                 return c;
               });
