@@ -248,7 +248,7 @@ class HelmChartIT extends OperatorAccessContract {
           retryInitialInterval: 3s
           retryMaxInterval: 10m
           accessDeniedStallAfter: 15m
-          adoptAfter: 8m
+          adoptAfter: 7m30s
           metricsPort: 9090
           healthPort: 9091
           logFormat: text
@@ -286,7 +286,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(c.retryInitialInterval()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(15));
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(8));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.metricsPort()).isEqualTo(9090);
     assertThat(c.healthPort()).isEqualTo(9091);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
