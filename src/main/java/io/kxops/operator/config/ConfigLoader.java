@@ -34,8 +34,12 @@ public final class ConfigLoader {
 
   private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
-  /** How long FinSpace's client token makes a repeated CreateKxChangeset return the first one. */
-  static final Duration CLIENT_TOKEN_LIFETIME = Duration.ofMinutes(10);
+  /**
+   * The longest ADOPT_AFTER: a resend with the intent's token must still leave inside the intent's
+   * send window (the client token's 10 minutes less twice the 60 s clock skew and 10 s of transit,
+   * {@code ChangesetLogic.SEND_WINDOW}; ChangesetLogicTest checks the two agree).
+   */
+  static final Duration MAX_ADOPT_AFTER = Duration.ofMinutes(7).plusSeconds(50);
 
   private final Map<String, String> env;
   private final List<String> problems = new ArrayList<>();
@@ -75,16 +79,16 @@ public final class ConfigLoader {
     }
     Duration stallAfter = duration("ACCESS_DENIED_STALL_AFTER", "10m", Duration.ZERO);
     // At least a second: at 0 every retry of a create would list the database's whole history.
-    Duration adoptAfter = duration("ADOPT_AFTER", "9m", Duration.ofSeconds(1));
-    // Adoption must start before the token expires: a later start leaves a window in which a
-    // retried create, its token expired, makes a second changeset.
-    if (adoptAfter != null && adoptAfter.compareTo(CLIENT_TOKEN_LIFETIME) >= 0) {
+    Duration adoptAfter = duration("ADOPT_AFTER", "7m", Duration.ofSeconds(1));
+    // Adoption must start while a resend can still reach FinSpace before the token expires: a
+    // later start leaves a window in which a retried create, its token expired, makes a second
+    // changeset.
+    if (adoptAfter != null && adoptAfter.compareTo(MAX_ADOPT_AFTER) > 0) {
       problems.add(
           "ADOPT_AFTER: '"
               + get("ADOPT_AFTER", "")
-              + "' must be less than "
-              + CLIENT_TOKEN_LIFETIME.toMinutes()
-              + "m (FinSpace's client token protects a create for that long)");
+              + "' must be at most 7m50s (FinSpace's client token protects a create for 10m; the"
+              + " operator keeps 2m10s of it for clock skew and transit)");
     }
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");

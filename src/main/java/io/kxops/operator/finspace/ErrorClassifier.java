@@ -24,6 +24,11 @@ public final class ErrorClassifier {
   public static final String CREDENTIALS_NOT_LOADED = "CredentialsNotLoaded";
 
   /**
+   * Error code used when a create attempt was held back at its send deadline (nothing was sent).
+   */
+  public static final String SEND_WINDOW_CLOSED = "SendWindowClosed";
+
+  /**
    * ConflictException.reason FinSpace-compatible endpoints send when a client token is reused for a
    * different request.
    */
@@ -60,7 +65,8 @@ public final class ErrorClassifier {
           new Rule(null, "ConflictException", Failure.CONFLICT),
           new Rule(null, "LimitExceededException", Failure.LIMIT_EXCEEDED),
           new Rule(null, "ServiceQuotaExceededException", Failure.LIMIT_EXCEEDED),
-          new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE));
+          new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE),
+          new Rule(Operation.CREATE, SEND_WINDOW_CLOSED, Failure.SEND_WINDOW_CLOSED));
 
   private ErrorClassifier() {}
 

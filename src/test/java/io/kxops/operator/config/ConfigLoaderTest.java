@@ -30,7 +30,7 @@ class ConfigLoaderTest {
     assertThat(c.finspaceRateLimit()).isEqualTo(10.0);
     assertThat(c.finspaceMaxAttempts()).isEqualTo(3);
     assertThat(c.reconcileThreads()).isEqualTo(10);
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(9));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(7));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(8080);
@@ -56,7 +56,7 @@ class ConfigLoaderTest {
                 Map.entry("RETRY_INITIAL_INTERVAL", "500ms"),
                 Map.entry("RETRY_MAX_INTERVAL", "PT2M"),
                 Map.entry("ACCESS_DENIED_STALL_AFTER", "30m"),
-                Map.entry("ADOPT_AFTER", "8m"),
+                Map.entry("ADOPT_AFTER", "7m30s"),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "kxops-system"),
                 Map.entry("LEADER_ELECTION_LEASE_NAME", "kx-lease"),
@@ -77,7 +77,7 @@ class ConfigLoaderTest {
     assertThat(c.retryInitialInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(30));
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(8));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaderElectionNamespace()).isEqualTo("kxops-system");
     assertThat(c.leaderElectionLeaseName()).isEqualTo("kx-lease");
@@ -191,14 +191,21 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"10m", "PT10M", "1h"})
-  void adoptAfterMustEndBeforeTheClientTokenExpires(String value) {
+  @CsvSource({"7m51s", "9m", "PT10M", "1h"})
+  void adoptAfterMustEndWhileAResendCanStillBeatTheClientToken(String value) {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of("ADOPT_AFTER", value)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("ADOPT_AFTER")
-        .hasMessageContaining("less than 10m");
-    assertThat(ConfigLoader.load(Map.of("ADOPT_AFTER", "9m59s")).adoptAfter())
-        .isEqualTo(Duration.ofSeconds(599));
+        .hasMessageContaining("at most 7m50s");
+    assertThat(ConfigLoader.load(Map.of("ADOPT_AFTER", "7m50s")).adoptAfter())
+        .isEqualTo(Duration.ofSeconds(470));
+    assertThat(ConfigLoader.load(Map.of()).adoptAfter()).isEqualTo(Duration.ofMinutes(7));
+  }
+
+  @org.junit.jupiter.api.Test
+  void theLongestAdoptAfterIsTheCreateSendWindow() {
+    assertThat(ConfigLoader.MAX_ADOPT_AFTER)
+        .isEqualTo(io.kxops.operator.reconcile.ChangesetLogic.SEND_WINDOW);
   }
 
   @ParameterizedTest

@@ -201,7 +201,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("RETRY_INITIAL_INTERVAL", "2s");
     expected.put("RETRY_MAX_INTERVAL", "5m");
     expected.put("ACCESS_DENIED_STALL_AFTER", "10m");
-    expected.put("ADOPT_AFTER", "9m");
+    expected.put("ADOPT_AFTER", "7m");
     expected.put("LEADER_ELECTION", "false");
     expected.put("LEADER_ELECTION_NAMESPACE", NS);
     expected.put("LEADER_ELECTION_LEASE_NAME", LEASE);
@@ -248,7 +248,7 @@ class HelmChartIT extends OperatorAccessContract {
           retryInitialInterval: 3s
           retryMaxInterval: 10m
           accessDeniedStallAfter: 15m
-          adoptAfter: 8m
+          adoptAfter: 7m30s
           metricsPort: 9090
           healthPort: 9091
           logFormat: text
@@ -286,7 +286,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(c.retryInitialInterval()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(15));
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(8));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.metricsPort()).isEqualTo(9090);
     assertThat(c.healthPort()).isEqualTo(9091);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
