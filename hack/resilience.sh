@@ -17,7 +17,7 @@
 #                           [--adopt-after DURATION] [--race-rounds N] [--burst N]
 #                           [--race-hold-ms N] [--raised-limit N] [--timeout MINUTES] [--out DIR]
 # --race-rounds 0 plays no race of issue 12; --raised-limit 0 starts no raised-limit operator.
-# --adopt-after 9m shows what the run catches: the expired token then makes a duplicate.
+# --adopt-after 7m shows what the run catches: the expired token then makes a duplicate.
 # About 2-3 minutes on 2 cores. Figures: docs/benchmarks.md.
 # Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
 # hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.

@@ -4,10 +4,12 @@
  */
 package io.kxops.operator;
 
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.config.ConfigException;
 import io.kxops.operator.config.OperatorConfig;
 import io.kxops.operator.controller.CacheClusterView;
@@ -98,7 +100,21 @@ public final class OperatorApp implements AutoCloseable {
                 Duration.ofSeconds(60)),
             registry);
     Clock clock = Clock.systemUTC();
-    CacheClusterView cluster = new CacheClusterView();
+    CacheClusterView cluster =
+        config.watchesAllNamespaces()
+            ? new CacheClusterView()
+            : new CacheClusterView(
+                List.copyOf(config.watchNamespaces()),
+                (ns, notOlderThan) ->
+                    client
+                        .resources(KxChangeset.class)
+                        .inNamespace(ns)
+                        .list(
+                            new ListOptionsBuilder()
+                                .withResourceVersion(notOlderThan)
+                                .withResourceVersionMatch("NotOlderThan")
+                                .build())
+                        .getItems());
     ChangesetLogic logic = logic(config, region, finspace, cluster, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),
     // which would delay the first changesets after start-up.
@@ -157,7 +173,8 @@ public final class OperatorApp implements AutoCloseable {
               () -> true,
               () ->
                   operator.getRuntimeInfo().isStarted()
-                      && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+                      && operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+              HttpEndpoints.REQUEST_DEADLINE);
     } catch (IOException e) {
       events.close();
       finspace.close();

@@ -136,7 +136,8 @@ final class Baseline {
             finspace.create(
                 ref(item),
                 Workload.resource("baseline", item).getSpec().getChangeRequests(),
-                token);
+                token,
+                java.time.Instant.MAX);
         schedulePoll(item, cs);
       } catch (RuntimeException e) {
         failed(e);

@@ -183,9 +183,9 @@ public final class ResilienceRun {
     env.put("FINSPACE_RATE_LIMIT", "50");
     // The harness moves FinSpace's clock 11 minutes ahead while real time stands still, so any
     // client token may expire at any moment; in real time that takes 10 minutes, by which time
-    // every affected create intent is older than the default ADOPT_AFTER (9m). 1s keeps the two
+    // every affected create intent is older than the default ADOPT_AFTER (7m). 1s keeps the two
     // consistent: every retried create first asks FinSpace whether the earlier attempt took effect.
-    // (--adopt-after 9m shows what the harness catches: the expired token then creates a
+    // (--adopt-after 7m shows what the harness catches: the expired token then creates a
     // duplicate and the run fails.)
     env.put("ADOPT_AFTER", o.adoptAfter);
     env.put("FINSPACE_MAX_ATTEMPTS", Integer.toString(FINSPACE_ATTEMPTS));

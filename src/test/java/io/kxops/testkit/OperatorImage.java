@@ -87,7 +87,8 @@ public final class OperatorImage {
   }
 
   /**
-   * The image's name inside the tarball, e.g. {@code kxops/kxchangeset-operator:0.1.0-SNAPSHOT}.
+   * The image's name inside the tarball, e.g. {@code
+   * kxops.local/kxchangeset-operator:0.1.0-SNAPSHOT}.
    */
   public String reference() {
     return index()

@@ -5,8 +5,10 @@
 package io.kxops.operator.config;
 
 import io.kxops.operator.config.OperatorConfig.LogFormat;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -32,8 +34,12 @@ public final class ConfigLoader {
 
   private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
-  /** How long FinSpace's client token makes a repeated CreateKxChangeset return the first one. */
-  static final Duration CLIENT_TOKEN_LIFETIME = Duration.ofMinutes(10);
+  /**
+   * The longest ADOPT_AFTER: a resend with the intent's token must still leave inside the intent's
+   * send window (the client token's 10 minutes less twice the 60 s clock skew and 10 s of transit,
+   * {@code ChangesetLogic.SEND_WINDOW}; ChangesetLogicTest checks the two agree).
+   */
+  static final Duration MAX_ADOPT_AFTER = Duration.ofMinutes(7).plusSeconds(50);
 
   private final Map<String, String> env;
   private final List<String> problems = new ArrayList<>();
@@ -54,7 +60,8 @@ public final class ConfigLoader {
 
   private OperatorConfig build() {
     Optional<String> region = optional("AWS_REGION");
-    Optional<URI> endpoint = optional("AWS_ENDPOINT_URL_FINSPACE").map(this::endpoint);
+    boolean allowHttp = bool("FINSPACE_ALLOW_HTTP_ENDPOINT", false);
+    Optional<URI> endpoint = optional("AWS_ENDPOINT_URL_FINSPACE").map(v -> endpoint(v, allowHttp));
     Set<String> namespaces = namespaces(get("WATCH_NAMESPACES", ""));
     Duration poll = duration("POLL_INTERVAL", "5s", Duration.ofMillis(100));
     Duration maxPoll = duration("MAX_POLL_INTERVAL", "60s", Duration.ofMillis(100));
@@ -72,16 +79,16 @@ public final class ConfigLoader {
     }
     Duration stallAfter = duration("ACCESS_DENIED_STALL_AFTER", "10m", Duration.ZERO);
     // At least a second: at 0 every retry of a create would list the database's whole history.
-    Duration adoptAfter = duration("ADOPT_AFTER", "9m", Duration.ofSeconds(1));
-    // Adoption must start before the token expires: a later start leaves a window in which a
-    // retried create, its token expired, makes a second changeset.
-    if (adoptAfter != null && adoptAfter.compareTo(CLIENT_TOKEN_LIFETIME) >= 0) {
+    Duration adoptAfter = duration("ADOPT_AFTER", "7m", Duration.ofSeconds(1));
+    // Adoption must start while a resend can still reach FinSpace before the token expires: a
+    // later start leaves a window in which a retried create, its token expired, makes a second
+    // changeset.
+    if (adoptAfter != null && adoptAfter.compareTo(MAX_ADOPT_AFTER) > 0) {
       problems.add(
           "ADOPT_AFTER: '"
               + get("ADOPT_AFTER", "")
-              + "' must be less than "
-              + CLIENT_TOKEN_LIFETIME.toMinutes()
-              + "m (FinSpace's client token protects a create for that long)");
+              + "' must be at most 7m50s (FinSpace's client token protects a create for 10m; the"
+              + " operator keeps 2m10s of it for clock skew and transit)");
     }
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");
@@ -151,18 +158,57 @@ public final class ConfigLoader {
     return optional(name).orElse(fallback);
   }
 
-  private URI endpoint(String value) {
+  /**
+   * The FinSpace endpoint: an http(s) URL with a host and no user info (credentials in a URL end up
+   * in logs); plain http only to this host (the emulator, a local proxy) unless explicitly allowed,
+   * since SigV4 signs requests but does not encrypt them.
+   */
+  private URI endpoint(String value, boolean allowHttp) {
+    URI uri;
     try {
-      URI uri = new URI(value);
-      if (uri.getScheme() == null
-          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-          || uri.getHost() == null) {
-        throw new URISyntaxException(value, "not an http(s) URL with a host");
-      }
-      return uri;
+      uri = new URI(value);
     } catch (URISyntaxException e) {
+      uri = null;
+    }
+    if (uri != null ? uri.getRawUserInfo() != null : value.contains("@")) {
+      // Never echo the value: the user info may be a secret.
+      problems.add(
+          "AWS_ENDPOINT_URL_FINSPACE: the URL carries user info (user:password@); remove it, the"
+              + " operator signs its requests with AWS credentials");
+      return null;
+    }
+    if (uri == null
+        || uri.getScheme() == null
+        || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        || uri.getHost() == null) {
       problems.add("AWS_ENDPOINT_URL_FINSPACE: '" + value + "' is not an http(s) URL with a host");
       return null;
+    }
+    if (uri.getScheme().equals("http") && !allowHttp && !isLoopback(uri.getHost())) {
+      problems.add(
+          "AWS_ENDPOINT_URL_FINSPACE: '"
+              + value
+              + "' is plain http to another host; use https, or set"
+              + " FINSPACE_ALLOW_HTTP_ENDPOINT=true if the network path is trusted");
+      return null;
+    }
+    return uri;
+  }
+
+  /** localhost, or an IP literal of the loopback range; no name is resolved. */
+  static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    boolean literal = host.startsWith("[") || host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    if (!literal) {
+      return false;
+    }
+    try {
+      String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+      return InetAddress.getByName(bare).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
     }
   }
 

@@ -8,8 +8,11 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -23,24 +26,70 @@ public final class CacheClusterView implements ClusterView {
 
   static final String DATABASE_INDEX = "database";
 
+  /** Index key of a resource whose database cannot be told (the reconciliation stalls it). */
+  static final String UNINDEXABLE = "-unindexable-";
+
   /** Writes older than this are dropped even if never read again (the informer has them). */
   static final Duration OVERLAY_TTL = Duration.ofMinutes(1);
 
-  private record Written(KxChangeset resource, long resourceVersion, long atNanos) {}
+  /** A copy newer than the informer's: this process's write, or read by a confirmation. */
+  private record Written(
+      KxChangeset resource, long resourceVersion, long atNanos, boolean listed) {}
+
+  /**
+   * Reads the KxChangesets of one namespace from the API server, at least as fresh as a
+   * resourceVersion (a LIST with resourceVersionMatch=NotOlderThan).
+   */
+  @FunctionalInterface
+  public interface FreshList {
+    List<KxChangeset> list(String namespace, String notOlderThan);
+  }
 
   private volatile IndexerResourceCache<KxChangeset> cache;
   private volatile Function<KxChangeset, String> databaseKey;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
+  private final List<String> namespaces;
+  private final FreshList freshList;
+
+  /** A view over one informer: every watched namespace in one watch (all namespaces, or one). */
+  public CacheClusterView() {
+    this(List.of(), null);
+  }
+
+  /**
+   * A view over several namespaces. JOSDK then runs one informer, with a watch of its own, per
+   * namespace, so a watch that delivered this process's write says nothing about the others: a
+   * confirmation reads the other namespaces from the API server instead, as fresh as the write.
+   */
+  public CacheClusterView(List<String> namespaces, FreshList freshList) {
+    this.namespaces = namespaces.size() > 1 ? List.copyOf(namespaces) : List.of();
+    this.freshList = freshList;
+  }
 
   /** Called once the informer cache exists (JOSDK's prepareEventSources). */
   void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, String> databaseKey) {
-    cache.addIndexer(DATABASE_INDEX, r -> List.of(databaseKey.apply(r)));
+    // An indexer that throws stops the informer, and with it the operator's start-up: whatever a
+    // resource holds, it gets a key (the reconciliation then says what is wrong with it).
+    cache.addIndexer(DATABASE_INDEX, r -> List.of(keyOf(databaseKey, r)));
     this.databaseKey = databaseKey;
     this.cache = cache;
   }
 
+  static String keyOf(Function<KxChangeset, String> databaseKey, KxChangeset r) {
+    try {
+      String key = databaseKey.apply(r);
+      return key == null ? UNINDEXABLE : key;
+    } catch (RuntimeException e) {
+      return UNINDEXABLE;
+    }
+  }
+
   /** Records what a status write returned, so reads see it before the informer does. */
   void remember(KxChangeset afterWrite) {
+    remember(afterWrite, false);
+  }
+
+  private void remember(KxChangeset afterWrite, boolean listed) {
     long rv = resourceVersion(afterWrite);
     if (afterWrite == null
         || afterWrite.getMetadata() == null
@@ -49,7 +98,7 @@ public final class CacheClusterView implements ClusterView {
       return;
     }
     long now = System.nanoTime();
-    written.put(afterWrite.getMetadata().getUid(), new Written(afterWrite, rv, now));
+    written.put(afterWrite.getMetadata().getUid(), new Written(afterWrite, rv, now, listed));
     written.values().removeIf(w -> now - w.atNanos() > OVERLAY_TTL.toNanos());
   }
 
@@ -62,7 +111,7 @@ public final class CacheClusterView implements ClusterView {
     }
     // The index reads the informer's own store; get() would answer with JOSDK's copy of this
     // process's write, which proves nothing about what the watch delivered.
-    String key = databaseKey.apply(written);
+    String key = keyOf(databaseKey, written);
     String uid = written.getMetadata().getUid();
     long deadline = System.nanoTime() + timeout.toNanos();
     long pauseMillis = 1;
@@ -73,7 +122,7 @@ public final class CacheClusterView implements ClusterView {
               .findFirst()
               .orElse(null);
       if (seen != null && resourceVersion(seen) >= target) {
-        return true;
+        return othersCaughtUp(written, key);
       }
       if (System.nanoTime() > deadline) {
         return false;
@@ -88,13 +137,57 @@ public final class CacheClusterView implements ClusterView {
     }
   }
 
+  /**
+   * With several watched namespaces: lays the other namespaces' resources of the database, read
+   * from the API server at least as fresh as {@code written}, over the view. False if a read
+   * failed.
+   */
+  private boolean othersCaughtUp(KxChangeset written, String key) {
+    String own = written.getMetadata().getNamespace();
+    String version = written.getMetadata().getResourceVersion();
+    for (String ns : namespaces) {
+      if (ns.equals(own)) {
+        continue;
+      }
+      List<KxChangeset> listed;
+      try {
+        listed = freshList.list(ns, version);
+      } catch (RuntimeException e) {
+        return false;
+      }
+      for (KxChangeset r : listed) {
+        if (key.equals(databaseKey.apply(r))) {
+          remember(r, true);
+        }
+      }
+    }
+    return true;
+  }
+
   @Override
   public List<KxChangeset> onDatabase(String databaseKey) {
     IndexerResourceCache<KxChangeset> c = cache;
     if (c == null) {
       return List.of();
     }
-    return c.byIndex(DATABASE_INDEX, databaseKey).stream().map(this::freshest).toList();
+    List<KxChangeset> view =
+        new ArrayList<>(
+            c.byIndex(DATABASE_INDEX, databaseKey).stream().map(this::freshest).toList());
+    if (!namespaces.isEmpty()) {
+      // Resources a confirmation read from the API server that an informer has not delivered yet.
+      Set<String> cached = new HashSet<>();
+      view.forEach(r -> cached.add(r.getMetadata().getUid()));
+      long now = System.nanoTime();
+      for (Written w : written.values()) {
+        if (w.listed()
+            && now - w.atNanos() <= OVERLAY_TTL.toNanos()
+            && !cached.contains(w.resource().getMetadata().getUid())
+            && databaseKey.equals(this.databaseKey.apply(w.resource()))) {
+          view.add(w.resource());
+        }
+      }
+    }
+    return view;
   }
 
   private KxChangeset freshest(KxChangeset cached) {

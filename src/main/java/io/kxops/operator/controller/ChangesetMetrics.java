@@ -6,11 +6,13 @@ package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.status.ResourceCheck;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -38,25 +40,38 @@ public final class ChangesetMetrics {
             .minimumExpectedValue(1.0)
             .maximumExpectedValue(7200.0)
             .register(registry);
-    for (String s :
-        new String[] {NONE, "PENDING", "PROCESSING", "IN_PROGRESS", "COMPLETED", "FAILED"}) {
-      gauge(s);
+    KNOWN.forEach(this::gauge);
+    gauge(OTHER);
+  }
+
+  /** Status label of every status outside {@link #KNOWN}. */
+  static final String OTHER = "other";
+
+  /** FinSpace's statuses (IN_PROGRESS too, which the real service sends) and NONE. */
+  static final List<String> KNOWN =
+      List.of(NONE, "PENDING", "PROCESSING", "IN_PROGRESS", "COMPLETED", "FAILED");
+
+  /** The label of a status: itself when known, else {@value #OTHER} (no new series per string). */
+  static String statusLabel(String s) {
+    if (s == null) {
+      return NONE;
     }
+    return KNOWN.contains(s) ? s : OTHER;
   }
 
   void attach(ResourceCache<KxChangeset> cache) {
     this.cache = cache;
   }
 
-  /** Called on every status seen, so statuses outside the model get a gauge too. */
+  /** Called on every status seen; every label has its gauge from the start. */
   void seen(String status) {
-    gauge(status == null ? NONE : status);
+    gauge(statusLabel(status));
   }
 
   void reachedFinal(KxChangeset r, Instant now) {
-    String created = r.getMetadata().getCreationTimestamp();
+    Instant created = ResourceCheck.parse(r.getMetadata().getCreationTimestamp());
     if (created != null) {
-      timeToFinal.record(Duration.between(Instant.parse(created), now).toMillis() / 1000.0);
+      timeToFinal.record(Duration.between(created, now).toMillis() / 1000.0);
     }
   }
 
@@ -78,7 +93,7 @@ public final class ChangesetMetrics {
         .filter(
             r -> {
               String s = r.getStatus() == null ? null : r.getStatus().getStatus();
-              return status.equals(s == null ? NONE : s);
+              return status.equals(statusLabel(s));
             })
         .count();
   }

@@ -24,6 +24,11 @@ public final class ErrorClassifier {
   public static final String CREDENTIALS_NOT_LOADED = "CredentialsNotLoaded";
 
   /**
+   * Error code used when a create attempt was held back at its send deadline (nothing was sent).
+   */
+  public static final String SEND_WINDOW_CLOSED = "SendWindowClosed";
+
+  /**
    * ConflictException.reason FinSpace-compatible endpoints send when a client token is reused for a
    * different request.
    */
@@ -43,6 +48,8 @@ public final class ErrorClassifier {
           "RequestExpired",
           CREDENTIALS_NOT_LOADED);
 
+  static final String OTHER = "other";
+
   static final List<Rule> RULES =
       List.of(
           // Only a create carries the user's spec; a Get or List the operator built is not a spec
@@ -58,9 +65,28 @@ public final class ErrorClassifier {
           new Rule(null, "ConflictException", Failure.CONFLICT),
           new Rule(null, "LimitExceededException", Failure.LIMIT_EXCEEDED),
           new Rule(null, "ServiceQuotaExceededException", Failure.LIMIT_EXCEEDED),
-          new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE));
+          new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE),
+          new Rule(Operation.CREATE, SEND_WINDOW_CLOSED, Failure.SEND_WINDOW_CLOSED));
 
   private ErrorClassifier() {}
+
+  /**
+   * The metrics label of a call's outcome: "success", "error", or an error code this table knows;
+   * anything else FinSpace or a proxy sends is "other", so that no answer can add a time series.
+   */
+  public static String outcomeLabel(String code) {
+    if (code == null) {
+      return OTHER;
+    }
+    if (code.equals("success")
+        || code.equals("error")
+        || code.equals(NETWORK_ERROR)
+        || CREDENTIAL_CODES.contains(code)
+        || RULES.stream().anyMatch(r -> r.code().equals(code))) {
+      return code;
+    }
+    return OTHER;
+  }
 
   /**
    * The failure of {@code operation} that FinSpace answered with {@code code} (and, for a

@@ -56,6 +56,12 @@ public enum Failure {
       "check the operator's AWS credentials: the IRSA or EKS Pod Identity role and its trust"
           + " policy, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, session token expiry,"
           + " and the node's clock"),
+  /**
+   * A create attempt was not sent: the create intent's send window had closed (a slow SDK retry, a
+   * paused process). An earlier attempt may have taken effect, so the next reconciliation asks
+   * FinSpace before it sends anything.
+   */
+  SEND_WINDOW_CLOSED("SendWindowClosed", Reaction.transientFailure(), ""),
   THROTTLED("Throttled", Reaction.transientFailure(), ""),
   SERVICE_UNAVAILABLE("ServiceUnavailable", Reaction.transientFailure(), ""),
   CONFLICT("Conflict", Reaction.transientFailure(), ""),

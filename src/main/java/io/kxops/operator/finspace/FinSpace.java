@@ -5,6 +5,7 @@
 package io.kxops.operator.finspace;
 
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -13,8 +14,15 @@ import java.util.List;
  */
 public interface FinSpace {
 
-  /** CreateKxChangeset with a caller-chosen idempotency token (never a random one). */
-  Changeset create(DatabaseRef database, List<ChangeRequest> changeRequests, String clientToken);
+  /**
+   * CreateKxChangeset with a caller-chosen idempotency token (never a random one). No attempt of
+   * the call, the SDK's own retries included, is transmitted after {@code sendBy} (this process's
+   * clock): FinSpace honours a token for a limited time, and a resend that arrives later may make a
+   * second changeset. Past it the call fails with {@link Failure#SEND_WINDOW_CLOSED} and nothing
+   * more is sent.
+   */
+  Changeset create(
+      DatabaseRef database, List<ChangeRequest> changeRequests, String clientToken, Instant sendBy);
 
   /** GetKxChangeset. */
   Changeset get(DatabaseRef database, String changesetId);

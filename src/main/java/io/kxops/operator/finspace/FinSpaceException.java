@@ -41,7 +41,9 @@ public final class FinSpaceException extends RuntimeException {
       String message,
       Throwable cause) {
     Failure f = ErrorClassifier.classify(operation, errorCode, conflictReason, httpStatus);
-    String full = f.hint().isEmpty() ? message : message + " (" + f.hint() + ")";
+    // The message goes into conditions, events and logs: no secrets, bounded.
+    String safe = Redaction.clean(message);
+    String full = f.hint().isEmpty() ? safe : safe + " (" + f.hint() + ")";
     return new FinSpaceException(operation, errorCode, httpStatus, f, full, cause);
   }
 

@@ -8,7 +8,9 @@ import io.kxops.operator.api.v1alpha1.ChangeType;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   private final Settings settings;
   private final RequestRateLimiter limiter;
+  private final SendDeadline sendDeadline = new SendDeadline(Clock.systemUTC());
   private final MeterRegistry meters;
   private final Map<String, FinspaceClient> clients = new ConcurrentHashMap<>();
 
@@ -65,7 +68,10 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   @Override
   public Changeset create(
-      DatabaseRef db, List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests, String token) {
+      DatabaseRef db,
+      List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
+      String token,
+      Instant sendBy) {
     return call(
         Operation.CREATE,
         () -> {
@@ -76,7 +82,9 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                           b.environmentId(db.environmentId())
                               .databaseName(db.databaseName())
                               .changeRequests(requests.stream().map(SdkFinSpace::toSdk).toList())
-                              .clientToken(token));
+                              .clientToken(token)
+                              .overrideConfiguration(
+                                  o -> o.putExecutionAttribute(SendDeadline.SEND_BY, sendBy)));
           // The Create response has no activeFromTimestamp (the model omits it).
           return changeset(
               r.changesetId(),
@@ -161,7 +169,16 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
           e.statusCode(),
           op.apiName() + ": " + message,
           e);
+    } catch (SendDeadline.Closed closed) {
+      outcome = ErrorClassifier.SEND_WINDOW_CLOSED;
+      throw FinSpaceException.of(op, outcome, 0, op.apiName() + ": " + closed.getMessage(), closed);
     } catch (SdkException e) {
+      SendDeadline.Closed closed = SendDeadline.closedIn(e);
+      if (closed != null) {
+        outcome = ErrorClassifier.SEND_WINDOW_CLOSED;
+        throw FinSpaceException.of(
+            op, outcome, 0, op.apiName() + ": " + closed.getMessage(), closed);
+      }
       // The credentials chain fails before any HTTP call; its exception has no type of its own.
       boolean noCredentials = String.valueOf(e.getMessage()).contains("Unable to load credentials");
       String code =
@@ -172,7 +189,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       Timer.builder(CALLS_METER)
           .description("FinSpace API calls by operation and outcome")
           .tag("operation", op.apiName())
-          .tag("outcome", outcome)
+          .tag("outcome", ErrorClassifier.outcomeLabel(outcome))
           .register(meters)
           .record(Duration.ofNanos(System.nanoTime() - start));
     }
@@ -203,7 +220,8 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                                 .maxAttempts(settings.maxAttempts())
                                 .build())
                         .apiCallTimeout(settings.apiCallTimeout())
-                        .addExecutionInterceptor(limiter));
+                        .addExecutionInterceptor(limiter)
+                        .addExecutionInterceptor(sendDeadline));
     settings.endpoint().ifPresent(builder::endpointOverride);
     return builder.build();
   }

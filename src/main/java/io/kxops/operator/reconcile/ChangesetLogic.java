@@ -16,6 +16,7 @@ import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,6 +82,19 @@ public final class ChangesetLogic {
   /** How far FinSpace's clock may run behind the operator's when matching creation times. */
   public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
 
+  /** How long FinSpace honours a client token ("expires in 10 minutes"). */
+  public static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
+
+  /**
+   * How long after its create intent an attempt of that create may still be transmitted with the
+   * intent's token: the token's lifetime, less twice the clock skew (the process that wrote the
+   * intent and the one sending may each be off by it) and 10 s for the request to arrive. Every
+   * create carries this deadline down to the HTTP layer ({@link FinSpace#create}), so neither a
+   * throttled SDK retry nor a paused process can resend after FinSpace forgot the token.
+   */
+  public static final Duration SEND_WINDOW =
+      TOKEN_LIFETIME.minus(CLOCK_SKEW.multipliedBy(2)).minusSeconds(10);
+
   /**
    * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
    * that is this resource's, or {@value #ADOPT_NONE} to create a new one.
@@ -132,10 +146,17 @@ public final class ChangesetLogic {
     return new DatabaseRef(region, spec.getEnvironmentId(), spec.getDatabaseName());
   }
 
-  /** The database the spec names now. */
-  private DatabaseRef specTarget(KxChangeset r) {
+  /**
+   * The database the spec names, as {@code intent} read it: a spec without a region meant the
+   * operator's default region when the intent was recorded, which the intent keeps (the operator
+   * may have been restarted with another AWS_REGION since; that is no change of the spec).
+   */
+  private static DatabaseRef specTarget(KxChangeset r, CreateIntent intent) {
+    String region = r.getSpec().getRegion();
     return new DatabaseRef(
-        specRegion(r.getSpec()), r.getSpec().getEnvironmentId(), r.getSpec().getDatabaseName());
+        region == null || region.isBlank() ? intent.getRegion() : region,
+        r.getSpec().getEnvironmentId(),
+        r.getSpec().getDatabaseName());
   }
 
   private String specRegion(KxChangesetSpec spec) {
@@ -146,13 +167,10 @@ public final class ChangesetLogic {
   /** One reconciliation. Throws {@link ReconcileFailure} when a FinSpace call fails. */
   public Outcome reconcile(KxChangeset r, StatusStore store) {
     KxChangesetStatus s = r.getStatus();
-    if (r.getSpec() == null || r.getSpec().getChangeRequests() == null) {
-      store.write(
-          r,
-          StatusMapper.invalidSpec(
-              r,
-              "the resource has no spec.changeRequests: delete it and apply a valid one",
-              now()));
+    Optional<ResourceCheck.Problem> problem = ResourceCheck.problem(r);
+    if (problem.isPresent()) {
+      LOG.warn("not acted on: {}", problem.get().message());
+      store.write(r, StatusMapper.invalid(r, problem.get(), now()));
       return Outcome.idle();
     }
     if (StatusMapper.hasChangeset(s)) {
@@ -213,7 +231,7 @@ public final class ChangesetLogic {
               + " was admitted at the same time (by another operator process); queued again",
           store);
     }
-    return create(r, store, "ChangesetCreated");
+    return create(r, store, "ChangesetCreated", sendDeadline(r.getStatus().getCreateIntent()));
   }
 
   /** An intent exists but no changeset id: finish what it started, exactly once. */
@@ -224,11 +242,11 @@ public final class ChangesetLogic {
     if (pick != null && Adoption.isAmbiguous(r)) {
       return resolveByPick(r, db, pick, store);
     }
-    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r), r);
+    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r, intent), r);
     boolean overLimit =
         DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
             >= settings.maxInFlightPerDatabase();
-    boolean tokenFresh = age(intent).compareTo(settings.adoptAfter()) < 0;
+    boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
@@ -236,7 +254,24 @@ public final class ChangesetLogic {
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
-    Adoption.Lookup found = lookup(r, intent, db);
+    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+    Adoption.Lookup found = lookup(r, intent, db, listed);
+    if (found.changeset() != null) {
+      // Before adopting, read the other resources on a view at least as fresh as the List: a
+      // rival whose create is in the List wrote its intent before that create, so once this
+      // process's watch has delivered a write made after the List, the rival's intent (or its
+      // recorded changeset id) is in the view. The write is the resumed-attempt mark, with the
+      // resourceVersion as precondition like every other.
+      KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
+      if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+        return Outcome.requeue(polls.initial());
+      }
+      r = marked;
+      overLimit =
+          DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
+              >= settings.maxInFlightPerDatabase();
+      found = lookup(r, intent, db, listed);
+    }
     if (found.changeset() != null) {
       Changeset cs = found.changeset();
       LOG.info("adopted changeset {}: an earlier create of this intent took effect", cs.id());
@@ -270,7 +305,7 @@ public final class ChangesetLogic {
       store.write(r, StatusMapper.specChanged(r, now()));
       return Outcome.requeue(polls.max());
     }
-    if (overLimit && !firstAmongUnrecorded(r, db)) {
+    if (overLimit && !mayGoAheadOfUnrecorded(r, db, listed)) {
       // Keep the intent: another process may be about to send it (withdrawing it then would let a
       // later, fresh intent miss that changeset). Wait for the others to finish.
       return Outcome.requeue(polls.initial());
@@ -286,32 +321,72 @@ public final class ChangesetLogic {
    */
   private Outcome resumeCreate(KxChangeset r, StatusStore store, boolean onlyWithFreshToken) {
     KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
-    if (onlyWithFreshToken
-        && age(marked.getStatus().getCreateIntent()).compareTo(settings.adoptAfter()) >= 0) {
-      // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
-      return Outcome.requeue(Duration.ZERO);
+    CreateIntent intent = marked.getStatus().getCreateIntent();
+    if (onlyWithFreshToken) {
+      if (age(intent).compareTo(freshWindow()) >= 0) {
+        // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
+        return Outcome.requeue(Duration.ZERO);
+      }
+      // A resend of the intent's token: it must reach FinSpace while the token still holds.
+      return create(marked, store, "ChangesetCreated", sendDeadline(intent));
     }
-    return create(marked, store, "ChangesetCreated");
+    // FinSpace was just asked and holds nothing this intent made: this create is the first to
+    // take effect, and its own token window starts now.
+    return create(marked, store, "ChangesetCreated", now().plus(SEND_WINDOW));
   }
 
   /**
-   * True when every other resource in flight on the database is an intent without a changeset that
-   * sorts after {@code r}: of intents that crashed before their confirmation, the first in queue
-   * order goes ahead, so that they cannot wait for each other forever.
+   * Whether {@code r}, over the limit only because of other create intents without a changeset id,
+   * may go ahead of them. Such intents may be ones whose process crashed before confirming them,
+   * and they must not wait for each other forever; but one of them may also have been confirmed and
+   * sent, its answer lost. So {@code r} goes ahead only when every one of them sorts after it, none
+   * can be sent with its token any more (past its send deadline on any clock within the skew), and
+   * FinSpace (the List just read) runs fewer changesets on the database than the limit: whatever
+   * they sent is then either visible there, or was never made.
    */
-  private boolean firstAmongUnrecorded(KxChangeset r, DatabaseRef db) {
-    return DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
-        .allMatch(
-            o ->
-                !StatusMapper.hasChangeset(o.getStatus()) && DatabaseQueue.ORDER.compare(r, o) < 0);
+  private boolean mayGoAheadOfUnrecorded(
+      KxChangeset r, DatabaseRef db, List<ChangesetSummary> listed) {
+    Instant now = now();
+    boolean othersSettled =
+        DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
+            .allMatch(
+                o ->
+                    !StatusMapper.hasChangeset(o.getStatus())
+                        && DatabaseQueue.ORDER.compare(r, o) < 0
+                        && StatusMapper.hasIntent(o.getStatus())
+                        && now.isAfter(
+                            sendDeadline(o.getStatus().getCreateIntent())
+                                .plus(CLOCK_SKEW.multipliedBy(2))));
+    long running =
+        listed.stream()
+            .filter(c -> !Changeset.COMPLETED.equals(c.status()))
+            .filter(c -> !Changeset.FAILED.equals(c.status()))
+            .count();
+    return othersSettled && running < settings.maxInFlightPerDatabase();
+  }
+
+  /** The last instant an attempt of {@code intent}'s create may leave with its token. */
+  private static Instant sendDeadline(CreateIntent intent) {
+    return Instant.parse(intent.getAttemptedAt()).plus(SEND_WINDOW);
+  }
+
+  /** A resend with the intent's token is decided only this long after the intent. */
+  private Duration freshWindow() {
+    return settings.adoptAfter().compareTo(SEND_WINDOW) < 0 ? settings.adoptAfter() : SEND_WINDOW;
   }
 
   /** A person chose with the adopt annotation. */
   private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
     if (ADOPT_NONE.equals(pick)) {
-      if (!Intents.matchesSpec(r.getStatus().getCreateIntent(), specTarget(r), r)) {
+      CreateIntent intent = r.getStatus().getCreateIntent();
+      if (!Intents.matchesSpec(intent, specTarget(r, intent), r)) {
         store.write(r, StatusMapper.specChanged(r, now()));
         return Outcome.requeue(polls.max());
+      }
+      if (!DatabaseQueue.inFlight(r)) {
+        // AdoptionAmbiguousFinal gave the database's slot up and the queue moved on: take a slot
+        // again as any new create does (queue, a fresh intent, its confirmation).
+        return readmit(r, db, store);
       }
       return resumeCreate(r, store, false);
     }
@@ -334,20 +409,39 @@ public final class ChangesetLogic {
         store);
   }
 
-  /** Asks FinSpace whether the intent's create took effect (see {@link Adoption}). */
-  private Adoption.Lookup lookup(KxChangeset r, CreateIntent intent, DatabaseRef db) {
-    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+  /** Admits a resource whose intent no longer holds a slot, like {@link #admit} a new one. */
+  private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
+    KxChangeset written;
+    synchronized (lockOf(db)) {
+      Optional<KxChangeset> blocker =
+          DatabaseQueue.blocker(r, cluster.onDatabase(db.key()), settings.maxInFlightPerDatabase());
+      if (blocker.isPresent()) {
+        LOG.debug("adopt-changeset=none waits behind {}", describe(r, blocker.get(), db));
+        return Outcome.requeue(polls.max());
+      }
+      Instant now = now();
+      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
+    }
+    return confirmAndCreate(written, db, store);
+  }
+
+  /** Whether the intent's create took effect, as {@code listed} shows (see {@link Adoption}). */
+  private Adoption.Lookup lookup(
+      KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
     return Adoption.lookup(
         r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace.get(db, id)));
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
-  private Outcome create(KxChangeset r, StatusStore store, String eventReason) {
+  private Outcome create(KxChangeset r, StatusStore store, String eventReason, Instant sendBy) {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
     Changeset cs =
         call(
-            r, () -> finspace.create(db, r.getSpec().getChangeRequests(), intent.getClientToken()));
+            r,
+            () ->
+                finspace.create(
+                    db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
     return recorded(
         r,
@@ -389,10 +483,8 @@ public final class ChangesetLogic {
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
-    Instant created =
-        current.getCreatedTimestamp() == null
-            ? cs.createdTimestamp()
-            : Instant.parse(current.getCreatedTimestamp());
+    Instant recorded = ResourceCheck.parse(current.getCreatedTimestamp());
+    Instant created = recorded != null ? recorded : cs.createdTimestamp();
     return new Outcome(
         next,
         cs.isFinal() ? Optional.empty() : Optional.of(polls.next(created, now)),

@@ -5,6 +5,7 @@
 package io.kxops.operator.status;
 
 import io.kxops.operator.api.v1alpha1.Condition;
+import io.kxops.operator.finspace.Redaction;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,6 +16,12 @@ import java.util.List;
  * condition's status flips, and every condition carries the generation it was computed from.
  */
 public final class Conditions {
+
+  /**
+   * The longest condition message, in characters (metav1 allows 32 KiB; a person reads the start):
+   * a SpecMismatch listing two sets of 32 requests of 2 KiB each would otherwise reach 140 KB.
+   */
+  public static final int MAX_MESSAGE = 2048;
 
   public static final String READY = "Ready";
   public static final String RECONCILING = "Reconciling";
@@ -48,7 +55,9 @@ public final class Conditions {
         old != null && status.equals(old.getStatus()) && old.getLastTransitionTime() != null
             ? old.getLastTransitionTime()
             : now;
-    Condition c = new Condition(type, status, reason, message, generation, transition);
+    Condition c =
+        new Condition(
+            type, status, reason, Redaction.cap(message, MAX_MESSAGE), generation, transition);
     if (old == null) {
       list.add(c);
     } else {

@@ -27,6 +27,9 @@ public final class Reasons {
   public static final String SPEC_CHANGED = "SpecChanged";
   public static final String INVALID_SPEC = "InvalidSpec";
 
+  /** A status the operator did not write (see {@link ResourceCheck}). */
+  public static final String INVALID_STATUS = "InvalidStatus";
+
   private Reasons() {}
 
   /** FinSpace's status string as a CamelCase reason: IN_PROGRESS becomes InProgress. */

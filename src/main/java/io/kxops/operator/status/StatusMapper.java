@@ -19,9 +19,11 @@ import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Reaction;
+import io.kxops.operator.finspace.Redaction;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Objects;
 
 /**
  * Pure functions from (resource, what FinSpace answered or how the call failed, now) to the
@@ -31,6 +33,9 @@ public final class StatusMapper {
 
   /** How long after its creation a changeset FinSpace cannot find is still expected to appear. */
   public static final Duration NOT_FOUND_GRACE = Duration.ofMinutes(2);
+
+  /** The longest errorType or errorMessage kept from FinSpace, in characters. */
+  public static final int MAX_ERROR_INFO = 4096;
 
   private StatusMapper() {}
 
@@ -103,10 +108,10 @@ public final class StatusMapper {
     return s;
   }
 
-  /** The resource cannot be acted on as it is (for example it has no spec). */
-  public static KxChangesetStatus invalidSpec(KxChangeset r, String message, Instant now) {
+  /** The resource cannot be acted on as it is (see {@link ResourceCheck}). */
+  public static KxChangesetStatus invalid(KxChangeset r, ResourceCheck.Problem p, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());
-    s.setConditions(conditions(r, s, now).stalled(Reasons.INVALID_SPEC, message).build());
+    s.setConditions(conditions(r, s, now).stalled(p.reason(), p.message()).build());
     return s;
   }
 
@@ -119,7 +124,9 @@ public final class StatusMapper {
     s.setErrorInfo(
         cs.errorType() == null && cs.errorMessage() == null
             ? null
-            : new ErrorInfo(cs.errorType(), cs.errorMessage()));
+            : new ErrorInfo(
+                Redaction.cap(cs.errorType(), MAX_ERROR_INFO),
+                Redaction.cap(cs.errorMessage(), MAX_ERROR_INFO)));
     if (cs.createdTimestamp() != null) {
       s.setCreatedTimestamp(rfc3339(cs.createdTimestamp()));
     }
@@ -174,8 +181,8 @@ public final class StatusMapper {
     Failure f = e.failure();
     CallFailure previous = s.getFailure();
     Instant since =
-        previous != null && f.reason().equals(previous.getReason()) && previous.getSince() != null
-            ? Instant.parse(previous.getSince())
+        previous != null && f.reason().equals(previous.getReason())
+            ? Objects.requireNonNullElse(ResourceCheck.parse(previous.getSince()), now)
             : now;
     s.setFailure(new CallFailure(f.reason(), rfc3339(since)));
     if (e.provesNothingCreated()) {

@@ -30,7 +30,7 @@ class ConfigLoaderTest {
     assertThat(c.finspaceRateLimit()).isEqualTo(10.0);
     assertThat(c.finspaceMaxAttempts()).isEqualTo(3);
     assertThat(c.reconcileThreads()).isEqualTo(10);
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(9));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(7));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(8080);
@@ -56,7 +56,7 @@ class ConfigLoaderTest {
                 Map.entry("RETRY_INITIAL_INTERVAL", "500ms"),
                 Map.entry("RETRY_MAX_INTERVAL", "PT2M"),
                 Map.entry("ACCESS_DENIED_STALL_AFTER", "30m"),
-                Map.entry("ADOPT_AFTER", "8m"),
+                Map.entry("ADOPT_AFTER", "7m30s"),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "kxops-system"),
                 Map.entry("LEADER_ELECTION_LEASE_NAME", "kx-lease"),
@@ -77,7 +77,7 @@ class ConfigLoaderTest {
     assertThat(c.retryInitialInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(30));
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(8));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaderElectionNamespace()).isEqualTo("kxops-system");
     assertThat(c.leaderElectionLeaseName()).isEqualTo("kx-lease");
@@ -119,6 +119,59 @@ class ConfigLoaderTest {
         .hasMessageContaining(name);
   }
 
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "https://AKIDEXAMPLE:s3cr3t@finspace.example.com|user info",
+        "http://user@127.0.0.1:4566|user info",
+        "https://user:s3cr3t with space@finspace.example.com|user info",
+        "http://finspace-emulator.test:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
+        "http://10.0.0.5:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
+        "http://127.0.0.1.example.com:4566|FINSPACE_ALLOW_HTTP_ENDPOINT",
+      })
+  void unsafeEndpointsAreRejectedWithoutEchoingTheirSecrets(String url, String named) {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("AWS_ENDPOINT_URL_FINSPACE", url)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("AWS_ENDPOINT_URL_FINSPACE")
+        .hasMessageContaining(named)
+        .hasMessageNotContaining("s3cr3t")
+        .hasMessageNotContaining("user@");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "http://127.0.0.1:4566",
+    "http://127.8.9.10:4566",
+    "http://localhost:4566",
+    "http://[::1]:4566",
+    "https://finspace.us-east-1.amazonaws.com",
+    "https://vpce-0abc.finspace.internal:8443"
+  })
+  void loopbackHttpAndAnyHttpsAreAccepted(String url) {
+    assertThat(ConfigLoader.load(Map.of("AWS_ENDPOINT_URL_FINSPACE", url)).finspaceEndpoint())
+        .contains(URI.create(url));
+  }
+
+  @Test
+  void httpToAnotherHostOnlyWhenExplicitlyAllowed() {
+    String url = "http://finspace-emulator.test:4566";
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(
+                        "AWS_ENDPOINT_URL_FINSPACE", url, "FINSPACE_ALLOW_HTTP_ENDPOINT", "true"))
+                .finspaceEndpoint())
+        .contains(URI.create(url));
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(
+                        "AWS_ENDPOINT_URL_FINSPACE", url, "FINSPACE_ALLOW_HTTP_ENDPOINT", "false")))
+        .hasMessageContaining("FINSPACE_ALLOW_HTTP_ENDPOINT");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("FINSPACE_ALLOW_HTTP_ENDPOINT", "perhaps")))
+        .hasMessageContaining("FINSPACE_ALLOW_HTTP_ENDPOINT");
+  }
+
   @Test
   void allProblemsAreReportedAtOnce() {
     assertThatThrownBy(
@@ -138,14 +191,21 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"10m", "PT10M", "1h"})
-  void adoptAfterMustEndBeforeTheClientTokenExpires(String value) {
+  @CsvSource({"7m51s", "9m", "PT10M", "1h"})
+  void adoptAfterMustEndWhileAResendCanStillBeatTheClientToken(String value) {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of("ADOPT_AFTER", value)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("ADOPT_AFTER")
-        .hasMessageContaining("less than 10m");
-    assertThat(ConfigLoader.load(Map.of("ADOPT_AFTER", "9m59s")).adoptAfter())
-        .isEqualTo(Duration.ofSeconds(599));
+        .hasMessageContaining("at most 7m50s");
+    assertThat(ConfigLoader.load(Map.of("ADOPT_AFTER", "7m50s")).adoptAfter())
+        .isEqualTo(Duration.ofSeconds(470));
+    assertThat(ConfigLoader.load(Map.of()).adoptAfter()).isEqualTo(Duration.ofMinutes(7));
+  }
+
+  @org.junit.jupiter.api.Test
+  void theLongestAdoptAfterIsTheCreateSendWindow() {
+    assertThat(ConfigLoader.MAX_ADOPT_AFTER)
+        .isEqualTo(io.kxops.operator.reconcile.ChangesetLogic.SEND_WINDOW);
   }
 
   @ParameterizedTest

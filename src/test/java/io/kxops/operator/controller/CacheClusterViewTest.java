@@ -128,4 +128,53 @@ class CacheClusterViewTest {
     List<KxChangeset> seen = new ArrayList<>(view.onDatabase(Resources.DB));
     assertThat(seen.get(0).getStatus().getStatus()).isEqualTo("PROCESSING");
   }
+
+  @Test
+  void withSeveralNamespacesAConfirmationReadsTheOthersFromTheApiServer() {
+    // JOSDK runs one informer per namespace: "other"'s has not delivered its in-flight resource.
+    KxChangeset rival = Resources.changeset("rival", Instant.parse("2026-11-28T10:00:00Z"));
+    rival.getMetadata().setNamespace("other");
+    rival.getMetadata().setResourceVersion("150");
+    rival.setStatus(status("PROCESSING"));
+    List<String> asked = new ArrayList<>();
+    CacheClusterView multi =
+        new CacheClusterView(
+            List.of(inFlight.getMetadata().getNamespace(), "other"),
+            (ns, notOlderThan) -> {
+              asked.add(ns + "@" + notOlderThan);
+              return "other".equals(ns) ? List.of(rival) : List.of();
+            });
+    FakeCache own = new FakeCache();
+    multi.attach(own, r -> r.getSpec().getDatabaseName());
+    KxChangeset mine = written(inFlight, "200", "PENDING");
+    own.put(mine);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+    assertThat(asked).containsExactly("other@200");
+    assertThat(multi.onDatabase(Resources.DB))
+        .extracting(r -> r.getMetadata().getName())
+        .contains("rival");
+  }
+
+  @Test
+  void withSeveralNamespacesAFailedReadIsNoConfirmation() {
+    CacheClusterView multi =
+        new CacheClusterView(
+            List.of(inFlight.getMetadata().getNamespace(), "other"),
+            (ns, notOlderThan) -> {
+              throw new IllegalStateException("API server unavailable");
+            });
+    FakeCache own = new FakeCache();
+    multi.attach(own, r -> r.getSpec().getDatabaseName());
+    KxChangeset mine = written(inFlight, "200", "PENDING");
+    own.put(mine);
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isFalse();
+  }
+
+  @Test
+  void withOneInformerNoReadIsMade() {
+    KxChangeset mine = written(inFlight, "200", "PENDING");
+    cache.put(mine);
+    assertThat(view.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+  }
 }

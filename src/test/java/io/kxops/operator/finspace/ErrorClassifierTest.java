@@ -6,6 +6,7 @@ package io.kxops.operator.finspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -72,5 +73,19 @@ class ErrorClassifierTest {
   void everyReasonIsWrittenOnce() {
     assertThat(java.util.Arrays.stream(Failure.values()).map(Failure::reason).distinct())
         .hasSize(Failure.values().length);
+  }
+
+  @Test
+  void metricOutcomesAreTheKnownCodesPlusOther() {
+    assertThat(ErrorClassifier.outcomeLabel("ThrottlingException"))
+        .isEqualTo("ThrottlingException");
+    assertThat(ErrorClassifier.outcomeLabel("ExpiredTokenException"))
+        .isEqualTo("ExpiredTokenException");
+    assertThat(ErrorClassifier.outcomeLabel(ErrorClassifier.NETWORK_ERROR))
+        .isEqualTo("NetworkError");
+    assertThat(ErrorClassifier.outcomeLabel("success")).isEqualTo("success");
+    assertThat(ErrorClassifier.outcomeLabel("SomethingNewException")).isEqualTo("other");
+    assertThat(ErrorClassifier.outcomeLabel("Evil\n{code=\"x\"}")).isEqualTo("other");
+    assertThat(ErrorClassifier.outcomeLabel(null)).isEqualTo("other");
   }
 }

@@ -11,6 +11,7 @@ import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +29,10 @@ class SdkFinSpaceTest {
 
   static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
   static final DatabaseRef DB = new DatabaseRef("us-east-1", ENV, "trades");
+
+  /** A send deadline no test reaches. */
+  static final Instant LATER = Instant.now().plus(Duration.ofDays(1));
+
   static final List<ChangeRequest> REQUESTS =
       List.of(
           ChangeRequest.delete("/2020.01.03/"),
@@ -75,7 +80,7 @@ class SdkFinSpaceTest {
   @Test
   void createGetAndListRoundTripTheModel() {
     finspace = client(1, 100);
-    Changeset created = finspace.create(DB, REQUESTS, "3f1c2a9e-uid");
+    Changeset created = finspace.create(DB, REQUESTS, "3f1c2a9e-uid", LATER);
 
     assertThat(created.id()).matches("[a-zA-Z0-9]{22}");
     assertThat(created.status()).isEqualTo("PENDING");
@@ -98,8 +103,8 @@ class SdkFinSpaceTest {
   @Test
   void theSameTokenReturnsTheSameChangeset() {
     finspace = client(1, 100);
-    Changeset a = finspace.create(DB, REQUESTS, "token-1");
-    Changeset b = finspace.create(DB, REQUESTS, "token-1");
+    Changeset a = finspace.create(DB, REQUESTS, "token-1", LATER);
+    Changeset b = finspace.create(DB, REQUESTS, "token-1", LATER);
     assertThat(b.id()).isEqualTo(a.id());
     assertThat(emulator.changesets(ENV, "trades")).hasSize(1);
   }
@@ -108,7 +113,7 @@ class SdkFinSpaceTest {
   void theInProgressStringOutsideTheModelArrivesVerbatim() {
     emulator.lifecycle().inProgressStatus("IN_PROGRESS");
     finspace = client(1, 100);
-    Changeset c = finspace.create(DB, REQUESTS, "token-ip");
+    Changeset c = finspace.create(DB, REQUESTS, "token-ip", LATER);
     emulator.clock().advance(Duration.ofMillis(1500));
     assertThat(finspace.get(DB, c.id()).status()).isEqualTo("IN_PROGRESS");
   }
@@ -139,7 +144,7 @@ class SdkFinSpaceTest {
   })
   void everyErrorArrivesClassified(Operation op, String error, String cls, String reason) {
     finspace = client(1, 100);
-    Changeset c = finspace.create(DB, REQUESTS, "token-err");
+    Changeset c = finspace.create(DB, REQUESTS, "token-err", LATER);
     emulator.faults().failNext(emulatorOp(op), 1, error);
     assertThatThrownBy(() -> call(op, c.id()))
         .isInstanceOfSatisfying(
@@ -166,7 +171,7 @@ class SdkFinSpaceTest {
     finspace = client(1, 100);
     // No change type: building the SDK request fails before anything is sent.
     List<ChangeRequest> broken = List.of(new ChangeRequest(null, null, "/2020.01.03/"));
-    assertThatThrownBy(() -> finspace.create(DB, broken, "token-bug"))
+    assertThatThrownBy(() -> finspace.create(DB, broken, "token-bug", LATER))
         .isInstanceOf(NullPointerException.class);
     assertThat(
             meters
@@ -183,7 +188,7 @@ class SdkFinSpaceTest {
   void aMissingDatabaseAndAMissingChangesetAreToldApart() {
     finspace = client(1, 100);
     DatabaseRef missing = new DatabaseRef("us-east-1", ENV, "nosuchdb");
-    assertThatThrownBy(() -> finspace.create(missing, REQUESTS, "t"))
+    assertThatThrownBy(() -> finspace.create(missing, REQUESTS, "t", LATER))
         .isInstanceOfSatisfying(
             FinSpaceException.class, e -> assertThat(e.reason()).isEqualTo("DatabaseNotFound"));
     assertThatThrownBy(() -> finspace.get(DB, "NoSuchChangeset0000000"))
@@ -223,7 +228,7 @@ class SdkFinSpaceTest {
     emulator
         .faults()
         .failNext(io.kxops.emulator.Operation.CREATE_KX_CHANGESET, 2, "InternalServerException");
-    Changeset c = finspace.create(DB, REQUESTS, "token-retry");
+    Changeset c = finspace.create(DB, REQUESTS, "token-retry", LATER);
     assertThat(emulator.changesetsByClientToken().get("token-retry")).containsExactly(c.id());
   }
 
@@ -252,9 +257,52 @@ class SdkFinSpaceTest {
     assertThat(elapsed).isGreaterThanOrEqualTo(Duration.ofMillis((requests - 1) * 100 - 20));
   }
 
+  @Test
+  void aCreatePastItsSendDeadlineSendsNothing() {
+    finspace = client(3, 100);
+    Instant passed = Instant.now().minusSeconds(1);
+    assertThatThrownBy(() -> finspace.create(DB, REQUESTS, "token-late", passed))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class,
+            e -> {
+              assertThat(e.failure()).isEqualTo(Failure.SEND_WINDOW_CLOSED);
+              assertThat(e.failure().reaction().retry()).isTrue();
+              assertThat(e.failure().reaction().nothingCreated())
+                  .as("an earlier attempt may have taken effect")
+                  .isFalse();
+            });
+    assertThat(createRequestsReceived()).isZero();
+    assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-late");
+  }
+
+  @Test
+  void anSdkRetryThatWouldLeaveAfterTheSendDeadlineIsHeldBack() {
+    // One request every 4 s: the first attempt leaves at once, the SDK's retry after 4 s, past a
+    // deadline 3 s away.
+    finspace = client(3, 0.25);
+    finspace.prepare(DB.region());
+    emulator
+        .faults()
+        .failNext(io.kxops.emulator.Operation.CREATE_KX_CHANGESET, 1, "InternalServerException");
+    Instant sendBy = Instant.now().plusSeconds(3);
+    assertThatThrownBy(() -> finspace.create(DB, REQUESTS, "token-retry-late", sendBy))
+        .isInstanceOfSatisfying(
+            FinSpaceException.class,
+            e -> assertThat(e.failure()).isEqualTo(Failure.SEND_WINDOW_CLOSED));
+    assertThat(createRequestsReceived()).as("only the first attempt was sent").isEqualTo(1);
+    assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-retry-late");
+  }
+
+  private long createRequestsReceived() {
+    return emulator.counters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("CreateKxChangeset/"))
+        .mapToLong(java.util.Map.Entry::getValue)
+        .sum();
+  }
+
   private Object call(Operation op, String id) {
     return switch (op) {
-      case CREATE -> finspace.create(DB, REQUESTS, "token-err-2");
+      case CREATE -> finspace.create(DB, REQUESTS, "token-err-2", LATER);
       case GET -> finspace.get(DB, id);
       case LIST -> finspace.list(DB);
     };

@@ -156,6 +156,8 @@ class ChartE2E {
         config:
           awsRegion: us-east-1
           awsEndpointUrlFinspace: %s
+          # The emulator is plain http on the host's end of the veth, not on loopback.
+          finspaceAllowHttpEndpoint: true
           pollInterval: 300ms
           maxPollInterval: 2s
           retryInitialInterval: 200ms
@@ -166,10 +168,6 @@ class ChartE2E {
             value: AKIDKXOPSTEST
           - name: AWS_SECRET_ACCESS_KEY
             value: kxops-test-secret
-          # The emulator is plain http on the host's end of the veth, not loopback: the
-          # operator's permission for that (ignored by operators that do not check it).
-          - name: FINSPACE_ALLOW_HTTP_ENDPOINT
-            value: "true"
         """
             .formatted(cluster.repository(), cluster.tag(), emulator.endpoint()));
     return values;

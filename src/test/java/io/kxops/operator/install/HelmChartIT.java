@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -199,7 +201,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("RETRY_INITIAL_INTERVAL", "2s");
     expected.put("RETRY_MAX_INTERVAL", "5m");
     expected.put("ACCESS_DENIED_STALL_AFTER", "10m");
-    expected.put("ADOPT_AFTER", "9m");
+    expected.put("ADOPT_AFTER", "7m");
     expected.put("LEADER_ELECTION", "false");
     expected.put("LEADER_ELECTION_NAMESPACE", NS);
     expected.put("LEADER_ELECTION_LEASE_NAME", LEASE);
@@ -235,6 +237,7 @@ class HelmChartIT extends OperatorAccessContract {
         config:
           awsRegion: eu-west-2
           awsEndpointUrlFinspace: http://finspace-emulator.test:4566
+          finspaceAllowHttpEndpoint: true
           watchNamespaces: [team-a, team-b]
           pollInterval: 7s
           maxPollInterval: 2m
@@ -245,7 +248,7 @@ class HelmChartIT extends OperatorAccessContract {
           retryInitialInterval: 3s
           retryMaxInterval: 10m
           accessDeniedStallAfter: 15m
-          adoptAfter: 8m
+          adoptAfter: 7m30s
           metricsPort: 9090
           healthPort: 9091
           logFormat: text
@@ -264,6 +267,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(env)
         .containsEntry("AWS_REGION", "eu-west-2")
         .containsEntry("AWS_ENDPOINT_URL_FINSPACE", "http://finspace-emulator.test:4566")
+        .containsEntry("FINSPACE_ALLOW_HTTP_ENDPOINT", "true")
         .containsEntry("WATCH_NAMESPACES", "team-a,team-b")
         .containsEntry("JAVA_TOOL_OPTIONS", "-Xmx200m")
         .containsEntry("AWS_STS_REGIONAL_ENDPOINTS", "regional");
@@ -282,7 +286,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(c.retryInitialInterval()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(15));
-    assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(8));
+    assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.metricsPort()).isEqualTo(9090);
     assertThat(c.healthPort()).isEqualTo(9091);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
@@ -318,6 +322,7 @@ class HelmChartIT extends OperatorAccessContract {
             "ClusterRole kxchangeset-operator-view",
             "Service kxchangeset-system/kxchangeset-operator-metrics",
             "ServiceMonitor kxchangeset-system/kxchangeset-operator",
+            "PodDisruptionBudget kxchangeset-system/kxchangeset-operator",
             "Deployment kxchangeset-system/kxchangeset-operator");
     assertThat(m.env())
         .containsEntry("WATCH_NAMESPACES", "team-a,team-b")
@@ -350,6 +355,74 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(m.ids().contains("Role kxchangeset-system/kxchangeset-operator-leader-election"))
         .as("Lease RBAC only with leader election")
         .isEqualTo(Boolean.parseBoolean(expected));
+  }
+
+  @ParameterizedTest(name = "replicas {0}: PodDisruptionBudget {1}")
+  @CsvSource({"1, false", "2, true", "3, true"})
+  void aPodDisruptionBudgetKeepsAStandbyWhenThereIsOne(int replicas, boolean expected) {
+    Manifests m = template("--set", "replicaCount=" + replicas);
+    String id = "PodDisruptionBudget kxchangeset-system/kxchangeset-operator";
+    assertThat(m.ids().contains(id)).isEqualTo(expected);
+    if (expected) {
+      PodDisruptionBudget pdb = m.get(PodDisruptionBudget.class, RELEASE);
+      assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+      assertThat(pdb.getSpec().getSelector().getMatchLabels())
+          .isEqualTo(m.deployment().getSpec().getSelector().getMatchLabels());
+    }
+  }
+
+  @Test
+  void theNetworkPolicyIsOffByDefaultAndAdmitsOnlyProbesAndTheScraper() throws IOException {
+    Manifests defaults = template();
+    assertThat(defaults.ids()).noneMatch(id -> id.startsWith("NetworkPolicy "));
+    assertThat(defaults.get(Service.class, RELEASE + "-metrics").getSpec().getType())
+        .isEqualTo("ClusterIP");
+
+    Manifests m =
+        template(
+            "-f",
+            valuesFile(
+                """
+                networkPolicy:
+                  enabled: true
+                  metricsFrom:
+                  - namespaceSelector:
+                      matchLabels: {kubernetes.io/metadata.name: monitoring}
+                    podSelector:
+                      matchLabels: {app.kubernetes.io/name: prometheus}
+                """));
+    NetworkPolicy np = m.get(NetworkPolicy.class, RELEASE);
+    assertThat(np.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(m.deployment().getSpec().getSelector().getMatchLabels());
+    assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    // Nothing is admitted from everywhere: every rule names its sources and its one port.
+    assertThat(np.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getPorts())
+                  .extracting(p -> p.getPort().getStrVal())
+                  .containsExactly("metrics");
+              assertThat(rule.getFrom()).hasSize(1);
+              assertThat(rule.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+                  .containsEntry("kubernetes.io/metadata.name", "monitoring");
+            });
+
+    Manifests withProbeSources =
+        template(
+            "--set",
+            "networkPolicy.enabled=true",
+            "--set",
+            "networkPolicy.healthFrom[0].ipBlock.cidr=10.0.0.0/16");
+    assertThat(withProbeSources.get(NetworkPolicy.class, RELEASE).getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getPorts())
+                  .extracting(p -> p.getPort().getStrVal())
+                  .containsExactly("health");
+              assertThat(rule.getFrom().get(0).getIpBlock().getCidr()).isEqualTo("10.0.0.0/16");
+            });
   }
 
   @Test
@@ -395,7 +468,8 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(rendered)
         .contains(
             "CustomResourceDefinition " + CRD,
-            "Role kxchangeset-system/kxchangeset-operator-leader-election");
+            "Role kxchangeset-system/kxchangeset-operator-leader-election",
+            "PodDisruptionBudget kxchangeset-system/kxchangeset-operator");
     assertThat(cli.helm("status", RELEASE, "-n", NS).ok().stdout()).contains("STATUS: deployed");
     assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get())
         .satisfies(
@@ -682,6 +756,24 @@ class HelmChartIT extends OperatorAccessContract {
     found.addAll(
         admin.apps().deployments().inAnyNamespace().withLabel(label, release).list().getItems());
     found.addAll(admin.services().inAnyNamespace().withLabel(label, release).list().getItems());
+    found.addAll(
+        admin
+            .policy()
+            .v1()
+            .podDisruptionBudget()
+            .inAnyNamespace()
+            .withLabel(label, release)
+            .list()
+            .getItems());
+    found.addAll(
+        admin
+            .network()
+            .v1()
+            .networkPolicies()
+            .inAnyNamespace()
+            .withLabel(label, release)
+            .list()
+            .getItems());
     found.addAll(admin.rbac().roles().inAnyNamespace().withLabel(label, release).list().getItems());
     found.addAll(
         admin.rbac().roleBindings().inAnyNamespace().withLabel(label, release).list().getItems());

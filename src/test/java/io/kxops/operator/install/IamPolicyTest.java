@@ -92,10 +92,21 @@ class IamPolicyTest {
   }
 
   @Test
-  void podIdentityTrustPolicyTrustsTheAgent() throws IOException {
-    JsonNode s = read("pod-identity-trust-policy.json").get("Statement").get(0);
+  void podIdentityTrustPolicyTrustsTheAgentForTheInstallsServiceAccountOnOneCluster()
+      throws IOException {
+    JsonNode statements = read("pod-identity-trust-policy.json").get("Statement");
+    assertThat(statements).hasSize(1);
+    JsonNode s = statements.get(0);
     assertThat(s.at("/Principal/Service").asText()).isEqualTo("pods.eks.amazonaws.com");
     assertThat(strings(s.get("Action")))
         .containsExactlyInAnyOrder("sts:AssumeRole", "sts:TagSession");
+    // Without conditions any Pod Identity association of the account could assume the role.
+    JsonNode eq = s.at("/Condition/StringEquals");
+    assertThat(eq.path("aws:SourceAccount").asText()).isEqualTo("<account>");
+    assertThat(eq.path("aws:RequestTag/eks-cluster-arn").asText())
+        .matches("arn:aws:eks:<region>:<account>:cluster/<cluster>");
+    assertThat(eq.path("aws:RequestTag/kubernetes-namespace").asText()).isEqualTo(Install.NS);
+    assertThat(eq.path("aws:RequestTag/kubernetes-service-account").asText())
+        .isEqualTo(Install.NAME);
   }
 }

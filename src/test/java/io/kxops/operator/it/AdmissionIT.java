@@ -109,6 +109,16 @@ class AdmissionIT {
             "spec.environmentId"));
     cases.add(
         Arguments.of(
+            "environmentId with a newline",
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "\"jlcenjv\\ntkgzrdek\""),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
+            "environmentId with a control character",
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "\"jlcenjv\\u001btkgzrdek\""),
+            "spec.environmentId"));
+    cases.add(
+        Arguments.of(
             "environmentId 33 chars",
             valid().replace("jlcenjvtkgzrdek2qqv7ic", "e".repeat(33)),
             "spec.environmentId"));
@@ -304,6 +314,24 @@ class AdmissionIT {
             e -> {
               assertThat(e.getCode()).isIn(400, 422);
               assertThat(e.getMessage()).contains(field);
+            });
+  }
+
+  @Test
+  void aResourceWithoutSpecIsRejected() {
+    GenericKubernetesResource r =
+        Serialization.unmarshal(
+            "apiVersion: finspace.kxops.io/v1alpha1\nkind: KxChangeset\nmetadata:\n  name: no-spec\n"
+                + "  namespace: "
+                + NS
+                + "\n",
+            GenericKubernetesResource.class);
+    assertThatThrownBy(() -> client.resource(r).create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage()).contains("spec");
             });
   }
 

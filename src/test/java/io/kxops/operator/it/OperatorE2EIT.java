@@ -421,7 +421,7 @@ class OperatorE2EIT {
     String db = newDatabase();
     // Every create reaches FinSpace but its answer is lost: the operator never learns the id.
     emulator.faults().dropResponseNext(Operation.CREATE_KX_CHANGESET, 1000);
-    startOperator(Map.of("ADOPT_AFTER", "9m"));
+    startOperator(Map.of("ADOPT_AFTER", "7m"));
     KxChangeset r = resource("orphan", db);
     await().atMost(Duration.ofSeconds(20)).until(() -> emulator.changesets(ENV, db).size() == 1);
     operator.close();

@@ -228,6 +228,22 @@ public final class FakeCluster {
       return cached;
     }
 
+    /**
+     * The answer to this process's write of {@code written} never came back: like the real status
+     * writer, the process never laid it over its view (the write itself took effect).
+     */
+    public void answerLost(KxChangeset written) {
+      synchronized (FakeCluster.this) {
+        KxChangeset own = ownWrites.get(written.getMetadata().getUid());
+        if (own != null
+            && own.getMetadata()
+                .getResourceVersion()
+                .equals(written.getMetadata().getResourceVersion())) {
+          ownWrites.remove(written.getMetadata().getUid());
+        }
+      }
+    }
+
     @Override
     public boolean awaitSeen(KxChangeset written, Duration timeout) {
       if (!watchDelivers) {

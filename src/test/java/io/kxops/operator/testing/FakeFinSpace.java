@@ -144,7 +144,9 @@ public final class FakeFinSpace implements FinSpace {
 
   @Override
   public synchronized Changeset create(
-      DatabaseRef db, List<ChangeRequest> requests, String clientToken) {
+      DatabaseRef db, List<ChangeRequest> requests, String clientToken, Instant sendBy) {
+    // The send deadline is the caller's (SdkFinSpace checks it on the operator's clock); tests that
+    // model it check it in their own FinSpace wrapper.
     enter(Operation.CREATE);
     Map<String, Changeset> changesets = database(db, Operation.CREATE);
     Instant now = clock.instant();

@@ -5,6 +5,7 @@
 package io.kxops.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -29,7 +30,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     value =
         "!has(oldSelf.status) || ((!has(oldSelf.status.changesetId)"
             + " || oldSelf.status.changesetId == '') && !has(oldSelf.status.createIntent))"
-            + " || self.spec == oldSelf.spec",
+            // Written so that an object without spec (stored before spec was required) still
+            // takes status writes: comparing a missing spec is an evaluation error, not false.
+            + " || (has(oldSelf.spec) ? has(self.spec) && self.spec == oldSelf.spec"
+            + " : !has(self.spec))",
     message =
         "spec is immutable once the operator may have created the FinSpace changeset"
             + " (status.createIntent or status.changesetId is set): a FinSpace changeset cannot be"
@@ -67,6 +71,13 @@ public class KxChangeset extends CustomResource<KxChangesetSpec, KxChangesetStat
 
   public static final String GROUP = "finspace.kxops.io";
   public static final String VERSION = "v1alpha1";
+
+  /** Required at admission: a KxChangeset without spec names nothing to create. */
+  @Override
+  @Required
+  public KxChangesetSpec getSpec() {
+    return super.getSpec();
+  }
 
   @Override
   protected KxChangesetStatus initStatus() {

@@ -23,8 +23,13 @@ import java.util.Objects;
 @JsonPropertyOrder({"environmentId", "databaseName", "region", "changeRequests"})
 public class KxChangesetSpec {
 
-  /** The model's EnvironmentId pattern: at least one non-blank character. */
-  public static final String ENVIRONMENT_ID_PATTERN = ".*\\S.*";
+  /**
+   * The model's EnvironmentId rule (at least one non-blank character), anchored: an OpenAPI pattern
+   * is searched, so the model's unanchored {@code .*\\S.*} would admit newlines and control
+   * characters, which then reach messages, logs and metrics.
+   */
+  public static final String ENVIRONMENT_ID_PATTERN =
+      "^[^\\x00-\\x1F\\x7F]*[^\\x00-\\x20\\x7F][^\\x00-\\x1F\\x7F]*$";
 
   /** The model's DatabaseName pattern. */
   public static final String DATABASE_NAME_PATTERN = "^[a-zA-Z0-9][a-zA-Z0-9-_]*[a-zA-Z0-9]$";
@@ -36,7 +41,8 @@ public class KxChangesetSpec {
   @Size(min = 1, max = 32)
   @Pattern(ENVIRONMENT_ID_PATTERN)
   @JsonPropertyDescription(
-      "Identifier of the FinSpace kdb environment (1-32 characters, not blank), for example"
+      "Identifier of the FinSpace kdb environment (1-32 characters, not blank, no control"
+          + " characters), for example"
           + " jlcenjvtkgzrdek2qqv7ic.")
   private String environmentId;
 

@@ -90,13 +90,33 @@ class CrdTest {
   }
 
   @Test
+  void specIsRequired() {
+    // A KxChangeset without spec names nothing to create; the API server refuses it.
+    assertThat(root.getRequired()).contains("spec");
+  }
+
+  @Test
+  void environmentIdPatternIsAnchoredAndRefusesControlCharacters() {
+    // OpenAPI patterns are searched, not matched: an unanchored ".*\\S.*" accepts any string
+    // with one visible character on one of its lines.
+    java.util.regex.Pattern p =
+        java.util.regex.Pattern.compile(spec.getProperties().get("environmentId").getPattern());
+    assertThat(p.matcher("jlcenjvtkgzrdek2qqv7ic").find()).isTrue();
+    assertThat(p.matcher("a b").find()).isTrue();
+    for (String bad :
+        List.of("a\nb", "a\rb", "a\u0000b", "a\tb", "\n", " ", "a\u007fb", "a\u001bb")) {
+      assertThat(p.matcher(bad).find()).as("%s", bad.codePoints().boxed().toList()).isFalse();
+    }
+  }
+
+  @Test
   void specFieldsAreRequiredAndBounded() {
     assertThat(spec.getRequired())
         .containsExactlyInAnyOrder("environmentId", "databaseName", "changeRequests");
     JSONSchemaProps env = spec.getProperties().get("environmentId");
     assertThat(env.getMinLength()).isEqualTo(1L);
     assertThat(env.getMaxLength()).isEqualTo(32L);
-    assertThat(env.getPattern()).isEqualTo(".*\\S.*");
+    assertThat(env.getPattern()).isEqualTo(KxChangesetSpec.ENVIRONMENT_ID_PATTERN);
     JSONSchemaProps db = spec.getProperties().get("databaseName");
     assertThat(db.getMinLength()).isEqualTo(3L);
     assertThat(db.getMaxLength()).isEqualTo(63L);
