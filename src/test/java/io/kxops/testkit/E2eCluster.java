@@ -70,33 +70,32 @@ public final class E2eCluster implements AutoCloseable {
   }
 
   /**
-   * Imports an OCI image tarball under a registry-qualified name. Jib names the image {@code
-   * kxops/kxchangeset-operator:TAG} (the {@code org.opencontainers.image.ref.name} of its
-   * index.json); a name without a registry part is one the kubelet and containerd's CRI plugin
-   * expand to a public registry's, which is not the name ctr stores. So the copy imported here
-   * carries {@code io.containerd.image.name: kxops.local/<name>} (what ctr prefers), like the pause
-   * image: the pod spec names exactly what containerd holds, and nothing is ever pulled.
-   * KXOPS_E2E_IMAGE overrides the name.
+   * Imports an OCI image tarball under a registry-qualified name, and returns the name. A name
+   * without a registry part (e.g. {@code kxops/kxchangeset-operator:TAG} in the {@code
+   * org.opencontainers.image.ref.name} of the index) is one the kubelet and containerd's CRI plugin
+   * expand to a public registry's, which is not the name ctr stores: such an image is imported from
+   * a copy whose index carries {@code io.containerd.image.name: kxops.local/<name>} (what ctr
+   * prefers), like the pause image, so that the pod spec names exactly what containerd holds and
+   * nothing is ever pulled. KXOPS_E2E_IMAGE overrides the name.
    */
   static String importNamed(LocalNode node, Path tar, Path workDir) {
     try {
       var json = new com.fasterxml.jackson.databind.ObjectMapper();
-      Path copy = Files.createDirectories(workDir.toAbsolutePath()).resolve("import.tar");
-      Path index = workDir.toAbsolutePath().resolve("index.json");
-      Files.copy(tar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      var root =
-          (com.fasterxml.jackson.databind.node.ObjectNode)
-              json.readTree(
-                  LocalNode.exec(List.of("tar", "-xOf", tar.toString(), "index.json")).output());
+      var index = LocalNode.exec(List.of("tar", "-xOf", tar.toString(), "index.json"));
+      if (index.exitCode() != 0) {
+        throw new IllegalStateException(tar + " has no index.json: not an OCI image tarball?");
+      }
+      var root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(index.output());
       var manifests = root.withArray("manifests");
       if (manifests.size() != 1) {
         throw new IllegalStateException(tar + ": expected one manifest in index.json");
       }
       var annotations =
-          ((com.fasterxml.jackson.databind.node.ObjectNode) manifests.get(0)).with("annotations");
+          ((com.fasterxml.jackson.databind.node.ObjectNode) manifests.get(0))
+              .withObjectProperty("annotations");
+      String ref = annotations.path("org.opencontainers.image.ref.name").asText("");
       String name = env("KXOPS_E2E_IMAGE");
       if (name == null) {
-        String ref = annotations.path("org.opencontainers.image.ref.name").asText("");
         if (!ref.contains(":")) {
           throw new IllegalStateException(tar + " names no image; set KXOPS_E2E_IMAGE");
         }
@@ -104,32 +103,45 @@ public final class E2eCluster implements AutoCloseable {
         boolean qualified = first.contains(".") || first.contains(":") || first.equals("localhost");
         name = qualified ? ref : "kxops.local/" + ref;
       }
-      annotations.put("io.containerd.image.name", name);
-      Files.writeString(index, json.writeValueAsString(root));
-      for (List<String> cmd :
-          List.of(
-              List.of("tar", "--delete", "-f", copy.toString(), "index.json"),
-              List.of(
-                  "tar",
-                  "-rf",
-                  copy.toString(),
-                  "-C",
-                  index.getParent().toString(),
-                  "index.json"))) {
-        var r = LocalNode.exec(cmd);
-        if (r.exitCode() != 0) {
-          throw new IllegalStateException(String.join(" ", cmd) + ": " + r.output());
-        }
+      if (name.equals(ref)) {
+        node.importImage(tar);
+      } else {
+        // A copy with the name: extracted and packed again (tar --delete mangles some archives).
+        Path copy = workDir.toAbsolutePath().resolve("import");
+        LocalCluster.deleteRecursively(copy);
+        Files.createDirectories(copy);
+        run(List.of("tar", "-xf", tar.toAbsolutePath().toString(), "-C", copy.toString()));
+        annotations.put("io.containerd.image.name", name);
+        Files.writeString(copy.resolve("index.json"), json.writeValueAsString(root));
+        Path repacked = workDir.toAbsolutePath().resolve("import.tar");
+        run(
+            List.of(
+                "tar",
+                "-cf",
+                repacked.toString(),
+                "-C",
+                copy.toString(),
+                "oci-layout",
+                "index.json",
+                "blobs"));
+        node.importImage(repacked);
+        Files.delete(repacked);
+        LocalCluster.deleteRecursively(copy);
       }
-      node.importImage(copy);
       if (!node.images().contains(name)) {
         throw new IllegalStateException(
             "importing " + tar + " did not add " + name + ": " + node.images());
       }
-      Files.delete(copy);
       return name;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void run(List<String> cmd) {
+    var r = LocalNode.exec(cmd);
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + ": " + r.output());
     }
   }
 
