@@ -46,8 +46,9 @@ import java.util.stream.Stream;
  * addresses come from {@value #RANGE}; {@link #start} refuses to run if the host already routes any
  * of it. Node addresses are given explicitly (kubelet {@code --node-ip}, {@code
  * --hostname-override}, the API server reaches kubelets by InternalIP), pods get an empty
- * resolv.conf, and nothing is looked up in DNS. The host's iptables and routes are not touched;
- * kube-proxy's and the CNI plugin's rules, and {@code ip_forward}, are the namespace's own.
+ * resolv.conf, and nothing is looked up in DNS. The host's iptables are not touched and its only
+ * new route is the veth's own /30; kube-proxy's and the CNI plugin's rules, and {@code ip_forward},
+ * are the namespace's own.
  *
  * <p><b>Teardown, also after a crash.</b> What a run creates outside its work directory is written
  * to {@code state} in {@link #stateDir()} before it is created: the namespace and veth, the fixed
