@@ -5,6 +5,7 @@
 package io.kxops.operator.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -224,6 +225,33 @@ class ChartE2E {
     // The chart's ServiceAccount and its projected token; nothing else grants the pod access.
     assertThat(pod.getSpec().getServiceAccountName()).isEqualTo(Install.NAME);
     assertThat(pod.getSpec().getContainers().get(0).getImage()).isEqualTo(cluster.image());
+    // Its only credential for the API server is the projected ServiceAccount token.
+    assertThat(
+            pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getProjected() != null)
+                .flatMap(v -> v.getProjected().getSources().stream())
+                .anyMatch(src -> src.getServiceAccountToken() != null))
+        .isTrue();
+    assertThat(pod.getSpec().getVolumes()).allMatch(v -> v.getSecret() == null);
+    // The namespace enforces restricted: a pod that is not is refused (so this one passed).
+    var privileged =
+        new io.fabric8.kubernetes.api.model.PodBuilder()
+            .withNewMetadata()
+            .withName("not-restricted")
+            .withNamespace(Install.NS)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("c")
+            .withImage(cluster.image())
+            .withNewSecurityContext()
+            .withPrivileged(true)
+            .endSecurityContext()
+            .endContainer()
+            .endSpec()
+            .build();
+    assertThatThrownBy(() -> admin.resource(privileged).dryRun().create())
+        .hasMessageContaining("violates PodSecurity \"restricted");
 
     create("first", "trades");
     await()
