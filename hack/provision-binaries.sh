@@ -2,6 +2,13 @@
 # Provision the binaries the tests need, into a persistent cache:
 #   kube-apiserver, etcd, kubectl  - for fabric8 kube-api-test (API server without nodes)
 #   helm (and kubectl)             - for CLI tests
+#   with --node (KXOPS_NODE=1), the parts of a single-node cluster (the E2E layer):
+#     kubelet, kube-proxy, kube-scheduler, kube-controller-manager  (k8s.io/kubernetes)
+#     containerd, ctr, containerd-shim-runc-v2                      (containerd module)
+#     the pause (sandbox) image: build/pause/linux/pause.c of the k8s module, gcc -static,
+#       wrapped into an OCI image tarball
+#     runc, the CNI plugins, iptables, conntrack: Debian packages, installed with
+#       apt-get when missing and root (otherwise the script names what is missing)
 #
 # Sources, in order:
 #   a) the cache itself, or a pre-provisioned directory named by $KXOPS_BINARIES_DIR
@@ -17,6 +24,10 @@
 #   $ROOT/kube-api-test/VERSION        the k8s version, without a leading "v"
 #   $ROOT/helm/<helm>-<os>-<arch>/{helm,.complete}
 #   $ROOT/bin/{helm,kubectl}           symlinks into the above
+#   $ROOT/node/k8s/<k8s>-<os>-<arch>/{kubelet,kube-proxy,kube-scheduler,kube-controller-manager,.complete}
+#   $ROOT/node/containerd/<containerd>-<os>-<arch>/{containerd,ctr,containerd-shim-runc-v2,.complete}
+#   $ROOT/node/pause/<pause>-<os>-<arch>/{pause,pause.tar,.complete}   (.complete names the image)
+#   $ROOT/node/VERSION                 k8s=, containerd=, pause= lines (the test kit reads it)
 # Use with kube-api-test: KUBE_API_TEST_DIR=$ROOT/kube-api-test
 #
 # A version directory appears only by an atomic rename of a fully populated
@@ -30,6 +41,8 @@
 #   KXOPS_ETCD_VERSION   etcd version (default below; when set explicitly, a cached
 #                        k8s directory holding another etcd version is re-provisioned)
 #   KXOPS_HELM_VERSION   helm version (default below)
+#   KXOPS_NODE=1         also provision the node parts (same as --node)
+#   KXOPS_CONTAINERD_VERSION  containerd version (default below)
 #   KXOPS_OFFLINE=1      skip the download attempts (same as --offline)
 #   KXOPS_FORCE=1        re-provision even if cached (same as --force)
 #   KXOPS_CONNECT_TIMEOUT  curl connect timeout in seconds (default 5)
@@ -46,6 +59,9 @@ set -Eeuo pipefail
 readonly DEFAULT_K8S_VERSION=1.37.2
 readonly DEFAULT_ETCD_VERSION=3.7.3
 readonly DEFAULT_HELM_VERSION=3.22.0
+# containerd 2.4.2: its go.mod has no replace lines, so `go install ...@v2.4.2` works, and it
+# builds with go 1.26 (a single-node trial on this kind of machine used it).
+readonly DEFAULT_CONTAINERD_VERSION=2.4.2
 
 T_START=${EPOCHREALTIME/[.,]/}
 
@@ -64,13 +80,15 @@ trap 'die "unexpected failure (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 usage() {
   sed -n '2,/^set -Eeuo/{/^set -Eeuo/d;s/^# \{0,1\}//;p}' "$0"
-  echo "Usage: $0 [--force] [--offline] [-h|--help]"
+  echo "Usage: $0 [--force] [--offline] [--node] [-h|--help]"
 }
 
 FORCE=${KXOPS_FORCE:-0}
 OFFLINE=${KXOPS_OFFLINE:-0}
+NODE=${KXOPS_NODE:-0}
 while (($#)); do
   case $1 in
+    --node) NODE=1 ;;
     --force) FORCE=1 ;;
     --offline | --no-download) OFFLINE=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -95,6 +113,10 @@ K8S_MINOR=${BASH_REMATCH[1]}
 [[ $HELM_VERSION =~ ^([34])\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]] ||
   die "KXOPS_HELM_VERSION must look like 3.Y.Z or 4.Y.Z, got '$HELM_VERSION'"
 HELM_MAJOR=${BASH_REMATCH[1]}
+CONTAINERD_VERSION=${KXOPS_CONTAINERD_VERSION:-$DEFAULT_CONTAINERD_VERSION}
+CONTAINERD_VERSION=${CONTAINERD_VERSION#v}
+[[ $CONTAINERD_VERSION =~ ^2\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]] ||
+  die "KXOPS_CONTAINERD_VERSION must look like 2.Y.Z, got '$CONTAINERD_VERSION'"
 
 case $(uname -s) in
   Linux) OS=linux ;;
@@ -114,6 +136,14 @@ K8S_DIR=$KAT_DIR/k8s/$K8S_DIRNAME
 HELM_DIRNAME=$HELM_VERSION-$PLATFORM
 HELM_DIR=$ROOT/helm/$HELM_DIRNAME
 BIN_DIR=$ROOT/bin
+NODE_ROOT=$ROOT/node
+NODE_K8S_DIR=$NODE_ROOT/k8s/$K8S_DIRNAME
+CONTAINERD_DIR=$NODE_ROOT/containerd/$CONTAINERD_VERSION-$PLATFORM
+# The pause image's tag is read from the k8s module (build/pause/Makefile) when it is built;
+# the cache directory is keyed by the k8s version it came from.
+PAUSE_DIR=$NODE_ROOT/pause/k8s-$K8S_VERSION-$PLATFORM
+NODE_BINARIES=(kubelet kube-proxy kube-scheduler kube-controller-manager)
+CONTAINERD_BINARIES=(containerd ctr containerd-shim-runc-v2)
 # Staging must live on the same filesystem (atomic rename) and outside
 # kube-api-test/k8s: kube-api-test picks up any directory there ending in -<os>-<arch>.
 STAGE_ROOT=$ROOT/.staging
@@ -147,6 +177,47 @@ k8s_complete() {
 
 helm_complete() {
   [[ -f $1/.complete && -f $1/helm && -x $1/helm ]]
+}
+
+all_executable() { # <dir> <names...>
+  local d=$1 b
+  shift
+  [[ -f $d/.complete ]] || return 1
+  for b in "$@"; do
+    [[ -f $d/$b && -x $d/$b ]] || return 1
+  done
+}
+
+node_k8s_complete() { all_executable "$NODE_K8S_DIR" "${NODE_BINARIES[@]}"; }
+containerd_complete() { all_executable "$CONTAINERD_DIR" "${CONTAINERD_BINARIES[@]}"; }
+pause_complete() { [[ -f $PAUSE_DIR/.complete && -f $PAUSE_DIR/pause.tar ]]; }
+
+# The Debian parts of the node: runc, the CNI plugins (in /usr/lib/cni), iptables, conntrack,
+# ip and nsenter. Prints what is missing.
+node_system_missing() {
+  local missing=() p
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  for p in bridge host-local portmap loopback; do
+    if [[ ! -x /usr/lib/cni/$p ]]; then
+      missing+=(containernetworking-plugins)
+      break
+    fi
+  done
+  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+  command -v conntrack >/dev/null 2>&1 || missing+=(conntrack)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+  command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+  # gcc -static needs libc.a (gcc only recommends libc6-dev)
+  [[ $(gcc -print-file-name=libc.a 2>/dev/null) == /* ]] || missing+=(libc6-dev)
+  if ((${#missing[@]})); then
+    printf '%s\n' "${missing[@]}"
+  fi
+}
+
+node_complete() {
+  [[ $NODE == 1 ]] || return 0
+  node_k8s_complete && containerd_complete && pause_complete && [[ -z $(node_system_missing) ]]
 }
 
 # link <target-relative-to-BIN_DIR> <name>: atomically (re)point $BIN_DIR/<name>
@@ -184,10 +255,16 @@ finish() {
   printf 'export KUBE_API_TEST_API_SERVER_VERSION=%q\n' "$K8S_VERSION"
   printf 'export KXOPS_K8S_VERSION=%q\n' "$K8S_VERSION"
   printf 'export KXOPS_BIN_DIR=%q\n' "$BIN_DIR"
+  if [[ $NODE == 1 ]]; then
+    write_file "$NODE_ROOT/VERSION" "$(printf 'k8s=%s\ncontainerd=%s\npause=%s' "$K8S_VERSION" \
+      "$CONTAINERD_VERSION" "$(marker_value "$PAUSE_DIR/.complete" image || echo '?')")"
+    log "node parts:             $NODE_K8S_DIR, $CONTAINERD_DIR, $PAUSE_DIR ($(marker_value "$PAUSE_DIR/.complete" image || echo '?'))"
+    printf 'export KXOPS_NODE_DIR=%q\n' "$NODE_ROOT"
+  fi
   log "done in $(elapsed "$T_START")s"
 }
 
-if [[ $FORCE != 1 ]] && k8s_complete "$K8S_DIR" && helm_complete "$HELM_DIR"; then
+if [[ $FORCE != 1 ]] && k8s_complete "$K8S_DIR" && helm_complete "$HELM_DIR" && node_complete; then
   log "cache hit, nothing to do"
   finish
   exit 0
@@ -206,7 +283,7 @@ fi
 # We hold the lock: leftovers of interrupted runs are garbage.
 rm -rf -- "${STAGE_ROOT:?}"/* 2>/dev/null || true
 
-if [[ $FORCE != 1 ]] && k8s_complete "$K8S_DIR" && helm_complete "$HELM_DIR"; then
+if [[ $FORCE != 1 ]] && k8s_complete "$K8S_DIR" && helm_complete "$HELM_DIR" && node_complete; then
   log "cache filled by a concurrent run"
   finish
   exit 0
@@ -524,6 +601,108 @@ build_helm() { # <dest-dir>
   go_build "$dir" "$1/helm" "$mod/cmd/helm" "" "$ldflags"
 }
 
+
+# ------------------------------------------------------------------ node parts
+
+install_node_system_packages() {
+  local missing=() logf=$BUILD_ROOT/logs/apt.log
+  mapfile -t missing < <(node_system_missing)
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    die "the node needs these Debian packages: ${missing[*]} (as root: apt-get install -y ${missing[*]})"
+  fi
+  log "installing Debian packages: ${missing[*]} (log: $logf)"
+  export DEBIAN_FRONTEND=noninteractive
+  # An outdated package list is the usual reason for a failure: update once, then retry.
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$logf" 2>&1; then
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >>"$logf" 2>&1 || {
+      tail -n 20 "$logf" >&2
+      die "apt-get install ${missing[*]} failed"
+    }
+  fi
+  mapfile -t missing < <(node_system_missing)
+  ((${#missing[@]} == 0)) || die "still missing after apt-get: ${missing[*]}"
+}
+
+# go_install <dest-dir> <package@version> <tags> <ldflags>: for modules whose go.mod has no
+# replace lines (containerd), `go install pkg@version` builds exactly the released module graph.
+go_install() {
+  local dest=$1 pkg=$2 tags=$3 ldflags=$4 name logf t0=${EPOCHREALTIME/[.,]/}
+  name=${pkg%@*}
+  name=${name##*/}
+  logf=$BUILD_ROOT/logs/$name.log
+  log "$name: go install $pkg (log: $logf)"
+  if ! (cd "$BUILD_ROOT" && GOWORK=off CGO_ENABLED=0 GOBIN=$dest \
+    go install -trimpath -tags "$tags" -ldflags "$ldflags" "$pkg") >"$logf" 2>&1; then
+    tail -n 40 "$logf" >&2
+    log "$name: go install failed, see $logf"
+    return 1
+  fi
+  log "$name: built in $(elapsed "$t0")s"
+}
+
+# The tags and version variables of containerd's Makefile; CGO off, so no btrfs/devmapper/zfs
+# snapshotters (the node uses overlayfs) and no generated CLI docs.
+CONTAINERD_TAGS=urfave_cli_no_docs,no_btrfs,no_devmapper,no_zfs
+containerd_ldflags() {
+  local mod=github.com/containerd/containerd/v2
+  printf '%s' "-s -w -X $mod/version.Version=v$CONTAINERD_VERSION -X $mod/version.Revision=gomod -X $mod/version.Package=$mod"
+}
+build_containerd_binary() { # <name> <dest-dir>
+  require_go
+  local tags=$CONTAINERD_TAGS
+  [[ $1 == containerd-shim-runc-v2 ]] && tags+=,no_grpc # as containerd's Makefile builds the shim
+  go_install "$2" "github.com/containerd/containerd/v2/cmd/$1@v$CONTAINERD_VERSION" "$tags" "$(containerd_ldflags)"
+}
+no_download() { return 1; }
+
+PAUSE_TAG=
+# build_pause <dest-dir>: the sandbox image every pod starts with, built from the k8s module's own
+# source as its Makefile does (gcc -Os -static), wrapped into an OCI image tarball by hand (no
+# daemon, no registry): a single uncompressed layer with /pause, user 65535, entrypoint /pause.
+build_pause() {
+  require_go
+  local dest=$1 src w layer cfg man idx ld cd md ls cs ms t0=${EPOCHREALTIME/[.,]/}
+  module_info "k8s.io/kubernetes@v$K8S_VERSION"
+  src=$(go env GOMODCACHE)/k8s.io/kubernetes@v$K8S_VERSION/build/pause
+  [[ -f $src/linux/pause.c && -f $src/Makefile ]] || die "no build/pause in the k8s module at $src"
+  PAUSE_TAG=$(awk '$1 == "TAG" && $2 == "?=" {print $3; exit}' "$src/Makefile")
+  [[ -n $PAUSE_TAG ]] || die "no TAG in $src/Makefile"
+  gcc -Os -Wall -Werror -static -DVERSION="v$PAUSE_TAG-kxops" -o "$dest/pause" "$src/linux/pause.c" \
+    >"$BUILD_ROOT/logs/pause.log" 2>&1 || {
+    cat "$BUILD_ROOT/logs/pause.log" >&2
+    die "gcc -static pause.c failed (is libc6-dev installed?)"
+  }
+  w=$(mktemp -d "$STAGE_ROOT/pause-oci.XXXXXX")
+  STAGING_DIRS+=("$w")
+  mkdir -p "$w/rootfs" "$w/oci/blobs/sha256"
+  install -m 0755 "$dest/pause" "$w/rootfs/pause"
+  # Reproducible: sorted, zero mtime, numeric root owner.
+  local tarflags=(--sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=gnu)
+  tar "${tarflags[@]}" -C "$w/rootfs" -cf "$w/layer.tar" pause
+  ld=$(sha256sum "$w/layer.tar" | cut -d' ' -f1)
+  ls=$(stat -c %s "$w/layer.tar")
+  mv "$w/layer.tar" "$w/oci/blobs/sha256/$ld"
+  cfg=$(printf '{"architecture":"%s","os":"linux","config":{"User":"65535:65535","Entrypoint":["/pause"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$ARCH" "$ld")
+  printf '%s' "$cfg" >"$w/cfg"
+  cd=$(sha256sum "$w/cfg" | cut -d' ' -f1)
+  cs=$(stat -c %s "$w/cfg")
+  mv "$w/cfg" "$w/oci/blobs/sha256/$cd"
+  man=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}' "$cd" "$cs" "$ld" "$ls")
+  printf '%s' "$man" >"$w/man"
+  md=$(sha256sum "$w/man" | cut -d' ' -f1)
+  ms=$(stat -c %s "$w/man")
+  mv "$w/man" "$w/oci/blobs/sha256/$md"
+  idx=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' "$md" "$ms" "$(pause_image)" "$PAUSE_TAG")
+  printf '%s' "$idx" >"$w/oci/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$w/oci/oci-layout"
+  tar "${tarflags[@]}" -C "$w/oci" -cf "$dest/pause.tar" oci-layout index.json blobs
+  log "pause: built $(pause_image) (sha256:$md) in $(elapsed "$t0")s"
+}
+# The image name containerd is configured with as its sandbox image: a local name that no
+# registry serves, so a missing import fails instead of pulling.
+pause_image() { printf 'kxops.local/pause:%s' "$PAUSE_TAG"; }
+
 # ------------------------------------------------------------------ checks
 
 check_version() { # <label> <expected-substring> <cmd...>
@@ -589,7 +768,55 @@ if [[ $FORCE == 1 ]] || ! helm_complete "$HELM_DIR"; then
   publish "$helm_stage" "$HELM_DIR"
 fi
 
-for label in kube-apiserver-download kube-apiserver kubectl-download kubectl etcd-download etcd helm-download helm; do
+if [[ $NODE == 1 ]]; then
+  install_node_system_packages
+  if [[ $FORCE == 1 ]] || ! node_k8s_complete; then
+    log "provisioning ${NODE_BINARIES[*]} $K8S_VERSION into $NODE_K8S_DIR"
+    new_stage "node-k8s-$K8S_VERSION"
+    node_stage=$STAGE
+    node_subs="node/k8s/$K8S_DIRNAME k8s/$K8S_DIRNAME $K8S_DIRNAME ."
+    for b in "${NODE_BINARIES[@]}"; do
+      eval "dl_$b() { download_kube_binary $b \"\$1\"; }; build_$b() { build_kube_binary $b \"\$1\"; }"
+      obtain "$b" "$node_stage" "$node_subs" "dl_$b" "build_$b"
+      check_version "$b" "Kubernetes v$K8S_VERSION" "$node_stage/$b" --version ||
+        die "the provisioned $b failed its version check"
+    done
+    printf 'k8s=%s\nsource=%s\ncreated=%s\n' "$K8S_VERSION" \
+      "$(for b in "${NODE_BINARIES[@]}"; do printf '%s:%s ' "$b" "${SOURCE[$b]}"; done)" \
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$node_stage/.complete"
+    publish "$node_stage" "$NODE_K8S_DIR"
+  fi
+  if [[ $FORCE == 1 ]] || ! containerd_complete; then
+    log "provisioning ${CONTAINERD_BINARIES[*]} $CONTAINERD_VERSION into $CONTAINERD_DIR"
+    new_stage "containerd-$CONTAINERD_VERSION"
+    ctd_stage=$STAGE
+    ctd_subs="node/containerd/$CONTAINERD_VERSION-$PLATFORM containerd/$CONTAINERD_VERSION-$PLATFORM bin ."
+    for b in "${CONTAINERD_BINARIES[@]}"; do
+      eval "build_$b() { build_containerd_binary $b \"\$1\"; }"
+      obtain "$b" "$ctd_stage" "$ctd_subs" no_download "build_$b"
+    done
+    check_version containerd "v$CONTAINERD_VERSION" "$ctd_stage/containerd" --version &&
+      check_version ctr "v$CONTAINERD_VERSION" "$ctd_stage/ctr" --version &&
+      check_version containerd-shim-runc-v2 "v$CONTAINERD_VERSION" "$ctd_stage/containerd-shim-runc-v2" -v ||
+      die "the provisioned containerd binaries failed their version check"
+    printf 'containerd=%s\nsource=%s\ncreated=%s\n' "$CONTAINERD_VERSION" \
+      "$(for b in "${CONTAINERD_BINARIES[@]}"; do printf '%s:%s ' "$b" "${SOURCE[$b]}"; done)" \
+      "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$ctd_stage/.complete"
+    publish "$ctd_stage" "$CONTAINERD_DIR"
+  fi
+  if [[ $FORCE == 1 ]] || ! pause_complete; then
+    new_stage "pause-$K8S_VERSION"
+    pause_stage=$STAGE
+    timed pause build_pause "$pause_stage"
+    printf 'k8s=%s\ntag=%s\nimage=%s\nsource=build\ncreated=%s\n' "$K8S_VERSION" "$PAUSE_TAG" \
+      "$(pause_image)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$pause_stage/.complete"
+    publish "$pause_stage" "$PAUSE_DIR"
+  fi
+fi
+
+for label in kube-apiserver-download kube-apiserver kubectl-download kubectl etcd-download etcd helm-download helm \
+  kubelet-download kubelet kube-proxy-download kube-proxy kube-scheduler-download kube-scheduler \
+  kube-controller-manager-download kube-controller-manager containerd ctr containerd-shim-runc-v2 pause; do
   if [[ -n ${TOOK[$label]:-} ]]; then
     log "timing: $label ${TOOK[$label]}s"
   fi

@@ -67,6 +67,69 @@ public final class Binaries {
     return tool;
   }
 
+  /** The node parts of {@code hack/provision-binaries.sh --node}: KXOPS_NODE_DIR, else node/. */
+  public static Path nodeDir() {
+    Path dir = env("KXOPS_NODE_DIR").orElse(cacheRoot().resolve("node"));
+    if (!Files.isRegularFile(dir.resolve("VERSION"))) {
+      throw new IllegalStateException(
+          "no node binaries in " + dir + "; provision them with hack/provision-binaries.sh --node");
+    }
+    return dir;
+  }
+
+  /** A value of node/VERSION (k8s, containerd, pause). */
+  static String nodeVersion(String key) {
+    try {
+      for (String l : Files.readAllLines(nodeDir().resolve("VERSION"))) {
+        if (l.startsWith(key + "=")) {
+          return l.substring(key.length() + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + nodeDir().resolve("VERSION"), e);
+    }
+    throw new IllegalStateException("no " + key + "= in " + nodeDir().resolve("VERSION"));
+  }
+
+  /** kubelet, kube-proxy, kube-scheduler, kube-controller-manager. */
+  public static Path nodeKubernetesDir() {
+    return existing(
+        nodeDir().resolve("k8s").resolve(nodeVersion("k8s") + "-linux-" + arch()), "kubelet");
+  }
+
+  /** containerd, ctr, containerd-shim-runc-v2. */
+  public static Path containerdDir() {
+    return existing(
+        nodeDir().resolve("containerd").resolve(nodeVersion("containerd") + "-linux-" + arch()),
+        "containerd");
+  }
+
+  /** The pause (sandbox) image's OCI tarball. */
+  public static Path pauseImageTar() {
+    Path tar =
+        nodeDir()
+            .resolve("pause")
+            .resolve("k8s-" + nodeVersion("k8s") + "-linux-" + arch())
+            .resolve("pause.tar");
+    if (!Files.isRegularFile(tar)) {
+      throw new IllegalStateException("no " + tar + "; run hack/provision-binaries.sh --node");
+    }
+    return tar;
+  }
+
+  /** The pause image's name, as containerd is configured with it. */
+  public static String pauseImage() {
+    return nodeVersion("pause");
+  }
+
+  private static Path existing(Path dir, String binary) {
+    if (!Files.isExecutable(dir.resolve(binary))) {
+      throw new IllegalStateException(
+          "no " + binary + " in " + dir + "; run hack/provision-binaries.sh --node");
+    }
+    return dir;
+  }
+
   private static String arch() {
     String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
     return arch.equals("aarch64") || arch.equals("arm64") ? "arm64" : "amd64";

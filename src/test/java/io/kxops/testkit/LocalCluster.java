@@ -27,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  * resilience and performance harnesses. Process ids go to {@code pids} in the work directory, so a
  * later start can clean up after an unclean exit. (Why not {@link ApiServer} there: see its
  * Javadoc.)
+ *
+ * <p>{@link LocalNode} runs the same two processes as the control plane of a single-node cluster
+ * ({@link #startForNode}): inside its network namespace, on the node's address, with the flags a
+ * kubelet and pods need (Node authorization, ServiceAccount admission, the {@code kubernetes}
+ * Service's endpoint, kubelet client certificates).
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -35,15 +40,45 @@ public final class LocalCluster implements AutoCloseable {
   private final int etcdPort;
   private final int apiPort;
   private final boolean detached;
+
+  /** The command every child process is started through (setsid, nsenter), or empty. */
+  private final List<String> launcher;
+
+  /** The API server's address (bind, advertise, kubeconfig). */
+  private final String address;
+
+  /** Node mode: the {@link NodeOptions} of {@link #startForNode}, else null. */
+  private final NodeOptions node;
+
   private Process etcd;
   private Process apiServer;
 
-  private LocalCluster(Path dir, Path bin, int etcdPort, int apiPort, boolean detached) {
+  /**
+   * What a cluster with a node needs of the control plane.
+   *
+   * @param launcher the command prefix that puts a process into the node's network namespace
+   * @param address the node's address, where the API server listens and pods reach it
+   * @param serviceCidr the Service range; its first address is the {@code kubernetes} Service
+   * @param serviceIp that first address (a SAN of the serving certificate)
+   */
+  record NodeOptions(List<String> launcher, String address, String serviceCidr, String serviceIp) {}
+
+  private LocalCluster(
+      Path dir, Path bin, int etcdPort, int apiPort, boolean detached, NodeOptions node) {
     this.dir = dir;
     this.bin = bin;
     this.etcdPort = etcdPort;
     this.apiPort = apiPort;
     this.detached = detached;
+    this.node = node;
+    if (node != null) {
+      this.launcher = node.launcher();
+      this.address = node.address();
+    } else {
+      // setsid execs in place (a ProcessBuilder child is no process group leader): same pid.
+      this.launcher = detached ? List.of("setsid") : List.of();
+      this.address = "127.0.0.1";
+    }
   }
 
   /** Starts etcd and kube-apiserver in {@code dir} (wiped first) and waits until ready. */
@@ -61,10 +96,26 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private static LocalCluster start(Path dir, int etcdPort, int apiPort, boolean detached) {
+    return start(dir, etcdPort, apiPort, detached, null);
+  }
+
+  /**
+   * The control plane of {@link LocalNode}: etcd and kube-apiserver started through {@code
+   * options.launcher()} (into the node's network namespace), no shutdown hook (the node stops them
+   * in its own order). {@code dir} is not wiped: the node owns it.
+   */
+  static LocalCluster startForNode(Path dir, int etcdPort, int apiPort, NodeOptions options) {
+    return start(dir, etcdPort, apiPort, true, options);
+  }
+
+  private static LocalCluster start(
+      Path dir, int etcdPort, int apiPort, boolean detached, NodeOptions node) {
     Path bin = Binaries.kubernetesDir();
-    killLeftovers(dir);
-    deleteRecursively(dir);
-    LocalCluster c = new LocalCluster(dir.toAbsolutePath(), bin, etcdPort, apiPort, detached);
+    if (node == null) { // a node cleans up itself, and has started containerd already
+      killLeftovers(dir);
+      deleteRecursively(dir);
+    }
+    LocalCluster c = new LocalCluster(dir.toAbsolutePath(), bin, etcdPort, apiPort, detached, node);
     if (!detached) {
       Runtime.getRuntime().addShutdownHook(new Thread(c::close, "local-cluster-stop"));
     }
@@ -100,6 +151,16 @@ public final class LocalCluster implements AutoCloseable {
 
   public Path kubeconfig() {
     return dir.resolve("kubeconfig");
+  }
+
+  /** The work directory: certificates, kubeconfigs, logs. */
+  Path dir() {
+    return dir;
+  }
+
+  /** The API server's URL. */
+  public String server() {
+    return "https://" + address + ":" + apiPort;
   }
 
   public int apiPort() {
@@ -180,23 +241,42 @@ public final class LocalCluster implements AutoCloseable {
   /** Starts kube-apiserver and waits until /readyz answers. */
   public synchronized void startApiServer() {
     List<String> cmd =
-        List.of(
-            bin.resolve("kube-apiserver").toString(),
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
-            "--endpoint-reconciler-type=none",
-            "--secure-port=" + apiPort,
-            "--tls-cert-file=" + dir.resolve("server.crt"),
-            "--tls-private-key-file=" + dir.resolve("server.key"),
-            "--client-ca-file=" + dir.resolve("ca.crt"),
-            "--etcd-servers=http://127.0.0.1:" + etcdPort,
-            "--authorization-mode=RBAC",
-            "--service-account-issuer=https://kubernetes.default.svc",
-            "--service-account-key-file=" + dir.resolve("sa.key"),
-            "--service-account-signing-key-file=" + dir.resolve("sa.key"),
-            "--service-cluster-ip-range=10.0.0.0/24",
-            "--disable-admission-plugins=ServiceAccount",
-            "--allow-privileged=true");
+        new ArrayList<>(
+            List.of(
+                bin.resolve("kube-apiserver").toString(),
+                "--bind-address=" + address,
+                "--advertise-address=" + address,
+                "--secure-port=" + apiPort,
+                "--tls-cert-file=" + dir.resolve("server.crt"),
+                "--tls-private-key-file=" + dir.resolve("server.key"),
+                "--client-ca-file=" + dir.resolve("ca.crt"),
+                "--etcd-servers=http://127.0.0.1:" + etcdPort,
+                "--service-account-issuer=https://kubernetes.default.svc",
+                "--service-account-key-file=" + dir.resolve("sa.key"),
+                "--service-account-signing-key-file=" + dir.resolve("sa.key"),
+                "--allow-privileged=true"));
+    if (node == null) {
+      cmd.addAll(
+          List.of(
+              "--endpoint-reconciler-type=none",
+              "--authorization-mode=RBAC",
+              "--service-cluster-ip-range=10.0.0.0/24",
+              "--disable-admission-plugins=ServiceAccount"));
+    } else {
+      // A kubelet and pods: the kubernetes Service's endpoint is this address (lease reconciler),
+      // nodes are authorized as nodes, pods get their ServiceAccount's projected token, and
+      // logs/exec reach the kubelet by its InternalIP (by name it would be a DNS lookup).
+      cmd.addAll(
+          List.of(
+              "--authorization-mode=Node,RBAC",
+              "--enable-admission-plugins=NodeRestriction",
+              "--service-cluster-ip-range=" + node.serviceCidr(),
+              "--kubelet-client-certificate=" + dir.resolve("apiserver-kubelet.crt"),
+              "--kubelet-client-key=" + dir.resolve("apiserver-kubelet.key"),
+              "--kubelet-certificate-authority=" + dir.resolve("ca.crt"),
+              "--kubelet-preferred-address-types=InternalIP",
+              "--profiling=false"));
+    }
     apiServer = spawn(cmd, "kube-apiserver.log");
     waitUntilReady(Duration.ofSeconds(120));
   }
@@ -238,13 +318,10 @@ public final class LocalCluster implements AutoCloseable {
     throw new IllegalStateException("kube-apiserver not ready after " + timeout, last);
   }
 
-  private Process spawn(List<String> command, String log) {
-    List<String> cmd = command;
-    if (detached) {
-      // setsid execs in place (a ProcessBuilder child is no process group leader): same pid.
-      cmd = new ArrayList<>(List.of("setsid"));
-      cmd.addAll(command);
-    }
+  /** Starts {@code command} through the launcher, output to {@code log}, its pid to pids. */
+  Process spawn(List<String> command, String log) {
+    List<String> cmd = new ArrayList<>(launcher);
+    cmd.addAll(command);
     try {
       Process p =
           new ProcessBuilder(cmd)
@@ -280,10 +357,40 @@ public final class LocalCluster implements AutoCloseable {
           "ca.key",
           "-out",
           "ca.crt");
-      Files.writeString(dir.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-      signed("server", "/CN=kube-apiserver", "server.ext");
-      signed("admin", "/O=system:masters/CN=kxops-admin", null);
+      String sans = "IP:127.0.0.1,DNS:localhost";
+      if (node != null) {
+        sans +=
+            ",IP:"
+                + address
+                + ",IP:"
+                + node.serviceIp()
+                + ",DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+                + ",DNS:kubernetes.default.svc.cluster.local";
+      }
+      issue("server", "/CN=kube-apiserver", sans);
+      issue("admin", "/O=system:masters/CN=kxops-admin", null);
       openssl("genrsa", "-out", "sa.key", "2048");
+      if (node != null) {
+        issue("apiserver-kubelet", "/O=system:masters/CN=kube-apiserver-kubelet-client", null);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A key and a certificate signed by this cluster's CA: {@code name.key}, {@code name.crt} in the
+   * work directory, with {@code subjectAltNames} (openssl syntax, e.g. "IP:10.0.0.1,DNS:x") or
+   * none.
+   */
+  void issue(String name, String subject, String subjectAltNames) {
+    try {
+      String ext = null;
+      if (subjectAltNames != null) {
+        ext = name + ".ext";
+        Files.writeString(dir.resolve(ext), "subjectAltName=" + subjectAltNames + "\n");
+      }
+      signed(name, subject, ext);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -345,6 +452,11 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private void writeKubeconfig() {
+    writeKubeconfig(kubeconfig(), "admin");
+  }
+
+  /** A kubeconfig for the user of certificate {@code cert} (see {@link #issue}). */
+  Path writeKubeconfig(Path file, String cert) {
     try {
       String yaml =
           """
@@ -353,7 +465,7 @@ public final class LocalCluster implements AutoCloseable {
           clusters:
           - name: local
             cluster:
-              server: https://127.0.0.1:%d
+              server: %s
               certificate-authority-data: %s
           users:
           - name: admin
@@ -365,8 +477,9 @@ public final class LocalCluster implements AutoCloseable {
             context: {cluster: local, user: admin, namespace: default}
           current-context: local
           """
-              .formatted(apiPort, b64("ca.crt"), b64("admin.crt"), b64("admin.key"));
-      Files.writeString(kubeconfig(), yaml);
+              .formatted(server(), b64("ca.crt"), b64(cert + ".crt"), b64(cert + ".key"));
+      Files.writeString(file, yaml);
+      return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
