@@ -48,6 +48,16 @@
 #   KXOPS_CONNECT_TIMEOUT  curl connect timeout in seconds (default 5)
 #   Go's own variables (GOMODCACHE, GOCACHE, GOPROXY, GOTOOLCHAIN, ...) are honoured.
 #
+# Integrity: every binary (downloaded, imported, built, or found in the cache) must have a sha256
+# that hack/binaries.sha256 lists for its name, version and platform; anything else is refused
+# (a download falls back to a build; a cached or built binary fails the run, naming the line to
+# add if the build is trusted). The listed digests are of builds from Go modules, which are
+# reproducible for one Go toolchain (-trimpath, fixed version flags; the module sources are
+# checked against go.sum and the Go checksum database) and of the pause image built by gcc.
+#   KXOPS_ALLOW_UNPINNED=1  accept (with a warning) a binary that has no listed digest at all
+#                           (another toolchain); a binary whose listed digest differs is never
+#                           accepted
+#
 # Output: progress on stderr; on stdout `export KEY=value` lines for callers:
 #   eval "$(hack/provision-binaries.sh)"
 set -Eeuo pipefail
@@ -241,7 +251,65 @@ write_file() {
   mv -f "$1.tmp.$$" "$1"
 }
 
+DIGESTS_FILE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/binaries.sha256
+
+# version_of <name>: the version a binary of that name is provisioned at
+version_of() {
+  case $1 in
+    kube-apiserver | kubectl | kubelet | kube-proxy | kube-scheduler | kube-controller-manager | pause.tar) printf '%s' "$K8S_VERSION" ;;
+    etcd) printf '%s' "$ETCD_VERSION" ;;
+    helm) printf '%s' "$HELM_VERSION" ;;
+    containerd | ctr | containerd-shim-runc-v2) printf '%s' "$CONTAINERD_VERSION" ;;
+    *) return 1 ;;
+  esac
+}
+
+# pinned_ok <file> [name]: the file's sha256 is one hack/binaries.sha256 lists for its name,
+# version and this platform. Fails closed: an unlisted binary is refused unless
+# KXOPS_ALLOW_UNPINNED=1, a listed one with another digest always.
+pinned_ok() {
+  local file=$1 name=${2:-${1##*/}} version got listed
+  version=$(version_of "$name") || { log "$name: no version known to check its digest"; return 1; }
+  [[ -f $DIGESTS_FILE ]] || { log "missing $DIGESTS_FILE"; return 1; }
+  got=$(sha256sum "$file" | cut -d' ' -f1)
+  listed=$(awk -v n="$name" -v v="$version" -v p="$PLATFORM" \
+    '!/^#/ && $2 == n && $3 == v && $4 == p {print $1}' "$DIGESTS_FILE")
+  if [[ -n $listed ]]; then
+    grep -qx "$got" <<<"$listed" && return 0
+    log "$name $version: sha256 $got is not the one hack/binaries.sha256 lists for $PLATFORM"
+    return 1
+  fi
+  if [[ ${KXOPS_ALLOW_UNPINNED:-0} == 1 ]]; then
+    log "WARNING: $name $version: no digest listed for $PLATFORM; accepted (KXOPS_ALLOW_UNPINNED=1): $got"
+    return 0
+  fi
+  log "$name $version: no digest listed in hack/binaries.sha256 for $PLATFORM; if you trust this"
+  log "  binary ($(go_id)), add: $got  $name  $version  $PLATFORM  $(go_id)"
+  return 1
+}
+
+go_id() { # the origin column of a line: the Go toolchain that built it
+  if command -v go >/dev/null 2>&1; then go env GOVERSION 2>/dev/null || echo go; else echo release; fi
+}
+
+# verify_cached <dir> <names...>: every cached binary still has a listed digest
+verify_cached() {
+  local d=$1 b
+  shift
+  for b in "$@"; do
+    pinned_ok "$d/$b" || die "cached $d/$b failed its digest check (remove $d, or run with --force)"
+  done
+}
+
 finish() {
+  # Whatever the cache holds now, fresh or old, is what the tests will run.
+  verify_cached "$K8S_DIR" kube-apiserver kubectl etcd
+  verify_cached "$HELM_DIR" helm
+  if [[ $NODE == 1 ]]; then
+    verify_cached "$NODE_K8S_DIR" "${NODE_BINARIES[@]}"
+    verify_cached "$CONTAINERD_DIR" "${CONTAINERD_BINARIES[@]}"
+    verify_cached "$PAUSE_DIR" pause.tar
+  fi
   link "../kube-api-test/k8s/$K8S_DIRNAME/kubectl" kubectl
   link "../helm/$HELM_DIRNAME/helm" helm
   write_file "$KAT_DIR/VERSION" "$K8S_VERSION"
@@ -409,13 +477,12 @@ download_etcd() { # <dest-dir>
   tmp=$(mktemp -d "$STAGE_ROOT/etcd-dl.XXXXXX") || return 1
   STAGING_DIRS+=("$tmp")
   fetch "$url/$base.tar.gz" "$tmp/$base.tar.gz" || return 1
-  if fetch "$url/SHA256SUMS" "$tmp/SHA256SUMS"; then
-    sums=$(<"$tmp/SHA256SUMS")
-    sum=$(awk -v f="$base.tar.gz" '$2 == f {print $1}' <<<"$sums")
-    if [[ -n $sum ]]; then
-      sha256_ok "$tmp/$base.tar.gz" "$sum" || return 1
-    fi
-  fi
+  # The release's own checksum list must be there and name the archive: no list, no etcd.
+  fetch "$url/SHA256SUMS" "$tmp/SHA256SUMS" || return 1
+  sums=$(<"$tmp/SHA256SUMS")
+  sum=$(awk -v f="$base.tar.gz" '$2 == f {print $1}' <<<"$sums")
+  [[ -n $sum ]] || { log "etcd: SHA256SUMS does not list $base.tar.gz"; return 1; }
+  sha256_ok "$tmp/$base.tar.gz" "$sum" || return 1
   tar -xzf "$tmp/$base.tar.gz" -C "$tmp" "$base/etcd" || return 1
   mv "$tmp/$base/etcd" "$dest/etcd" || return 1
   log "etcd: downloaded $url/$base.tar.gz"
@@ -725,12 +792,14 @@ obtain() {
   local name=$1 dest=$2 subdirs=$3 dl=$4 build=$5
   local -a subs
   read -r -a subs <<<"$subdirs"
-  if import_binary "$name" "$dest" "${subs[@]}"; then
+  if import_binary "$name" "$dest" "${subs[@]}" && pinned_ok "$dest/$name"; then
     SOURCE[$name]=import
-  elif timed "$name-download" "$dl" "$dest"; then
+  elif timed "$name-download" "$dl" "$dest" && pinned_ok "$dest/$name"; then
     SOURCE[$name]=download
   else
+    rm -f "$dest/$name"
     timed "$name" "$build" "$dest" || die "could not provision $name (download and build both failed)"
+    pinned_ok "$dest/$name" || die "$name: the build's digest check failed (see above)"
     SOURCE[$name]=build
   fi
 }
@@ -808,6 +877,7 @@ if [[ $NODE == 1 ]]; then
     new_stage "pause-$K8S_VERSION"
     pause_stage=$STAGE
     timed pause build_pause "$pause_stage"
+    pinned_ok "$pause_stage/pause.tar" || die "pause: the build's digest check failed (see above)"
     printf 'k8s=%s\ntag=%s\nimage=%s\nsource=build\ncreated=%s\n' "$K8S_VERSION" "$PAUSE_TAG" \
       "$(pause_image)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$pause_stage/.complete"
     publish "$pause_stage" "$PAUSE_DIR"
