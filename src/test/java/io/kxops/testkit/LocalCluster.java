@@ -320,7 +320,15 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts {@code command} through the launcher, output to {@code log}, its pid to pids. */
   Process spawn(List<String> command, String log) {
-    List<String> cmd = new ArrayList<>(launcher);
+    return spawn(dir, launcher, command, log);
+  }
+
+  /**
+   * Starts {@code command} behind {@code prefix} (a launcher such as setsid or nsenter), output
+   * appended to {@code log} in {@code dir}, its pid appended to {@code dir}/pids for clean-up.
+   */
+  static Process spawn(Path dir, List<String> prefix, List<String> command, String log) {
+    List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(command);
     try {
       Process p =

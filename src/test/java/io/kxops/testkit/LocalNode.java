@@ -503,24 +503,7 @@ public final class LocalNode implements AutoCloseable {
 
   /** A component in the namespace, recorded in the state file and the pids file. */
   private Process spawnDetached(List<String> command, String log) {
-    List<String> cmd = new ArrayList<>(IN_NETNS);
-    cmd.addAll(command);
-    try {
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()))
-              .start();
-      Files.writeString(
-          dir.resolve("pids"),
-          p.pid() + "\n",
-          StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
-      return p;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LocalCluster.spawn(dir, IN_NETNS, command, log);
   }
 
   // ------------------------------------------------------------------------------- use

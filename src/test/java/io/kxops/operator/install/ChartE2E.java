@@ -143,6 +143,17 @@ class ChartE2E {
             .output());
   }
 
+  /**
+   * {@code helm <verb>} of the chart into its namespace with {@link #values()} and {@code extra}.
+   */
+  void chart(String verb, String... extra) throws Exception {
+    List<Object> args =
+        new ArrayList<>(
+            List.of(verb, Install.NAME, Install.CHART, "-n", Install.NS, "-f", values()));
+    args.addAll(List.of(extra));
+    cli.helm(args.toArray()).ok();
+  }
+
   /** The values of every install here: the image as imported, the emulator, short intervals. */
   static Path values() throws Exception {
     Path values = DIR.resolve("values.yaml");
@@ -204,18 +215,7 @@ class ChartE2E {
   @Order(1)
   void helmInstallWaitsForAReadyPodThatCompletesAChangeset() throws Exception {
     Instant t0 = Instant.now();
-    cli.helm(
-            "install",
-            Install.NAME,
-            Install.CHART,
-            "-n",
-            Install.NS,
-            "-f",
-            values(),
-            "--wait",
-            "--timeout",
-            "110s")
-        .ok();
+    chart("install", "--wait", "--timeout", "110s");
     System.out.println(
         "helm install --wait: " + Duration.between(t0, Instant.now()).toMillis() / 1000.0 + " s");
     List<Pod> pods = operatorPods();
@@ -306,20 +306,7 @@ class ChartE2E {
   @Order(2)
   void twoReplicasTheLeaderPodIsDeletedTheStandbyTakesOver() throws Exception {
     Instant t0 = Instant.now();
-    cli.helm(
-            "upgrade",
-            Install.NAME,
-            Install.CHART,
-            "-n",
-            Install.NS,
-            "-f",
-            values(),
-            "--set",
-            "replicaCount=2",
-            "--wait",
-            "--timeout",
-            "110s")
-        .ok();
+    chart("upgrade", "--set", "replicaCount=2", "--wait", "--timeout", "110s");
     await().atMost(Duration.ofSeconds(90)).until(() -> readyPodNames().size() == 2);
     await().atMost(Duration.ofSeconds(60)).until(() -> readyPodNames().contains(holder()));
     String leader = holder();
@@ -373,22 +360,15 @@ class ChartE2E {
         names.add(name);
       }
     }
-    cli.helm(
-            "upgrade",
-            Install.NAME,
-            Install.CHART,
-            "-n",
-            Install.NS,
-            "-f",
-            values(),
-            "--set",
-            "replicaCount=2",
-            "--set",
-            "image.tag=" + nextTag,
-            "--wait",
-            "--timeout",
-            "110s")
-        .ok();
+    chart(
+        "upgrade",
+        "--set",
+        "replicaCount=2",
+        "--set",
+        "image.tag=" + nextTag,
+        "--wait",
+        "--timeout",
+        "110s");
     for (int i = 0; i < 4; i++) {
       String name = "upgrade-after-" + i;
       create(name, "flight" + i);
@@ -417,22 +397,15 @@ class ChartE2E {
     Instant t0 = Instant.now();
     // One replica, a 64 MiB limit and a JVM that touches a 200 MiB heap at start: the kernel's
     // OOM killer ends it inside its cgroup; the kubelet reports OOMKilled and restarts it.
-    cli.helm(
-            "upgrade",
-            Install.NAME,
-            Install.CHART,
-            "-n",
-            Install.NS,
-            "-f",
-            values(),
-            "--set",
-            "resources.limits.memory=64Mi",
-            "--set",
-            "resources.requests.memory=64Mi",
-            "--set",
-            "jvmOptions=-Xms200m -XX:+AlwaysPreTouch",
-            "--wait=false")
-        .ok();
+    chart(
+        "upgrade",
+        "--set",
+        "resources.limits.memory=64Mi",
+        "--set",
+        "resources.requests.memory=64Mi",
+        "--set",
+        "jvmOptions=-Xms200m -XX:+AlwaysPreTouch",
+        "--wait=false");
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(500))
@@ -448,18 +421,7 @@ class ChartE2E {
                                 && "OOMKilled"
                                     .equals(c.getLastState().getTerminated().getReason())));
     // Back to the normal limit: the pod comes back Ready and the operator works.
-    cli.helm(
-            "upgrade",
-            Install.NAME,
-            Install.CHART,
-            "-n",
-            Install.NS,
-            "-f",
-            values(),
-            "--wait",
-            "--timeout",
-            "110s")
-        .ok();
+    chart("upgrade", "--wait", "--timeout", "110s");
     await().atMost(Duration.ofSeconds(90)).until(() -> readyPodNames().size() == 1);
     create("after-oom", "trades");
     awaitCompleted(List.of("after-oom"), Duration.ofSeconds(60));
