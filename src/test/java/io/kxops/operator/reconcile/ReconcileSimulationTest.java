@@ -80,7 +80,24 @@ class ReconcileSimulationTest {
    */
   static final boolean LOST_ANSWER_NOT_REMEMBERED = Boolean.getBoolean("sim.lostAnswerForgotten");
 
+  /**
+   * {@code -Dsim.nearDeadline=true}: now and then time jumps, even while reconciliations are paused
+   * mid-way (a frozen process), to within seconds of a create intent's fresh window, its send
+   * deadline, or the point where another intent may go ahead of it; or by 11 minutes. Off by
+   * default: CI's schedules stay as they are.
+   */
+  static final boolean NEAR_DEADLINE = Boolean.getBoolean("sim.nearDeadline");
+
+  /**
+   * {@code -Dsim.transit=S}: a create attempt that left before its send deadline may take up to S
+   * seconds to reach FinSpace, and other processes act meanwhile. Off by default.
+   */
+  static final int TRANSIT_S = Integer.getInteger("sim.transit", 0);
+
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+
+  /** ADOPT_AFTER of every process ({@code -Dsim.adoptAfter=S} seconds; 9 min by default). */
+  static final Duration ADOPT_AFTER = Duration.ofSeconds(Integer.getInteger("sim.adoptAfter", 540));
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
       List.of(
@@ -246,6 +263,10 @@ class ReconcileSimulationTest {
     }
 
     void act() {
+      if (NEAR_DEADLINE && rnd.nextInt(100) < 6) {
+        jumpNearADeadline();
+        return;
+      }
       int a = rnd.nextInt(100);
       if (a < 40) {
         if (!resumeSomeWorker()) {
@@ -278,6 +299,41 @@ class ReconcileSimulationTest {
         Proc p = procs.get(rnd.nextInt(procs.size()));
         p.view.watchDelivers = rnd.nextInt(4) != 0;
       }
+    }
+
+    /** See {@link #NEAR_DEADLINE}. */
+    void jumpNearADeadline() {
+      List<Instant> intents =
+          cluster.all().stream()
+              .filter(r -> r.getStatus() != null && r.getStatus().getCreateIntent() != null)
+              .map(r -> Instant.parse(r.getStatus().getCreateIntent().getAttemptedAt()))
+              .toList();
+      Duration d = Duration.ofMinutes(11);
+      if (!intents.isEmpty() && rnd.nextInt(4) != 0) {
+        Instant at = intents.get(rnd.nextInt(intents.size()));
+        List<Duration> marks =
+            List.of(
+                ADOPT_AFTER,
+                ChangesetLogic.SEND_WINDOW,
+                ChangesetLogic.SEND_WINDOW
+                    .plus(ChangesetLogic.CLOCK_SKEW.multipliedBy(2))
+                    .plusSeconds(10));
+        Instant target =
+            at.plus(marks.get(rnd.nextInt(marks.size())))
+                .plusSeconds(rnd.nextInt(2 * CLOCK_SKEW_S + 11) - CLOCK_SKEW_S - 5);
+        d = Duration.between(clock.instant(), target);
+      }
+      if (d.isNegative() || d.isZero()) {
+        return;
+      }
+      clock.advance(d);
+      finspaceClock.advance(d);
+      trace.add(
+          step
+              + ": "
+              + d.toSeconds()
+              + " s pass"
+              + (procs.stream().anyMatch(p -> p.worker != null) ? " (mid-reconciliation)" : ""));
     }
 
     void userAction() {
@@ -543,7 +599,7 @@ class ReconcileSimulationTest {
                 new ChangesetLogic.Settings(
                     "us-east-1",
                     limit,
-                    Duration.ofMinutes(9),
+                    ADOPT_AFTER,
                     Duration.ofMinutes(10),
                     ChangesetLogic.CONFIRM_TIMEOUT),
                 new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), rnd::nextDouble));
@@ -664,6 +720,14 @@ class ReconcileSimulationTest {
                 if (clock.instant().plus(skew).isAfter(sendBy)) {
                   trace.add(step + ": p" + id + " create held back at its send deadline");
                   throw FinSpaceErrors.of(Operation.CREATE, "SendWindowClosed", 0);
+                }
+                if (TRANSIT_S > 0 && fault(30)) {
+                  // Left before its deadline; on its way while others act.
+                  Duration d = Duration.ofSeconds(rnd.nextInt(TRANSIT_S + 1));
+                  clock.advance(d);
+                  finspaceClock.advance(d);
+                  trace.add(step + ": p" + id + " create in transit " + d.toSeconds() + " s");
+                  yieldPoint();
                 }
                 Changeset c = finspace.create(db, requests, token, sendBy);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
