@@ -329,6 +329,18 @@ public final class ChangesetLogic {
     KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
     CreateIntent intent = marked.getStatus().getCreateIntent();
     if (onlyWithFreshToken) {
+      // The intent may never have been confirmed (its confirmation timed out and the withdrawal's
+      // write failed; JOSDK retries on the same view), so the resend is decided like a first
+      // create: on a view the watch delivered after this write, which holds every intent written
+      // before it. A view that missed a rival's intent would otherwise send a second changeset.
+      if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+        return Outcome.requeue(polls.initial());
+      }
+      DatabaseRef db = Intents.target(intent);
+      if (DatabaseQueue.inFlightOthers(marked, cluster.onDatabase(db.key())).size()
+          >= settings.maxInFlightPerDatabase()) {
+        return Outcome.requeue(Duration.ZERO); // ask FinSpace first (resume's List)
+      }
       if (age(intent).compareTo(freshWindow()) >= 0) {
         // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
         return Outcome.requeue(Duration.ZERO);

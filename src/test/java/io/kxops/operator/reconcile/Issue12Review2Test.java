@@ -79,6 +79,9 @@ class Issue12Review2Test {
     /** The process dies right before it writes a changeset id (the create's answer is lost). */
     boolean crashBeforeRecord;
 
+    /** The API server answers 500 to the status write that withdraws a create intent. */
+    boolean withdrawFails;
+
     /** Runs once a status write of this process returned (a slow answer, a pause after it). */
     Consumer<KxChangesetStatus> afterWrite = s -> {};
 
@@ -146,6 +149,13 @@ class Issue12Review2Test {
       if (crashBeforeRecord && next != null && next.getChangesetId() != null) {
         throw new Crash("before the status write of the changeset id");
       }
+      if (withdrawFails
+          && next != null
+          && next.getCreateIntent() == null
+          && r.getStatus() != null
+          && r.getStatus().getCreateIntent() != null) {
+        throw new IllegalStateException("apiserver: status write failed (500)");
+      }
       KxChangeset written = watch.write(r, next);
       Consumer<KxChangesetStatus> after = afterWrite;
       afterWrite = s -> {};
@@ -162,8 +172,8 @@ class Issue12Review2Test {
         } catch (ReconcileFailure e) {
           return logic.failed(e.latest(), e.failure(), this);
         }
-      } catch (Crash | StaleResourceException e) {
-        return null; // JOSDK retries a stale write with the resource as it is now
+      } catch (Crash | StaleResourceException | IllegalStateException e) {
+        return null; // JOSDK retries with the resource as its cache holds it then
       }
     }
   }
@@ -267,6 +277,44 @@ class Issue12Review2Test {
           time.advance(Duration.ofSeconds(5)); // b's attempt arrives 6 s after it left
         };
     p1.reconcile(b);
+
+    assertThat(inFlightOfLiveResources())
+        .as("changesets running on the database at limit 1")
+        .hasSizeLessThanOrEqualTo(1);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // P2: an intent that was never confirmed is resent on a view that never saw the others.
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Same-second arrivals, b admitted first, a sorting first. During a lease hand-over process 1
+   * admits b, confirms it, creates and records its changeset.
+   * Process 2, whose watch has stopped delivering (it had seen b without an intent), admits a and
+   * writes a's intent; its confirmation times out, so it withdraws the intent — and that status
+   * write fails (a 500). JOSDK retries a seconds later: a's intent is young, and on process 2's
+   * view, still without b's intent, nothing else is in flight, so the retry resends a's create with
+   * its token. a's intent was never confirmed, and two changesets run at limit 1.
+   */
+  @Test
+  void anIntentNeverConfirmedIsNotResentOnAViewThatMissesTheOthers() {
+    KxChangeset b = add("b", T0);
+    Proc p1 = new Proc(time); // its watch has not delivered a yet
+    KxChangeset a = add("a", T0); // same second, sorts first
+    Proc p2 = new Proc(time); // has seen a and b, both without an intent
+    p2.watch.watchDelivers = false;
+
+    p1.reconcile(b); // intent, confirmed, created, recorded
+    assertThat(now(b).getStatus().getChangesetId()).isNotNull();
+
+    p2.withdrawFails = true;
+    p2.reconcile(a); // intent; not confirmed (its watch is stalled); the withdrawal fails
+    assertThat(now(a).getStatus().getCreateIntent()).isNotNull();
+    assertThat(finspace.changesets(US)).as("a's confirmation held a back").hasSize(1);
+
+    p2.withdrawFails = false;
+    time.advance(Duration.ofSeconds(3));
+    p2.reconcile(a); // JOSDK's retry, on the same stalled view
 
     assertThat(inFlightOfLiveResources())
         .as("changesets running on the database at limit 1")
