@@ -253,7 +253,7 @@ public final class ChangesetLogic {
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
-      return resumeCreate(r, store, true, null);
+      return resumeCreate(r, store, true, null, null);
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
@@ -315,7 +315,7 @@ public final class ChangesetLogic {
       // later, fresh intent miss that changeset). Wait for the others to finish.
       return Outcome.requeue(polls.initial());
     }
-    return resumeCreate(r, store, false, listedAt);
+    return resumeCreate(r, store, false, listedAt, listed);
   }
 
   /**
@@ -325,28 +325,35 @@ public final class ChangesetLogic {
    * for it is being sent.
    */
   private Outcome resumeCreate(
-      KxChangeset r, StatusStore store, boolean onlyWithFreshToken, Instant decidedAt) {
+      KxChangeset r,
+      StatusStore store,
+      boolean onlyWithFreshToken,
+      Instant decidedAt,
+      List<ChangesetSummary> listed) {
     KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
     CreateIntent intent = marked.getStatus().getCreateIntent();
+    DatabaseRef db = Intents.target(intent);
+    // The intent may never have been confirmed (its confirmation timed out and the withdrawal's
+    // write failed; JOSDK retries on the same view), so a resumed create is decided like a first
+    // one: on a view the watch delivered after this write, which holds every intent written before
+    // it. A view that missed a rival's intent would otherwise send a changeset past the limit.
+    if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+      return Outcome.requeue(polls.initial());
+    }
+    boolean overLimit =
+        DatabaseQueue.inFlightOthers(marked, cluster.onDatabase(db.key())).size()
+            >= settings.maxInFlightPerDatabase();
     if (onlyWithFreshToken) {
-      // The intent may never have been confirmed (its confirmation timed out and the withdrawal's
-      // write failed; JOSDK retries on the same view), so the resend is decided like a first
-      // create: on a view the watch delivered after this write, which holds every intent written
-      // before it. A view that missed a rival's intent would otherwise send a second changeset.
-      if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
-        return Outcome.requeue(polls.initial());
-      }
-      DatabaseRef db = Intents.target(intent);
-      if (DatabaseQueue.inFlightOthers(marked, cluster.onDatabase(db.key())).size()
-          >= settings.maxInFlightPerDatabase()) {
-        return Outcome.requeue(Duration.ZERO); // ask FinSpace first (resume's List)
-      }
-      if (age(intent).compareTo(freshWindow()) >= 0) {
-        // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
+      if (overLimit || age(intent).compareTo(freshWindow()) >= 0) {
+        // Another is in flight after all, or time passed since the decision (a slow write, a
+        // paused process): ask FinSpace first (resume's List).
         return Outcome.requeue(Duration.ZERO);
       }
       // A resend of the intent's token: it must reach FinSpace while the token still holds.
       return create(marked, store, "ChangesetCreated", sendDeadline(intent));
+    }
+    if (overLimit && listed != null && !mayGoAheadOfUnrecorded(marked, db, listed)) {
+      return Outcome.requeue(polls.initial());
     }
     // FinSpace was asked at decidedAt and held nothing this intent made (or a person chose 'none'
     // then): whatever takes effect with the token did so after decidedAt, so this create's window
@@ -410,7 +417,7 @@ public final class ChangesetLogic {
         // again as any new create does (queue, a fresh intent, its confirmation).
         return readmit(r, db, store);
       }
-      return resumeCreate(r, store, false, now());
+      return resumeCreate(r, store, false, now(), null);
     }
     Changeset cs = call(r, () -> finspace.get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));

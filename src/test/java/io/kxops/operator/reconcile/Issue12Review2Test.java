@@ -320,4 +320,34 @@ class Issue12Review2Test {
         .as("changesets running on the database at limit 1")
         .hasSizeLessThanOrEqualTo(1);
   }
+
+  /**
+   * The same, but the watch stays stalled past ADOPT_AFTER (the fresh-token resend now waits for a
+   * confirmation that never comes): JOSDK's retry lists the database, finds nothing of a's, and on
+   * the same stale view — b not in flight — creates a's changeset after the List. Two run at limit
+   * 1. Nothing but a watch that stopped delivering, which the confirmation exists to catch.
+   */
+  @Test
+  void anIntentNeverConfirmedIsNotCreatedAfterAListOnAViewThatMissesTheOthers() {
+    KxChangeset b = add("b", T0);
+    Proc p1 = new Proc(time);
+    KxChangeset a = add("a", T0);
+    Proc p2 = new Proc(time);
+    p2.watch.watchDelivers = false;
+
+    p1.reconcile(b);
+    assertThat(now(b).getStatus().getChangesetId()).isNotNull();
+
+    p2.withdrawFails = true;
+    p2.reconcile(a);
+    assertThat(now(a).getStatus().getCreateIntent()).isNotNull();
+    p2.withdrawFails = false;
+
+    time.advance(Duration.ofMinutes(7).plusSeconds(5));
+    p2.reconcile(a); // a retry past ADOPT_AFTER: lists, nothing of a's, creates
+
+    assertThat(inFlightOfLiveResources())
+        .as("changesets running on the database at limit 1")
+        .hasSizeLessThanOrEqualTo(1);
+  }
 }
