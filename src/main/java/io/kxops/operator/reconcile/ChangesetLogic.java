@@ -367,10 +367,10 @@ public final class ChangesetLogic {
    * may go ahead of them. Such intents may be ones whose process crashed before confirming them,
    * and they must not wait for each other forever; but one of them may also have been confirmed and
    * sent, its answer lost. So {@code r} goes ahead only when every one of them sorts after it, none
-   * can be sent with its token any more nor is still on its way (past its send deadline on any clock
-   * within the skew, plus the last attempt's transit), and
-   * FinSpace (the List just read) runs fewer changesets on the database than the limit: whatever
-   * they sent is then either visible there, or was never made.
+   * can be sent with its token any more nor is still on its way (past its send deadline on any
+   * clock within the skew, plus the last attempt's transit), and FinSpace (the List just read) runs
+   * fewer changesets on the database than the limit: whatever they sent is then either visible
+   * there, or was never made.
    */
   private boolean mayGoAheadOfUnrecorded(
       KxChangeset r, DatabaseRef db, List<ChangesetSummary> listed) {

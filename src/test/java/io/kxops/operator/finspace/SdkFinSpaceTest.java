@@ -299,8 +299,8 @@ class SdkFinSpaceTest {
    * and shakes hands. One connection, held 3 s by a slow List: a create whose deadline is 1 s away
    * passes the check at once, waits for the connection, and is transmitted about 2 s after its
    * deadline. Outside the README's budget only under the code's own reading of the skew (each
-   * process within 60 s of FinSpace, SEND_WINDOW keeps no slack); not fixed here: bounding it
-   * needs explicit pool and connect timeouts checked into the deadline (a transport decision).
+   * process within 60 s of FinSpace, SEND_WINDOW keeps no slack); not fixed here: bounding it needs
+   * explicit pool and connect timeouts checked into the deadline (a transport decision).
    */
   @Test
   @org.junit.jupiter.api.Disabled(

@@ -241,12 +241,13 @@ class Issue12Review2Test {
 
   /**
    * Same-second arrivals, "b" admitted first, "a" sorting first (the first review's scenario).
-   * Process 1 (clock 60 s behind FinSpace) admits b, confirms it and creates; the SDK's attempts are
-   * throttled and its last one leaves exactly at b's send deadline. Process 2 (whose watch had not
-   * delivered b's intent) wrote a's intent and died before confirming it. Process 3 (clock 60 s
+   * Process 1 (clock 60 s behind FinSpace) admits b, confirms it and creates; the SDK's attempts
+   * are throttled and its last one leaves exactly at b's send deadline. Process 2 (whose watch had
+   * not delivered b's intent) wrote a's intent and died before confirming it. Process 3 (clock 60 s
    * ahead of FinSpace) resumes a one second after b's last attempt left: by its clock b's deadline
-   * plus twice the skew has passed, FinSpace lists nothing running (the attempt is still on its way,
-   * inside the stated 10 s), so a goes ahead. b's attempt arrives: two changesets run at limit 1.
+   * plus twice the skew has passed, FinSpace lists nothing running (the attempt is still on its
+   * way, inside the stated 10 s), so a goes ahead. b's attempt arrives: two changesets run at limit
+   * 1.
    */
   @Test
   void anUnrecordedIntentGoesAheadOnlyOnceTheOthersLastAttemptHasArrived() {
@@ -289,12 +290,12 @@ class Issue12Review2Test {
 
   /**
    * Same-second arrivals, b admitted first, a sorting first. During a lease hand-over process 1
-   * admits b, confirms it, creates and records its changeset.
-   * Process 2, whose watch has stopped delivering (it had seen b without an intent), admits a and
-   * writes a's intent; its confirmation times out, so it withdraws the intent — and that status
-   * write fails (a 500). JOSDK retries a seconds later: a's intent is young, and on process 2's
-   * view, still without b's intent, nothing else is in flight, so the retry resends a's create with
-   * its token. a's intent was never confirmed, and two changesets run at limit 1.
+   * admits b, confirms it, creates and records its changeset. Process 2, whose watch has stopped
+   * delivering (it had seen b without an intent), admits a and writes a's intent; its confirmation
+   * times out, so it withdraws the intent — and that status write fails (a 500). JOSDK retries a
+   * seconds later: a's intent is young, and on process 2's view, still without b's intent, nothing
+   * else is in flight, so the retry resends a's create with its token. a's intent was never
+   * confirmed, and two changesets run at limit 1.
    */
   @Test
   void anIntentNeverConfirmedIsNotResentOnAViewThatMissesTheOthers() {

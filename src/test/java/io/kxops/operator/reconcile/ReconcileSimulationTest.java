@@ -98,6 +98,7 @@ class ReconcileSimulationTest {
 
   /** ADOPT_AFTER of every process ({@code -Dsim.adoptAfter=S} seconds; 9 min by default). */
   static final Duration ADOPT_AFTER = Duration.ofSeconds(Integer.getInteger("sim.adoptAfter", 540));
+
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
       List.of(
