@@ -98,7 +98,12 @@ public final class CacheClusterView implements ClusterView {
       return;
     }
     long now = System.nanoTime();
-    written.put(afterWrite.getMetadata().getUid(), new Written(afterWrite, rv, now, listed));
+    // A listed copy carries the resourceVersion of its last change, which may be older than a
+    // write this process made since: never let it hide that write.
+    written.compute(
+        afterWrite.getMetadata().getUid(),
+        (uid, w) ->
+            w != null && w.resourceVersion() > rv ? w : new Written(afterWrite, rv, now, listed));
     written.values().removeIf(w -> now - w.atNanos() > OVERLAY_TTL.toNanos());
   }
 

@@ -93,7 +93,10 @@ public final class ChangesetLogic {
    * throttled SDK retry nor a paused process can resend after FinSpace forgot the token.
    */
   public static final Duration SEND_WINDOW =
-      TOKEN_LIFETIME.minus(CLOCK_SKEW.multipliedBy(2)).minusSeconds(10);
+      TOKEN_LIFETIME.minus(CLOCK_SKEW.multipliedBy(2)).minus(Duration.ofSeconds(10));
+
+  /** How long a request handed to the network before its send deadline takes to reach FinSpace. */
+  static final Duration TRANSIT = Duration.ofSeconds(10);
 
   /**
    * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
@@ -250,10 +253,12 @@ public final class ChangesetLogic {
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
-      return resumeCreate(r, store, true);
+      return resumeCreate(r, store, true, null, null);
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
+    // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
+    Instant listedAt = now();
     List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
     Adoption.Lookup found = lookup(r, intent, db, listed);
     if (found.changeset() != null) {
@@ -310,7 +315,7 @@ public final class ChangesetLogic {
       // later, fresh intent miss that changeset). Wait for the others to finish.
       return Outcome.requeue(polls.initial());
     }
-    return resumeCreate(r, store, false);
+    return resumeCreate(r, store, false, listedAt, listed);
   }
 
   /**
@@ -319,20 +324,42 @@ public final class ChangesetLogic {
    * another withdraws it, only one write succeeds, so an intent is never withdrawn while a create
    * for it is being sent.
    */
-  private Outcome resumeCreate(KxChangeset r, StatusStore store, boolean onlyWithFreshToken) {
+  private Outcome resumeCreate(
+      KxChangeset r,
+      StatusStore store,
+      boolean onlyWithFreshToken,
+      Instant decidedAt,
+      List<ChangesetSummary> listed) {
     KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
     CreateIntent intent = marked.getStatus().getCreateIntent();
+    DatabaseRef db = Intents.target(intent);
+    // The intent may never have been confirmed (its confirmation timed out and the withdrawal's
+    // write failed; JOSDK retries on the same view), so a resumed create is decided like a first
+    // one: on a view the watch delivered after this write, which holds every intent written before
+    // it. A view that missed a rival's intent would otherwise send a changeset past the limit.
+    if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+      return Outcome.requeue(polls.initial());
+    }
+    boolean overLimit =
+        DatabaseQueue.inFlightOthers(marked, cluster.onDatabase(db.key())).size()
+            >= settings.maxInFlightPerDatabase();
     if (onlyWithFreshToken) {
-      if (age(intent).compareTo(freshWindow()) >= 0) {
-        // Time passed since the decision (a slow write, a paused process): ask FinSpace first.
+      if (overLimit || age(intent).compareTo(freshWindow()) >= 0) {
+        // Another is in flight after all, or time passed since the decision (a slow write, a
+        // paused process): ask FinSpace first (resume's List).
         return Outcome.requeue(Duration.ZERO);
       }
       // A resend of the intent's token: it must reach FinSpace while the token still holds.
       return create(marked, store, "ChangesetCreated", sendDeadline(intent));
     }
-    // FinSpace was just asked and holds nothing this intent made: this create is the first to
-    // take effect, and its own token window starts now.
-    return create(marked, store, "ChangesetCreated", now().plus(SEND_WINDOW));
+    if (overLimit && listed != null && !mayGoAheadOfUnrecorded(marked, db, listed)) {
+      return Outcome.requeue(polls.initial());
+    }
+    // FinSpace was asked at decidedAt and held nothing this intent made (or a person chose 'none'
+    // then): whatever takes effect with the token did so after decidedAt, so this create's window
+    // starts there — not after the status write, whose answer may come back late (or the process
+    // pause after it) while another process lists, creates with the token and records it.
+    return create(marked, store, "ChangesetCreated", decidedAt.plus(SEND_WINDOW));
   }
 
   /**
@@ -340,9 +367,10 @@ public final class ChangesetLogic {
    * may go ahead of them. Such intents may be ones whose process crashed before confirming them,
    * and they must not wait for each other forever; but one of them may also have been confirmed and
    * sent, its answer lost. So {@code r} goes ahead only when every one of them sorts after it, none
-   * can be sent with its token any more (past its send deadline on any clock within the skew), and
-   * FinSpace (the List just read) runs fewer changesets on the database than the limit: whatever
-   * they sent is then either visible there, or was never made.
+   * can be sent with its token any more nor is still on its way (past its send deadline on any
+   * clock within the skew, plus the last attempt's transit), and FinSpace (the List just read) runs
+   * fewer changesets on the database than the limit: whatever they sent is then either visible
+   * there, or was never made.
    */
   private boolean mayGoAheadOfUnrecorded(
       KxChangeset r, DatabaseRef db, List<ChangesetSummary> listed) {
@@ -356,7 +384,8 @@ public final class ChangesetLogic {
                         && StatusMapper.hasIntent(o.getStatus())
                         && now.isAfter(
                             sendDeadline(o.getStatus().getCreateIntent())
-                                .plus(CLOCK_SKEW.multipliedBy(2))));
+                                .plus(CLOCK_SKEW.multipliedBy(2))
+                                .plus(TRANSIT)));
     long running =
         listed.stream()
             .filter(c -> !Changeset.COMPLETED.equals(c.status()))
@@ -388,7 +417,7 @@ public final class ChangesetLogic {
         // again as any new create does (queue, a fresh intent, its confirmation).
         return readmit(r, db, store);
       }
-      return resumeCreate(r, store, false);
+      return resumeCreate(r, store, false, now(), null);
     }
     Changeset cs = call(r, () -> finspace.get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));

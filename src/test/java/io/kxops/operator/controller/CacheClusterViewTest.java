@@ -177,4 +177,37 @@ class CacheClusterViewTest {
     cache.put(mine);
     assertThat(view.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
   }
+
+  /**
+   * This process completed "rival" (namespace "other") at rv 250; the informer of "other" still
+   * holds rv 150 (in flight). A confirmation at rv 200 reads "other": the LIST answers as of rv 200
+   * or later, where rival still carries its rv 150 — and that copy replaced this process's newer
+   * write, so the view counted rival in flight again until the informer caught up (a woken
+   * successor queued again, and waited for its slow requeue).
+   */
+  @Test
+  void withSeveralNamespacesAListedCopyNeverHidesThisProcessesNewerWrite() {
+    KxChangeset rival = Resources.changeset("rival", Instant.parse("2026-11-28T10:00:00Z"));
+    rival.getMetadata().setNamespace("other");
+    rival.getMetadata().setResourceVersion("150");
+    rival.setStatus(status("PROCESSING"));
+    CacheClusterView multi =
+        new CacheClusterView(
+            List.of(inFlight.getMetadata().getNamespace(), "other"),
+            (ns, notOlderThan) -> "other".equals(ns) ? List.of(rival) : List.of());
+    FakeCache own = new FakeCache();
+    multi.attach(own, r -> r.getSpec().getDatabaseName());
+    own.put(rival);
+    KxChangeset completed = written(rival, "250", "COMPLETED");
+    completed.getMetadata().setNamespace("other");
+    multi.remember(completed);
+    KxChangeset mine = written(inFlight, "200", "PENDING");
+    own.put(mine);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+    assertThat(multi.onDatabase(Resources.DB))
+        .filteredOn(r -> "rival".equals(r.getMetadata().getName()))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getStatus().getStatus()).isEqualTo("COMPLETED"));
+  }
 }

@@ -293,6 +293,43 @@ class SdkFinSpaceTest {
     assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-retry-late");
   }
 
+  /**
+   * The send deadline is checked in beforeTransmission, before the Apache client leases a pooled
+   * connection (it waits up to its connectionAcquisitionTimeout, 10 s by default), connects (2 s)
+   * and shakes hands. One connection, held 3 s by a slow List: a create whose deadline is 1 s away
+   * passes the check at once, waits for the connection, and is transmitted about 2 s after its
+   * deadline. Outside the README's budget only under the code's own reading of the skew (each
+   * process within 60 s of FinSpace, SEND_WINDOW keeps no slack); not fixed here: bounding it needs
+   * explicit pool and connect timeouts checked into the deadline (a transport decision).
+   */
+  @Test
+  @org.junit.jupiter.api.Disabled(
+      "review 2, not fixed: the deadline is checked before the connection pool's wait")
+  void aCreateWaitingForAPooledConnectionIsNotTransmittedAfterItsDeadline() throws Exception {
+    finspace =
+        new SdkFinSpace(
+            new SdkFinSpace.Settings(
+                Optional.of(emulator.endpoint()), 1, 100, 1, Duration.ofSeconds(20)),
+            meters);
+    finspace.prepare(DB.region());
+    finspace.list(DB); // the one connection is open
+    emulator.faults().latency(Duration.ofSeconds(3));
+    Thread slowList = new Thread(() -> finspace.list(DB));
+    slowList.start();
+    Thread.sleep(300); // the List holds the only connection
+    Instant sendBy = Instant.now().plusSeconds(1);
+    try {
+      finspace.create(DB, REQUESTS, "token-pool-late", sendBy);
+    } catch (FinSpaceException e) {
+      // held back: the behaviour the deadline promises
+    }
+    slowList.join();
+    emulator.faults().clear();
+    assertThat(emulator.changesetsByClientToken())
+        .as("a create transmitted about 2 s after its send deadline")
+        .doesNotContainKey("token-pool-late");
+  }
+
   private long createRequestsReceived() {
     return emulator.counters().entrySet().stream()
         .filter(e -> e.getKey().startsWith("CreateKxChangeset/"))

@@ -80,7 +80,25 @@ class ReconcileSimulationTest {
    */
   static final boolean LOST_ANSWER_NOT_REMEMBERED = Boolean.getBoolean("sim.lostAnswerForgotten");
 
+  /**
+   * {@code -Dsim.nearDeadline=true}: now and then time jumps, even while reconciliations are paused
+   * mid-way (a frozen process), to within seconds of a create intent's fresh window, its send
+   * deadline, or the point where another intent may go ahead of it; or by 11 minutes. Off by
+   * default: CI's schedules stay as they are.
+   */
+  static final boolean NEAR_DEADLINE = Boolean.getBoolean("sim.nearDeadline");
+
+  /**
+   * {@code -Dsim.transit=S}: a create attempt that left before its send deadline may take up to S
+   * seconds to reach FinSpace, and other processes act meanwhile. Off by default.
+   */
+  static final int TRANSIT_S = Integer.getInteger("sim.transit", 0);
+
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+
+  /** ADOPT_AFTER of every process ({@code -Dsim.adoptAfter=S} seconds; 9 min by default). */
+  static final Duration ADOPT_AFTER = Duration.ofSeconds(Integer.getInteger("sim.adoptAfter", 540));
+
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
       List.of(
@@ -228,8 +246,7 @@ class ReconcileSimulationTest {
         procs.forEach(p -> p.view.catchUp());
         if (!resumeSomeWorker() && !startSomeReconcile()) {
           finishSomeChangeset();
-          clock.advance(Duration.ofSeconds(20));
-          finspaceClock.advance(Duration.ofSeconds(20));
+          advance(Duration.ofSeconds(20));
         }
         check();
       }
@@ -246,6 +263,10 @@ class ReconcileSimulationTest {
     }
 
     void act() {
+      if (NEAR_DEADLINE && rnd.nextInt(100) < 6) {
+        jumpNearADeadline();
+        return;
+      }
       int a = rnd.nextInt(100);
       if (a < 40) {
         if (!resumeSomeWorker()) {
@@ -257,8 +278,7 @@ class ReconcileSimulationTest {
         finishSomeChangeset();
       } else if (a < 76) {
         Duration d = Duration.ofSeconds(1 + rnd.nextInt(90));
-        clock.advance(d);
-        finspaceClock.advance(d);
+        advance(d);
       } else if (a < 84) {
         Proc p = procs.get(rnd.nextInt(procs.size()));
         p.view.catchUpTo(p.view.seen() + rnd.nextInt(6));
@@ -271,13 +291,65 @@ class ReconcileSimulationTest {
         // hand-over): every client token expires. Only between reconciliations: a process frozen
         // for ten minutes between deciding to resend and sending is outside what any client
         // token protects (the documented residual risk).
-        clock.advance(Duration.ofMinutes(11));
-        finspaceClock.advance(Duration.ofMinutes(11));
+        advance(Duration.ofMinutes(11));
         trace.add(step + ": 11 minutes pass: every client token expires");
       } else {
         Proc p = procs.get(rnd.nextInt(procs.size()));
         p.view.watchDelivers = rnd.nextInt(4) != 0;
       }
+    }
+
+    /** When each create now in transit must reach FinSpace (see {@link #TRANSIT_S}), by process. */
+    final Map<Integer, Instant> arriveBy = new HashMap<>();
+
+    /**
+     * Lets {@code d} pass on every clock, but never past the arrival bound of a create in transit:
+     * a request handed to the network reaches FinSpace within TRANSIT_S (the README's assumption).
+     */
+    Duration advance(Duration d) {
+      for (Instant by : arriveBy.values()) {
+        Duration left = Duration.between(clock.instant(), by);
+        if (left.compareTo(d) < 0) {
+          d = left.isNegative() ? Duration.ZERO : left;
+        }
+      }
+      clock.advance(d);
+      finspaceClock.advance(d);
+      return d;
+    }
+
+    /** See {@link #NEAR_DEADLINE}. */
+    void jumpNearADeadline() {
+      List<Instant> intents =
+          cluster.all().stream()
+              .filter(r -> r.getStatus() != null && r.getStatus().getCreateIntent() != null)
+              .map(r -> Instant.parse(r.getStatus().getCreateIntent().getAttemptedAt()))
+              .toList();
+      Duration d = Duration.ofMinutes(11);
+      if (!intents.isEmpty() && rnd.nextInt(4) != 0) {
+        Instant at = intents.get(rnd.nextInt(intents.size()));
+        List<Duration> marks =
+            List.of(
+                ADOPT_AFTER,
+                ChangesetLogic.SEND_WINDOW,
+                ChangesetLogic.SEND_WINDOW
+                    .plus(ChangesetLogic.CLOCK_SKEW.multipliedBy(2))
+                    .plusSeconds(10));
+        Instant target =
+            at.plus(marks.get(rnd.nextInt(marks.size())))
+                .plusSeconds(rnd.nextInt(2 * CLOCK_SKEW_S + 11) - CLOCK_SKEW_S - 5);
+        d = Duration.between(clock.instant(), target);
+      }
+      if (d.isNegative() || d.isZero()) {
+        return;
+      }
+      d = advance(d);
+      trace.add(
+          step
+              + ": "
+              + d.toSeconds()
+              + " s pass"
+              + (procs.stream().anyMatch(p -> p.worker != null) ? " (mid-reconciliation)" : ""));
     }
 
     void userAction() {
@@ -543,7 +615,7 @@ class ReconcileSimulationTest {
                 new ChangesetLogic.Settings(
                     "us-east-1",
                     limit,
-                    Duration.ofMinutes(9),
+                    ADOPT_AFTER,
                     Duration.ofMinutes(10),
                     ChangesetLogic.CONFIRM_TIMEOUT),
                 new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), rnd::nextDouble));
@@ -655,8 +727,7 @@ class ReconcileSimulationTest {
               () -> {
                 if (SEND_DELAY_S > 0 && fault(10)) {
                   Duration d = Duration.ofSeconds(1 + rnd.nextInt(SEND_DELAY_S));
-                  clock.advance(d);
-                  finspaceClock.advance(d);
+                  d = advance(d);
                   trace.add(
                       step + ": p" + id + " create reaches FinSpace " + d.toSeconds() + " s late");
                 }
@@ -664,6 +735,18 @@ class ReconcileSimulationTest {
                 if (clock.instant().plus(skew).isAfter(sendBy)) {
                   trace.add(step + ": p" + id + " create held back at its send deadline");
                   throw FinSpaceErrors.of(Operation.CREATE, "SendWindowClosed", 0);
+                }
+                if (TRANSIT_S > 0 && fault(30)) {
+                  // Left before its deadline; on its way while others act.
+                  Duration d = Duration.ofSeconds(rnd.nextInt(TRANSIT_S + 1));
+                  d = advance(d);
+                  trace.add(step + ": p" + id + " create in transit " + d.toSeconds() + " s");
+                  arriveBy.put(id, clock.instant().minus(d).plusSeconds(TRANSIT_S));
+                  try {
+                    yieldPoint();
+                  } finally {
+                    arriveBy.remove(id);
+                  }
                 }
                 Changeset c = finspace.create(db, requests, token, sendBy);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
