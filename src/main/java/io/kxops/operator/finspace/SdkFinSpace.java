@@ -47,7 +47,17 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   private final Settings settings;
   private final RequestRateLimiter limiter;
-  private final SendDeadline sendDeadline = new SendDeadline(Clock.systemUTC());
+
+  /**
+   * Longest wait for a pooled connection; bounds the time between the deadline check and sending.
+   */
+  static final Duration CONNECTION_ACQUISITION_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Longest wait to open a connection; the same bound. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  private final SendDeadline sendDeadline =
+      new SendDeadline(Clock.systemUTC(), CONNECTION_ACQUISITION_TIMEOUT.plus(CONNECT_TIMEOUT));
   private final MeterRegistry meters;
   private final Map<String, FinspaceClient> clients = new ConcurrentHashMap<>();
 
@@ -212,7 +222,11 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
     var builder =
         FinspaceClient.builder()
             .region(Region.of(region))
-            .httpClientBuilder(ApacheHttpClient.builder().maxConnections(settings.maxConnections()))
+            .httpClientBuilder(
+                ApacheHttpClient.builder()
+                    .maxConnections(settings.maxConnections())
+                    .connectionAcquisitionTimeout(CONNECTION_ACQUISITION_TIMEOUT)
+                    .connectionTimeout(CONNECT_TIMEOUT))
             .overrideConfiguration(
                 o ->
                     o.retryStrategy(

@@ -5,6 +5,7 @@
 package io.kxops.operator.finspace;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
@@ -12,9 +13,12 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
- * Holds back every attempt of a create, the SDK's retries included, that would leave after the
- * create's send deadline. It runs after the rate limiter, right before the bytes go out, so a wait
- * for a permit or a retry's backoff cannot carry a resend past the client token's lifetime.
+ * Holds back every attempt of a create, the SDK's retries included, that could leave after the
+ * create's send deadline. It runs after the rate limiter, so a wait for a permit or a retry's
+ * backoff cannot carry a resend past the client token's lifetime; what still comes between it and
+ * the bytes going out (a pooled connection, a new connection) is bounded by the HTTP client's
+ * timeouts, and an attempt is let through only if it leaves by the deadline even then ({@code
+ * lead}).
  */
 final class SendDeadline implements ExecutionInterceptor {
 
@@ -29,9 +33,14 @@ final class SendDeadline implements ExecutionInterceptor {
   }
 
   private final Clock clock;
+  private final Duration lead;
 
-  SendDeadline(Clock clock) {
+  /**
+   * @param lead the longest the HTTP client may take between this check and transmission
+   */
+  SendDeadline(Clock clock, Duration lead) {
     this.clock = clock;
+    this.lead = lead;
   }
 
   @Override
@@ -39,7 +48,7 @@ final class SendDeadline implements ExecutionInterceptor {
       Context.BeforeTransmission context, ExecutionAttributes executionAttributes) {
     Instant sendBy = executionAttributes.getAttribute(SEND_BY);
     Instant now = clock.instant();
-    if (sendBy != null && now.isAfter(sendBy)) {
+    if (sendBy != null && now.isAfter(sendBy.minus(lead))) {
       throw new Closed(sendBy, now);
     }
   }
