@@ -4,31 +4,18 @@
  */
 package io.kxops.operator.reconcile;
 
-import static io.kxops.operator.testing.Resources.DB;
-import static io.kxops.operator.testing.Resources.ENV;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.Changeset;
-import io.kxops.operator.finspace.ChangesetSummary;
-import io.kxops.operator.finspace.DatabaseRef;
-import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
 import io.kxops.operator.testing.FakeCluster;
-import io.kxops.operator.testing.FakeFinSpace;
 import io.kxops.operator.testing.FinSpaceErrors;
-import io.kxops.operator.testing.MutableClock;
-import io.kxops.operator.testing.Resources;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,175 +28,11 @@ import org.junit.jupiter.api.Test;
  * and its own {@link ChangesetLogic}; FinSpace has its own clock and honours a client token for 10
  * minutes from its first use.
  */
-class Issue12ReviewTest {
+class Issue12ReviewTest extends ProtocolScenario {
 
-  static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
-  static final DatabaseRef US = new DatabaseRef("us-east-1", ENV, DB);
-
-  /** True time; FinSpace's clock. */
-  MutableClock time;
-
-  FakeFinSpace finspace;
-  FakeCluster cluster;
-  int limit = 1;
-
-  /** AWS_REGION of the processes built from now on. */
-  String defaultRegion = "us-east-1";
-
-  @BeforeEach
-  void setUp() {
-    time = new MutableClock(T0);
-    finspace = new FakeFinSpace(time);
-    finspace.registerDatabase(US);
-    cluster = new FakeCluster(time);
-  }
-
-  /** A process died at this point: the reconciliation stops here, its memory is gone. */
-  static final class Crash extends RuntimeException {
-    Crash(String where) {
-      super("process killed " + where);
-    }
-  }
-
-  /** One operator process: its clock, its watch, its logic, and the faults it meets. */
-  final class Proc implements StatusStore {
-    final Clock clock;
-    final ClusterView view;
-    final FakeCluster.Process watch;
-    final ChangesetLogic logic;
-
-    /** The process dies right after it wrote a create intent, before it confirmed it. */
-    boolean crashBeforeConfirm;
-
-    /** The process dies right before it writes a changeset id (the create's answer is lost). */
-    boolean crashBeforeRecord;
-
-    /** The API server answers 500 to the status write that withdraws a create intent. */
-    boolean withdrawFails;
-
-    /** What a CreateKxChangeset call does before it reaches FinSpace (an SDK retry's backoff). */
-    Runnable beforeCreateReachesFinSpace = () -> {};
-
-    Proc(Clock clock) {
-      this.clock = clock;
-      ChangesetLogic[] self = new ChangesetLogic[1];
-      this.watch = cluster.process(r -> self[0].targetOf(r).key());
-      this.view = watch;
-      this.logic = self[0] = logic(clock, confirming(watch));
-    }
-
-    /** A process whose logic reads {@code view} (for example one informer per namespace). */
-    Proc(Clock clock, Function<Function<KxChangeset, String>, ClusterView> view) {
-      this.clock = clock;
-      ChangesetLogic[] self = new ChangesetLogic[1];
-      this.watch = null;
-      this.view = view.apply(r -> self[0].targetOf(r).key());
-      this.logic = self[0] = logic(clock, confirming(this.view));
-    }
-
-    private ChangesetLogic logic(Clock clock, ClusterView v) {
-      return new ChangesetLogic(
-          new FinSpace() {
-            @Override
-            public Changeset create(
-                DatabaseRef db, List<ChangeRequest> requests, String token, Instant sendBy) {
-              beforeCreateReachesFinSpace.run();
-              // What SdkFinSpace's send deadline does, on this process's clock.
-              if (clock.instant().isAfter(sendBy)) {
-                throw FinSpaceErrors.of(Operation.CREATE, "SendWindowClosed", 0);
-              }
-              return finspace.create(db, requests, token, sendBy);
-            }
-
-            @Override
-            public Changeset get(DatabaseRef db, String changesetId) {
-              return finspace.get(db, changesetId);
-            }
-
-            @Override
-            public List<ChangesetSummary> list(DatabaseRef db) {
-              return finspace.list(db);
-            }
-          },
-          v,
-          clock,
-          new ChangesetLogic.Settings(
-              defaultRegion,
-              limit,
-              Duration.ofMinutes(9),
-              Duration.ofMinutes(10),
-              ChangesetLogic.CONFIRM_TIMEOUT),
-          new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
-    }
-
-    private ClusterView confirming(ClusterView v) {
-      return new ClusterView() {
-        @Override
-        public List<KxChangeset> onDatabase(String databaseKey) {
-          return v.onDatabase(databaseKey);
-        }
-
-        @Override
-        public boolean awaitSeen(KxChangeset written, Duration timeout) {
-          if (crashBeforeConfirm) {
-            throw new Crash("after writing its create intent, before confirming it");
-          }
-          return v.awaitSeen(written, timeout);
-        }
-      };
-    }
-
-    @Override
-    public KxChangeset write(KxChangeset r, KxChangesetStatus next) {
-      if (crashBeforeRecord && next != null && next.getChangesetId() != null) {
-        throw new Crash("before the status write of the changeset id");
-      }
-      if (withdrawFails
-          && next != null
-          && next.getCreateIntent() == null
-          && r.getStatus() != null
-          && r.getStatus().getCreateIntent() != null) {
-        throw new Crash("by a failed status write (500) of the withdrawal; JOSDK retries");
-      }
-      return ((StatusStore) view).write(r, next);
-    }
-
-    /** One reconciliation of the resource as this process's cache holds it now. */
-    Outcome reconcile(KxChangeset r) {
-      KxChangeset current = cached(r);
-      try {
-        return logic.reconcile(current, this);
-      } catch (ReconcileFailure e) {
-        return logic.failed(e.latest(), e.failure(), this);
-      } catch (Crash e) {
-        return null;
-      }
-    }
-
-    KxChangeset cached(KxChangeset r) {
-      String uid = r.getMetadata().getUid();
-      return view.onDatabase(US.key()).stream()
-          .filter(o -> uid.equals(o.getMetadata().getUid()))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("this process does not see " + uid));
-    }
-  }
-
-  KxChangeset add(String name, Instant created, ChangeRequest... requests) {
-    return cluster.create(Resources.changeset(name, created, requests));
-  }
-
-  KxChangeset now(KxChangeset r) {
-    return cluster.get(r.getMetadata().getUid());
-  }
-
-  /** The changesets FinSpace runs on the database now for resources that exist. */
-  List<String> inFlightOfLiveResources() {
-    List<String> live = cluster.all().stream().map(r -> r.getMetadata().getUid()).toList();
-    return finspace.inFlightByDatabase().getOrDefault(US.key(), List.of()).stream()
-        .filter(c -> live.contains(finspace.tokenOf(c.id())))
-        .map(c -> c.id() + " (token " + finspace.tokenOf(c.id()) + ")")
-        .toList();
+  {
+    // ADOPT_AFTER as these tests were written against (the send window caps it at 7m50s).
+    adoptAfter = Duration.ofMinutes(9);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -396,7 +219,7 @@ class Issue12ReviewTest {
 
     time.advance(Duration.ofMinutes(9).plusSeconds(39));
     Proc p2 = new Proc(Clock.offset(time, Duration.ofSeconds(-20)));
-    p2.beforeCreateReachesFinSpace = () -> time.advance(Duration.ofSeconds(25));
+    p2.beforeSend = () -> time.advance(Duration.ofSeconds(25));
     p2.reconcile(r);
 
     assertThat(finspace.createdWith(r.getMetadata().getUid()))
@@ -416,7 +239,7 @@ class Issue12ReviewTest {
     // One minute between the freshness check and the request reaching FinSpace (a stop-the-world
     // pause, a starved CPU, throttled SDK attempts up to its 60 s call timeout): nowhere near the
     // ten-minute freeze the README names as the only risk.
-    p2.beforeCreateReachesFinSpace = () -> time.advance(Duration.ofSeconds(61));
+    p2.beforeSend = () -> time.advance(Duration.ofSeconds(61));
     p2.reconcile(r);
     assertThat(finspace.createdWith(r.getMetadata().getUid()))
         .as("changesets created with r's token")
