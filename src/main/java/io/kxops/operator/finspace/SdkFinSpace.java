@@ -180,15 +180,10 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
           op.apiName() + ": " + message,
           e);
     } catch (SendDeadline.Closed closed) {
+      // The SDK lets an interceptor's own exception through as it is, and does not retry it.
       outcome = ErrorClassifier.SEND_WINDOW_CLOSED;
       throw FinSpaceException.of(op, outcome, 0, op.apiName() + ": " + closed.getMessage(), closed);
     } catch (SdkException e) {
-      SendDeadline.Closed closed = SendDeadline.closedIn(e);
-      if (closed != null) {
-        outcome = ErrorClassifier.SEND_WINDOW_CLOSED;
-        throw FinSpaceException.of(
-            op, outcome, 0, op.apiName() + ": " + closed.getMessage(), closed);
-      }
       // The credentials chain fails before any HTTP call; its exception has no type of its own.
       boolean noCredentials = String.valueOf(e.getMessage()).contains("Unable to load credentials");
       String code =

@@ -52,14 +52,4 @@ final class SendDeadline implements ExecutionInterceptor {
       throw new Closed(sendBy, now);
     }
   }
-
-  /** The {@link Closed} in {@code e}'s causes, or null. */
-  static Closed closedIn(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof Closed c) {
-        return c;
-      }
-    }
-    return null;
-  }
 }
