@@ -246,14 +246,12 @@ public final class ChangesetLogic {
       return resolveByPick(r, db, pick, store);
     }
     boolean sameSpec = Intents.matchesSpec(intent, specTarget(r, intent), r);
-    boolean overLimit =
-        DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
-            >= settings.maxInFlightPerDatabase();
+    boolean overLimit = overLimit(r, db);
     boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
-      return resumeCreate(r, store, true, null, null);
+      return resend(r, store);
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
@@ -267,14 +265,12 @@ public final class ChangesetLogic {
       // process's watch has delivered a write made after the List, the rival's intent (or its
       // recorded changeset id) is in the view. The write is the resumed-attempt mark, with the
       // resourceVersion as precondition like every other.
-      KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
-      if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+      KxChangeset marked = markResumed(r, store);
+      if (marked == null) {
         return Outcome.requeue(polls.initial());
       }
       r = marked;
-      overLimit =
-          DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
-              >= settings.maxInFlightPerDatabase();
+      overLimit = overLimit(r, db);
       found = lookup(r, intent, db, listed);
     }
     if (found.changeset() != null) {
@@ -315,51 +311,64 @@ public final class ChangesetLogic {
       // later, fresh intent miss that changeset). Wait for the others to finish.
       return Outcome.requeue(polls.initial());
     }
-    return resumeCreate(r, store, false, listedAt, listed);
+    return createAfterList(r, store, listedAt, listed);
   }
 
   /**
    * Records the resumed attempt (a status write with the resourceVersion as precondition) before
    * sending the create again: of two processes acting on the same intent, or one resuming while
    * another withdraws it, only one write succeeds, so an intent is never withdrawn while a create
-   * for it is being sent.
+   * for it is being sent. Then waits until the watch delivered that write, so the decision is taken
+   * on a view that holds every intent written before it: the intent may never have been confirmed
+   * (its confirmation timed out and the withdrawal's write failed; JOSDK retries on the same view),
+   * and a view that missed a rival's intent would send a changeset past the limit. Null when the
+   * watch did not deliver it in time.
    */
-  private Outcome resumeCreate(
-      KxChangeset r,
-      StatusStore store,
-      boolean onlyWithFreshToken,
-      Instant decidedAt,
-      List<ChangesetSummary> listed) {
+  private KxChangeset markResumed(KxChangeset r, StatusStore store) {
     KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
+    return cluster.awaitSeen(marked, settings.confirmTimeout()) ? marked : null;
+  }
+
+  /** Resends the intent's create with its token, while FinSpace still honours it. */
+  private Outcome resend(KxChangeset r, StatusStore store) {
+    KxChangeset marked = markResumed(r, store);
+    if (marked == null) {
+      return Outcome.requeue(polls.initial());
+    }
     CreateIntent intent = marked.getStatus().getCreateIntent();
-    DatabaseRef db = Intents.target(intent);
-    // The intent may never have been confirmed (its confirmation timed out and the withdrawal's
-    // write failed; JOSDK retries on the same view), so a resumed create is decided like a first
-    // one: on a view the watch delivered after this write, which holds every intent written before
-    // it. A view that missed a rival's intent would otherwise send a changeset past the limit.
-    if (!cluster.awaitSeen(marked, settings.confirmTimeout())) {
+    if (overLimit(marked, Intents.target(intent)) || age(intent).compareTo(freshWindow()) >= 0) {
+      // Another is in flight after all, or time passed since the decision (a slow write, a
+      // paused process): ask FinSpace first (resume's List).
+      return Outcome.requeue(Duration.ZERO);
+    }
+    // It must reach FinSpace while the token still holds.
+    return create(marked, store, "ChangesetCreated", sendDeadline(intent));
+  }
+
+  /**
+   * Creates after FinSpace was asked at {@code decidedAt} and held nothing this intent made (or a
+   * person chose 'none' then; {@code listed} is null): whatever takes effect with the token did so
+   * after decidedAt, so this create's window starts there — not after the status write, whose
+   * answer may come back late (or the process pause after it) while another process lists, creates
+   * with the token and records it.
+   */
+  private Outcome createAfterList(
+      KxChangeset r, StatusStore store, Instant decidedAt, List<ChangesetSummary> listed) {
+    KxChangeset marked = markResumed(r, store);
+    if (marked == null) {
       return Outcome.requeue(polls.initial());
     }
-    boolean overLimit =
-        DatabaseQueue.inFlightOthers(marked, cluster.onDatabase(db.key())).size()
-            >= settings.maxInFlightPerDatabase();
-    if (onlyWithFreshToken) {
-      if (overLimit || age(intent).compareTo(freshWindow()) >= 0) {
-        // Another is in flight after all, or time passed since the decision (a slow write, a
-        // paused process): ask FinSpace first (resume's List).
-        return Outcome.requeue(Duration.ZERO);
-      }
-      // A resend of the intent's token: it must reach FinSpace while the token still holds.
-      return create(marked, store, "ChangesetCreated", sendDeadline(intent));
-    }
-    if (overLimit && listed != null && !mayGoAheadOfUnrecorded(marked, db, listed)) {
+    DatabaseRef db = Intents.target(marked.getStatus().getCreateIntent());
+    if (listed != null && overLimit(marked, db) && !mayGoAheadOfUnrecorded(marked, db, listed)) {
       return Outcome.requeue(polls.initial());
     }
-    // FinSpace was asked at decidedAt and held nothing this intent made (or a person chose 'none'
-    // then): whatever takes effect with the token did so after decidedAt, so this create's window
-    // starts there — not after the status write, whose answer may come back late (or the process
-    // pause after it) while another process lists, creates with the token and records it.
     return create(marked, store, "ChangesetCreated", decidedAt.plus(SEND_WINDOW));
+  }
+
+  /** Whether the other resources in flight on {@code db} already fill its limit. */
+  private boolean overLimit(KxChangeset r, DatabaseRef db) {
+    return DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
+        >= settings.maxInFlightPerDatabase();
   }
 
   /**
@@ -417,7 +426,7 @@ public final class ChangesetLogic {
         // again as any new create does (queue, a fresh intent, its confirmation).
         return readmit(r, db, store);
       }
-      return resumeCreate(r, store, false, now(), null);
+      return createAfterList(r, store, now(), null);
     }
     Changeset cs = call(r, () -> finspace.get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
