@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class ChartCrdSyncTest {
 
   static final Path CRD = Path.of("crds", "kxchangesets.finspace.kxops.io-v1.yml");
+  static final Path POLICY_CRD = Path.of("crds", "kxaccesspolicies.finspace.kxops.io-v1.yml");
   static final Path CHART = Path.of("helm", "kxchangeset-operator");
   static final Path CHART_CRD_LINK = CHART.resolve("files").resolve(CRD.getFileName());
   static final Path CHART_CRD_TEMPLATE = CHART.resolve("templates").resolve("crd.yaml");
@@ -37,7 +38,8 @@ class ChartCrdSyncTest {
     Map<?, ?> crdKustomization = YAML.readValue(KUSTOMIZE_CRD.toFile(), Map.class);
     assertThat(crdKustomization.get("resources")).isEqualTo(List.of("../../crds"));
     Map<?, ?> crds = YAML.readValue(Path.of("crds", "kustomization.yaml").toFile(), Map.class);
-    assertThat(crds.get("resources")).isEqualTo(List.of(CRD.getFileName().toString()));
+    assertThat(crds.get("resources"))
+        .isEqualTo(List.of(CRD.getFileName().toString(), POLICY_CRD.getFileName().toString()));
     assertThat(Path.of("config", "crd", "bases")).doesNotExist();
   }
 
@@ -47,8 +49,12 @@ class ChartCrdSyncTest {
         .as(CHART_CRD_LINK + " must be a link to " + CRD + ", not a copy")
         .isTrue();
     assertThat(CHART_CRD_LINK.toRealPath()).isEqualTo(CRD.toRealPath());
+    Path policyLink = CHART.resolve("files").resolve(POLICY_CRD.getFileName());
+    assertThat(Files.isSymbolicLink(policyLink)).as(policyLink + " must be a link").isTrue();
+    assertThat(policyLink.toRealPath()).isEqualTo(POLICY_CRD.toRealPath());
     assertThat(Files.readString(CHART_CRD_TEMPLATE))
-        .contains(".Files.Get \"files/" + CRD.getFileName() + "\"");
+        .contains("\"files/" + CRD.getFileName() + "\"")
+        .contains("\"files/" + POLICY_CRD.getFileName() + "\"");
   }
 
   @Test

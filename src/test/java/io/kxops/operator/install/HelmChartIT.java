@@ -144,6 +144,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(m.ids())
         .containsExactlyInAnyOrder(
             "CustomResourceDefinition " + CRD,
+            "CustomResourceDefinition kxaccesspolicies.finspace.kxops.io",
             "ServiceAccount kxchangeset-system/kxchangeset-operator",
             "ClusterRole kxchangeset-operator",
             "ClusterRoleBinding kxchangeset-operator",
@@ -715,7 +716,10 @@ class HelmChartIT extends OperatorAccessContract {
     Cli.Result r = cli.helm("uninstall", RELEASE, "-n", NS).ok();
     assertThat(r.stdout()).contains("kept due to the resource policy");
 
-    assertThat(serverObjects(RELEASE)).containsExactly("CustomResourceDefinition " + CRD);
+    assertThat(serverObjects(RELEASE))
+        .containsExactlyInAnyOrder(
+            "CustomResourceDefinition " + CRD,
+            "CustomResourceDefinition kxaccesspolicies.finspace.kxops.io");
     assertThat(
             admin
                 .resources(KxChangeset.class)

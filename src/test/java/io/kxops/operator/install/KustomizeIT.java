@@ -56,6 +56,7 @@ class KustomizeIT extends OperatorAccessContract {
         .containsExactlyInAnyOrder(
             "Namespace kxchangeset-system",
             "CustomResourceDefinition kxchangesets.finspace.kxops.io",
+            "CustomResourceDefinition kxaccesspolicies.finspace.kxops.io",
             "ServiceAccount kxchangeset-system/kxchangeset-operator",
             "ClusterRole kxchangeset-operator",
             "ClusterRoleBinding kxchangeset-operator",
