@@ -7,17 +7,21 @@ package io.kxops.operator.install;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kxops.operator.api.v1alpha1.AccessPolicyCases;
 import io.kxops.operator.api.v1alpha1.KxAccessPolicy;
 import io.kxops.testkit.ApiServer;
 import io.kxops.testkit.Cli;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,21 +49,24 @@ class AccessPolicyChartIT {
   static ApiServer api;
   static KubernetesClient admin;
   static Cli cli;
+  static String installOutput;
 
   @BeforeAll
   static void install() {
     api = Install.startWithoutCrd();
     admin = api.client();
     cli = new Cli(Path.of("target", "install-it", "access-policy-chart"), api);
-    cli.helm(
-            "install",
-            Install.NAME,
-            Install.CHART,
-            "-n",
-            Install.NS,
-            "--create-namespace",
-            "--wait=false")
-        .ok();
+    installOutput =
+        cli.helm(
+                "install",
+                Install.NAME,
+                Install.CHART,
+                "-n",
+                Install.NS,
+                "--create-namespace",
+                "--wait=false")
+            .ok()
+            .stdout();
     for (String ns : List.of("team-a", "team-b")) {
       Teams.namespace(admin, ns, TABLE.users().get(ns));
       Teams.applyPolicy(admin, ns, TABLE.policies().get(ns));
@@ -74,6 +81,14 @@ class AccessPolicyChartIT {
   }
 
   // ------------------------------------------------------------------------------ rendering
+
+  @Test
+  void theNotesSayWhatTheDefaultMeans() {
+    assertThat(installOutput)
+        .contains("the KxAccessPolicy named\n   \"finspace-access\" in that namespace")
+        .contains("accessPolicy.required=false (the default): a namespace without that policy")
+        .contains("--clusterrole=" + Install.NAME + "-access-admin");
+  }
 
   @Test
   void byDefaultANamespaceWithoutAPolicyIsAllowedAndTheOperatorReadsTheSamePolicy() {
@@ -223,6 +238,29 @@ class AccessPolicyChartIT {
             + spec.toString().indent(2);
     KxAccessPolicy p = Serialization.unmarshal(yaml, KxAccessPolicy.class);
     assertThatThrownByInvalid(() -> admin.resource(p).create(), named);
+  }
+
+  static Stream<Path> samplePolicies() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("config", "samples", "access-policies"))) {
+      return files.sorted().toList().stream();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("samplePolicies")
+  void everySamplePolicyIsAValidPolicyInItsTeamsNamespace(Path sample) throws IOException {
+    List<HasMetadata> docs = Manifests.parse(Files.readString(sample)).all();
+    assertThat(docs).isNotEmpty();
+    for (HasMetadata doc : docs) {
+      KxAccessPolicy p = (KxAccessPolicy) doc;
+      assertThat(p.getMetadata().getName()).isEqualTo(POLICY);
+      assertThat(p.getMetadata().getNamespace()).startsWith("team-");
+      // Another name, so that the dry run does not meet the policy the IT put there.
+      p.getMetadata().setName("sample");
+      KxAccessPolicy admitted =
+          admin.resource(p).dryRun().fieldValidation(FieldValidateable.Validation.STRICT).create();
+      assertThat(admitted.getSpec().getDatabaseNames()).isEqualTo(p.getSpec().getDatabaseNames());
+    }
   }
 
   static void assertThatThrownByInvalid(Runnable call, String named) {
