@@ -7,7 +7,6 @@ package io.kxops.operator.install;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
@@ -249,10 +248,12 @@ class AccessPolicyChartIT {
   @ParameterizedTest(name = "{0}")
   @MethodSource("samplePolicies")
   void everySamplePolicyIsAValidPolicyInItsTeamsNamespace(Path sample) throws IOException {
-    List<HasMetadata> docs = Manifests.parse(Files.readString(sample)).all();
+    List<KxAccessPolicy> docs =
+        Stream.of(Files.readString(sample).split("(?m)^---\\s*$"))
+            .map(doc -> Serialization.unmarshal(doc, KxAccessPolicy.class))
+            .toList();
     assertThat(docs).isNotEmpty();
-    for (HasMetadata doc : docs) {
-      KxAccessPolicy p = (KxAccessPolicy) doc;
+    for (KxAccessPolicy p : docs) {
       assertThat(p.getMetadata().getName()).isEqualTo(POLICY);
       assertThat(p.getMetadata().getNamespace()).startsWith("team-");
       // Another name, so that the dry run does not meet the policy the IT put there.
