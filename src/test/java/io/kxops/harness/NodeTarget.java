@@ -124,7 +124,7 @@ final class NodeTarget implements Target {
         .put("pullPolicy", "Never");
     // The second release shares the cluster-wide CRD that the first installed.
     v.putObject("crds").put("install", main);
-    v.putObject("leaderElection").put("enabled", main ? "true" : "false");
+    v.putObject("leaderElection").put("enabled", main);
     ObjectNode config = values(settings);
     config.put("awsRegion", Harness.REGION);
     config.put("awsEndpointUrlFinspace", emulator.endpoint().toString());
