@@ -60,6 +60,9 @@ class ChartE2E {
   static void start() throws Exception {
     started = Instant.now();
     cluster = E2eCluster.start(DIR);
+    cluster
+        .node()
+        .ifPresent(n -> System.out.println("LocalNode start timings (s): " + n.startTimings()));
     admin = cluster.newClient();
     cli = new Cli(DIR.resolve("cli"), cluster.kubeconfig());
     emulator =
@@ -413,6 +416,11 @@ class ChartE2E {
                         p ->
                             assertThat(p.getSpec().getContainers().get(0).getImage())
                                 .isEqualTo(next)));
+    // The node's own parts while two operator pods run (docs/e2e.md, figures).
+    cluster
+        .node()
+        .ifPresent(
+            n -> System.out.println("LocalNode RSS (MiB), two operator pods: " + n.rssMiB()));
     System.out.println(
         "helm upgrade with changesets in flight: "
             + Duration.between(t0, Instant.now()).toMillis() / 1000.0
