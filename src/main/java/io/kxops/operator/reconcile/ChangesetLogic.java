@@ -288,7 +288,8 @@ public final class ChangesetLogic {
     // whether the intent's create took effect before sending anything.
     // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
     Instant listedAt = now();
-    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+    FinSpace calls = finspace(r);
+    List<ChangesetSummary> listed = call(r, () -> calls.list(db));
     Adoption.Lookup found = lookup(r, intent, db, listed);
     if (found.changeset() != null) {
       // Before adopting, read the other resources on a view at least as fresh as the List: a
@@ -459,7 +460,7 @@ public final class ChangesetLogic {
       }
       return createAfterList(r, store, now(), null);
     }
-    Changeset cs = call(r, () -> finspace.get(db, pick));
+    Changeset cs = call(r, () -> finspace(r).get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
     if (rejected != null) {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
@@ -503,7 +504,7 @@ public final class ChangesetLogic {
   private Adoption.Lookup lookup(
       KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
     return Adoption.lookup(
-        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace.get(db, id)));
+        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace(r).get(db, id)));
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
@@ -514,8 +515,8 @@ public final class ChangesetLogic {
         call(
             r,
             () ->
-                finspace.create(
-                    db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
+                finspace(r)
+                    .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
     return recorded(
         r,
@@ -553,7 +554,7 @@ public final class ChangesetLogic {
   private Outcome poll(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
-    Changeset cs = call(r, () -> finspace.get(db, current.getChangesetId()));
+    Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
@@ -608,6 +609,11 @@ public final class ChangesetLogic {
     return cluster.onDatabase(db.key()).stream()
         .filter(o -> !DatabaseQueue.sameResource(o, r))
         .toList();
+  }
+
+  /** FinSpace for {@code r}'s calls: its namespace shares the request rate fairly with others. */
+  private FinSpace finspace(KxChangeset r) {
+    return finspace.forNamespace(r.getMetadata().getNamespace());
   }
 
   private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
