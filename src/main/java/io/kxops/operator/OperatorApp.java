@@ -225,7 +225,8 @@ public final class OperatorApp implements AutoCloseable {
             config.maxInFlightPerDatabase(),
             config.adoptAfter(),
             config.accessDeniedStallAfter(),
-            ChangesetLogic.CONFIRM_TIMEOUT),
+            ChangesetLogic.CONFIRM_TIMEOUT,
+            config.queueYieldAfter()),
         new PollSchedule(
             config.pollInterval(),
             config.maxPollInterval(),

@@ -113,6 +113,11 @@ final class ApiHandler implements HttpHandler {
       case CREATE_KX_CHANGESET -> {
         JsonNode body = parseBody(ex);
         Validator.CreateInput in = Validator.checkCreate(r.environmentId, r.databaseName, body);
+        ApiException refused =
+            faults.refusal(in.requests().stream().map(ChangesetView.Request::s3Path).toList());
+        if (refused != null) {
+          throw refused;
+        }
         long now = clock.nowMillis();
         Changeset c =
             store.create(

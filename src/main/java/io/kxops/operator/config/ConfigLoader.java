@@ -90,6 +90,8 @@ public final class ConfigLoader {
               + "' must be at most 7m50s (FinSpace's client token protects a create for 10m; the"
               + " operator keeps 2m10s of it for clock skew and transit)");
     }
+    // A waiter that cannot create gives its turn after this long; 0 = at its first failure.
+    Duration queueYieldAfter = duration("QUEUE_YIELD_AFTER", "5m", Duration.ZERO);
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");
     String leaseNamespace = get("LEADER_ELECTION_NAMESPACE", podNamespace.orElse(""));
@@ -139,6 +141,7 @@ public final class ConfigLoader {
         retryMax,
         stallAfter,
         adoptAfter,
+        queueYieldAfter,
         election,
         leaseNamespace,
         leaseName,

@@ -27,6 +27,7 @@ public record OperatorConfig(
     Duration retryMaxInterval,
     Duration accessDeniedStallAfter,
     Duration adoptAfter,
+    Duration queueYieldAfter,
     boolean leaderElection,
     String leaderElectionNamespace,
     String leaderElectionLeaseName,

@@ -29,4 +29,12 @@ public interface FinSpace {
 
   /** ListKxChangesets, every page. */
   List<ChangesetSummary> list(DatabaseRef database);
+
+  /**
+   * The same calls, made for a KxChangeset of {@code namespace}: the global request rate limit is
+   * shared fairly between namespaces. By default the calls are not told apart.
+   */
+  default FinSpace forNamespace(String namespace) {
+    return this;
+  }
 }

@@ -31,7 +31,8 @@ import software.amazon.awssdk.services.finspace.model.ListKxChangesetsResponse;
 
 /**
  * {@link FinSpace} over the AWS SDK for Java v2: one cached client per region, the SDK's standard
- * retry strategy, a global request rate limit, and a timer per call by operation and outcome.
+ * retry strategy, a global request rate limit shared fairly between namespaces ({@link
+ * RequestRateLimiter}), and a timer per call by operation and outcome.
  */
 public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
@@ -82,6 +83,55 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
       String token,
       Instant sendBy) {
+    return create(null, db, requests, token, sendBy);
+  }
+
+  @Override
+  public Changeset get(DatabaseRef db, String changesetId) {
+    return get(null, db, changesetId);
+  }
+
+  @Override
+  public List<ChangesetSummary> list(DatabaseRef db) {
+    return list(null, db);
+  }
+
+  /** The calls of one namespace's resources: the rate limiter serves namespaces in turn. */
+  @Override
+  public FinSpace forNamespace(String namespace) {
+    return new FinSpace() {
+      @Override
+      public Changeset create(
+          DatabaseRef db,
+          List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
+          String token,
+          Instant sendBy) {
+        return SdkFinSpace.this.create(namespace, db, requests, token, sendBy);
+      }
+
+      @Override
+      public Changeset get(DatabaseRef db, String changesetId) {
+        return SdkFinSpace.this.get(namespace, db, changesetId);
+      }
+
+      @Override
+      public List<ChangesetSummary> list(DatabaseRef db) {
+        return SdkFinSpace.this.list(namespace, db);
+      }
+
+      @Override
+      public FinSpace forNamespace(String other) {
+        return SdkFinSpace.this.forNamespace(other);
+      }
+    };
+  }
+
+  private Changeset create(
+      String namespace,
+      DatabaseRef db,
+      List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
+      String token,
+      Instant sendBy) {
     return call(
         Operation.CREATE,
         () -> {
@@ -94,7 +144,10 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                               .changeRequests(requests.stream().map(SdkFinSpace::toSdk).toList())
                               .clientToken(token)
                               .overrideConfiguration(
-                                  o -> o.putExecutionAttribute(SendDeadline.SEND_BY, sendBy)));
+                                  o ->
+                                      o.putExecutionAttribute(SendDeadline.SEND_BY, sendBy)
+                                          .putExecutionAttribute(
+                                              RequestRateLimiter.NAMESPACE, namespace)));
           // The Create response has no activeFromTimestamp (the model omits it).
           return changeset(
               r.changesetId(),
@@ -107,8 +160,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
         });
   }
 
-  @Override
-  public Changeset get(DatabaseRef db, String changesetId) {
+  private Changeset get(String namespace, DatabaseRef db, String changesetId) {
     return call(
         Operation.GET,
         () -> {
@@ -118,7 +170,11 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                       b ->
                           b.environmentId(db.environmentId())
                               .databaseName(db.databaseName())
-                              .changesetId(changesetId));
+                              .changesetId(changesetId)
+                              .overrideConfiguration(
+                                  o ->
+                                      o.putExecutionAttribute(
+                                          RequestRateLimiter.NAMESPACE, namespace)));
           return changeset(
               r.changesetId(),
               r.statusAsString(),
@@ -130,8 +186,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
         });
   }
 
-  @Override
-  public List<ChangesetSummary> list(DatabaseRef db) {
+  private List<ChangesetSummary> list(String namespace, DatabaseRef db) {
     return call(
         Operation.LIST,
         () -> {
@@ -142,7 +197,11 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                       b ->
                           b.environmentId(db.environmentId())
                               .databaseName(db.databaseName())
-                              .maxResults(100))) {
+                              .maxResults(100)
+                              .overrideConfiguration(
+                                  o ->
+                                      o.putExecutionAttribute(
+                                          RequestRateLimiter.NAMESPACE, namespace)))) {
             for (KxChangesetListEntry e : page.kxChangesets()) {
               out.add(
                   new ChangesetSummary(e.changesetId(), e.statusAsString(), e.createdTimestamp()));

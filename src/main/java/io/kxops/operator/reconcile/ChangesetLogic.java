@@ -64,13 +64,36 @@ public final class ChangesetLogic {
    *
    * @param confirmTimeout how long a reconcile thread waits for the operator's own watch to deliver
    *     a fresh create intent ({@link #CONFIRM_TIMEOUT} in the operator)
+   * @param queueYieldAfter how long a waiting resource may be unable to create (failing, Stalled)
+   *     before it gives its turn to the next one ({@link DatabaseQueue})
    */
   public record Settings(
       String defaultRegion,
       int maxInFlightPerDatabase,
       Duration adoptAfter,
       Duration accessDeniedStallAfter,
-      Duration confirmTimeout) {}
+      Duration confirmTimeout,
+      Duration queueYieldAfter) {
+
+    /** With the default {@link #QUEUE_YIELD_AFTER}. */
+    public Settings(
+        String defaultRegion,
+        int maxInFlightPerDatabase,
+        Duration adoptAfter,
+        Duration accessDeniedStallAfter,
+        Duration confirmTimeout) {
+      this(
+          defaultRegion,
+          maxInFlightPerDatabase,
+          adoptAfter,
+          accessDeniedStallAfter,
+          confirmTimeout,
+          QUEUE_YIELD_AFTER);
+    }
+  }
+
+  /** The default of QUEUE_YIELD_AFTER. */
+  public static final Duration QUEUE_YIELD_AFTER = Duration.ofMinutes(5);
 
   /**
    * The operator's confirm timeout. Not a setting: a watch that lags longer only delays the create
@@ -194,16 +217,24 @@ public final class ChangesetLogic {
     KxChangeset written;
     synchronized (lockOf(db)) {
       List<KxChangeset> peers = cluster.onDatabase(db.key());
-      Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase());
       Instant now = now();
+      Duration yieldAfter = settings.queueYieldAfter();
+      Optional<KxChangeset> blocker =
+          DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase(), now, yieldAfter);
       if (blocker.isPresent()) {
         String waitingFor = describe(r, blocker.get(), db);
+        String why = DatabaseQueue.stuck(r, now, yieldAfter) ? yielded(r) : null;
         LOG.debug("queued behind {}", waitingFor);
-        store.write(r, StatusMapper.queued(r, db.region(), waitingFor, now));
-        // The wake-up comes as an event when the blocker finishes; the slow requeue only covers
-        // deletions, which produce no event for this resource.
-        return Outcome.requeue(polls.max());
+        store.write(r, StatusMapper.queued(r, db.region(), waitingFor, why, now));
+        // The wake-up comes as an event when the blocker finishes, or when a waiter ahead that
+        // keeps failing gives its turn; the slow requeue only covers deletions, which produce no
+        // event for this resource.
+        Duration again = polls.max();
+        Optional<Instant> yields = DatabaseQueue.nextYield(r, peers, now, yieldAfter);
+        if (yields.isPresent() && Duration.between(now, yields.get()).compareTo(again) < 0) {
+          again = Duration.between(now, yields.get()).plusMillis(100);
+        }
+        return Outcome.requeue(again);
       }
       written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
     }
@@ -257,7 +288,8 @@ public final class ChangesetLogic {
     // whether the intent's create took effect before sending anything.
     // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
     Instant listedAt = now();
-    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+    FinSpace calls = finspace(r);
+    List<ChangesetSummary> listed = call(r, () -> calls.list(db));
     Adoption.Lookup found = lookup(r, intent, db, listed);
     if (found.changeset() != null) {
       // Before adopting, read the other resources on a view at least as fresh as the List: a
@@ -428,7 +460,7 @@ public final class ChangesetLogic {
       }
       return createAfterList(r, store, now(), null);
     }
-    Changeset cs = call(r, () -> finspace.get(db, pick));
+    Changeset cs = call(r, () -> finspace(r).get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
     if (rejected != null) {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
@@ -452,7 +484,12 @@ public final class ChangesetLogic {
     KxChangeset written;
     synchronized (lockOf(db)) {
       Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(r, cluster.onDatabase(db.key()), settings.maxInFlightPerDatabase());
+          DatabaseQueue.blocker(
+              r,
+              cluster.onDatabase(db.key()),
+              settings.maxInFlightPerDatabase(),
+              now(),
+              settings.queueYieldAfter());
       if (blocker.isPresent()) {
         LOG.debug("adopt-changeset=none waits behind {}", describe(r, blocker.get(), db));
         return Outcome.requeue(polls.max());
@@ -467,7 +504,7 @@ public final class ChangesetLogic {
   private Adoption.Lookup lookup(
       KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
     return Adoption.lookup(
-        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace.get(db, id)));
+        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace(r).get(db, id)));
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
@@ -478,8 +515,8 @@ public final class ChangesetLogic {
         call(
             r,
             () ->
-                finspace.create(
-                    db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
+                finspace(r)
+                    .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
     return recorded(
         r,
@@ -517,7 +554,7 @@ public final class ChangesetLogic {
   private Outcome poll(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
-    Changeset cs = call(r, () -> finspace.get(db, current.getChangesetId()));
+    Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
@@ -564,13 +601,19 @@ public final class ChangesetLogic {
         cluster.onDatabase(targetOf(finished).key()).stream()
             .filter(r -> !DatabaseQueue.sameResource(r, finished))
             .toList();
-    return DatabaseQueue.next(peers, settings.maxInFlightPerDatabase());
+    return DatabaseQueue.next(
+        peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter());
   }
 
   private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
     return cluster.onDatabase(db.key()).stream()
         .filter(o -> !DatabaseQueue.sameResource(o, r))
         .toList();
+  }
+
+  /** FinSpace for {@code r}'s calls: its namespace shares the request rate fairly with others. */
+  private FinSpace finspace(KxChangeset r) {
+    return finspace.forNamespace(r.getMetadata().getNamespace());
   }
 
   private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
@@ -585,14 +628,34 @@ public final class ChangesetLogic {
     return admissionLocks[Math.floorMod(db.key().hashCode(), admissionLocks.length)];
   }
 
-  private static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
-    // Never name a resource of another namespace: its name is not this namespace's business.
-    String who =
-        Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())
-            ? b.getMetadata().getNamespace() + "/" + b.getMetadata().getName()
-            : "a KxChangeset of another namespace";
+  /**
+   * The one {@code me} waits for, as its status may say it. Nothing of another namespace's resource
+   * is named — neither its name nor its FinSpace changeset id: that is not this namespace's
+   * business (the changeset id would also let this namespace look up the other team's data load).
+   */
+  static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
+    if (!Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())) {
+      return "a KxChangeset of another namespace on database " + db;
+    }
     String id = b.getStatus() == null ? null : b.getStatus().getChangesetId();
-    return who + (id == null ? "" : " (changeset " + id + ")") + " on database " + db;
+    return b.getMetadata().getNamespace()
+        + "/"
+        + b.getMetadata().getName()
+        + (id == null ? "" : " (changeset " + id + ")")
+        + " on database "
+        + db;
+  }
+
+  /** Why a stuck waiter is queued behind others that came later. */
+  private String yielded(KxChangeset r) {
+    var f = r.getStatus() == null ? null : r.getStatus().getFailure();
+    Instant since = DatabaseQueue.unableSince(r);
+    return "this resource has been unable to create since "
+        + StatusMapper.rfc3339(since)
+        + (f == null ? "" : " (" + f.getReason() + ")")
+        + ", longer than QUEUE_YIELD_AFTER ("
+        + settings.queueYieldAfter()
+        + "), so it gave its turn to the resources that can, and tries again when none waits ahead";
   }
 
   private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {

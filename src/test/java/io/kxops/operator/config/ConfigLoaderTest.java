@@ -32,6 +32,7 @@ class ConfigLoaderTest {
     assertThat(c.reconcileThreads()).isEqualTo(10);
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(7));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(8080);
     assertThat(c.healthPort()).isEqualTo(8081);
@@ -57,6 +58,7 @@ class ConfigLoaderTest {
                 Map.entry("RETRY_MAX_INTERVAL", "PT2M"),
                 Map.entry("ACCESS_DENIED_STALL_AFTER", "30m"),
                 Map.entry("ADOPT_AFTER", "7m30s"),
+                Map.entry("QUEUE_YIELD_AFTER", "90s"),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "kxops-system"),
                 Map.entry("LEADER_ELECTION_LEASE_NAME", "kx-lease"),
@@ -78,6 +80,7 @@ class ConfigLoaderTest {
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(30));
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
+    assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofSeconds(90));
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaderElectionNamespace()).isEqualTo("kxops-system");
     assertThat(c.leaderElectionLeaseName()).isEqualTo("kx-lease");
@@ -105,6 +108,8 @@ class ConfigLoaderTest {
         "ACCESS_DENIED_STALL_AFTER|forever",
         "ADOPT_AFTER|-1m",
         "ADOPT_AFTER|0s",
+        "QUEUE_YIELD_AFTER|-1s",
+        "QUEUE_YIELD_AFTER|later",
         "LEADER_ELECTION|maybe",
         "METRICS_PORT|70000",
         "HEALTH_PORT|http",
