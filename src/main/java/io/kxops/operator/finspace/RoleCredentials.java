@@ -1,0 +1,147 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator.finspace;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.Tag;
+
+/**
+ * The credentials of the roles KxAccessPolicies name: one SDK STS AssumeRole credentials provider
+ * per (role, namespace), with a session name and a session tag naming the namespace, refreshed by
+ * the SDK before the credentials expire. At most {@link Sessions#maxSessions()} are kept (least
+ * recently used first out); one STS client, built on first use, serves them all.
+ */
+final class RoleCredentials implements AutoCloseable {
+
+  /**
+   * The session tag that names the namespace. Not {@code kubernetes-namespace}: under EKS Pod
+   * Identity the operator's own session already carries that tag, and it is transitive, and STS
+   * refuses an AssumeRole that passes a tag with the key of an inherited one.
+   */
+  static final String NAMESPACE_TAG = "kxops-namespace";
+
+  /** Role session names are at most 64 characters. */
+  static final int MAX_SESSION_NAME = 64;
+
+  /**
+   * How the role sessions are kept.
+   *
+   * @param staleTime credentials this close to expiry are refreshed before a call goes on
+   * @param prefetchTime credentials this close to expiry are refreshed by the first call that sees
+   *     them (the others go on with the current ones)
+   * @param maxSessions the most (role, namespace) providers kept
+   */
+  public record Sessions(Duration staleTime, Duration prefetchTime, int maxSessions) {
+
+    /** The SDK's own stale and prefetch times (1 and 5 minutes); 256 sessions. */
+    public static final Sessions DEFAULT =
+        new Sessions(Duration.ofMinutes(1), Duration.ofMinutes(5), 256);
+
+    public Sessions {
+      if (prefetchTime.compareTo(staleTime) < 0 || maxSessions < 1) {
+        throw new IllegalArgumentException(
+            "prefetchTime must not be less than staleTime, and maxSessions at least 1");
+      }
+    }
+  }
+
+  private record Key(String roleArn, String namespace) {}
+
+  private final Optional<String> region;
+  private final Optional<URI> endpoint;
+  private final Sessions sessions;
+  private final Map<Key, StsAssumeRoleCredentialsProvider> providers;
+  private StsClient sts;
+
+  /**
+   * @param region the STS region (the operator's); empty: the SDK's default region chain
+   * @param endpoint STS's endpoint; empty: the SDK's (AWS_ENDPOINT_URL_STS, else the region's)
+   */
+  RoleCredentials(Optional<String> region, Optional<URI> endpoint, Sessions sessions) {
+    this.region = region;
+    this.endpoint = endpoint;
+    this.sessions = sessions;
+    // Access order: the least recently used session leaves first. An evicted provider is not
+    // closed: it refreshes only on a caller's thread (no background task), so a call that still
+    // holds it finishes normally, and the garbage collector takes it after.
+    this.providers =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(
+              Map.Entry<Key, StsAssumeRoleCredentialsProvider> eldest) {
+            return size() > RoleCredentials.this.sessions.maxSessions();
+          }
+        };
+  }
+
+  /** The credentials provider of {@code caller}'s role session. */
+  synchronized AwsCredentialsProvider provider(Caller caller) {
+    return providers.computeIfAbsent(
+        new Key(caller.roleArn(), caller.namespace()), k -> build(k.roleArn(), k.namespace()));
+  }
+
+  /** How many role sessions are kept now. */
+  synchronized int size() {
+    return providers.size();
+  }
+
+  /** The role session name for {@code namespace}: kxops-NAMESPACE, cut to 64 characters. */
+  static String sessionName(String namespace) {
+    String name = "kxops-" + (namespace == null ? "cluster" : namespace);
+    return name.length() <= MAX_SESSION_NAME ? name : name.substring(0, MAX_SESSION_NAME);
+  }
+
+  private StsAssumeRoleCredentialsProvider build(String roleArn, String namespace) {
+    var request =
+        software.amazon.awssdk.services.sts.model.AssumeRoleRequest.builder()
+            .roleArn(roleArn)
+            .roleSessionName(sessionName(namespace));
+    if (namespace != null) {
+      request.tags(Tag.builder().key(NAMESPACE_TAG).value(namespace).build());
+    }
+    return StsAssumeRoleCredentialsProvider.builder()
+        .stsClient(sts())
+        .refreshRequest(request.build())
+        .staleTime(sessions.staleTime())
+        .prefetchTime(sessions.prefetchTime())
+        .asyncCredentialUpdateEnabled(false)
+        .build();
+  }
+
+  private StsClient sts() {
+    if (sts == null) {
+      var b =
+          StsClient.builder()
+              .httpClientBuilder(
+                  ApacheHttpClient.builder()
+                      .maxConnections(4)
+                      .connectionAcquisitionTimeout(Duration.ofSeconds(5))
+                      .connectionTimeout(Duration.ofSeconds(5)));
+      region.map(Region::of).ifPresent(b::region);
+      endpoint.ifPresent(b::endpointOverride);
+      sts = b.build();
+    }
+    return sts;
+  }
+
+  @Override
+  public synchronized void close() {
+    providers.values().forEach(StsAssumeRoleCredentialsProvider::close);
+    providers.clear();
+    if (sts != null) {
+      sts.close();
+      sts = null;
+    }
+  }
+}
