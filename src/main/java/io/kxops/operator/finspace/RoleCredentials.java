@@ -25,16 +25,6 @@ import software.amazon.awssdk.services.sts.model.Tag;
 final class RoleCredentials implements AutoCloseable {
 
   /**
-   * The session tag that names the namespace. Not {@code kubernetes-namespace}: under EKS Pod
-   * Identity the operator's own session already carries that tag, and it is transitive, and STS
-   * refuses an AssumeRole that passes a tag with the key of an inherited one.
-   */
-  static final String NAMESPACE_TAG = "kxops-namespace";
-
-  /** Role session names are at most 64 characters. */
-  static final int MAX_SESSION_NAME = 64;
-
-  /**
    * How the role sessions are kept.
    *
    * @param staleTime credentials this close to expiry are refreshed before a call goes on
@@ -96,19 +86,13 @@ final class RoleCredentials implements AutoCloseable {
     return providers.size();
   }
 
-  /** The role session name for {@code namespace}: kxops-NAMESPACE, cut to 64 characters. */
-  static String sessionName(String namespace) {
-    String name = "kxops-" + (namespace == null ? "cluster" : namespace);
-    return name.length() <= MAX_SESSION_NAME ? name : name.substring(0, MAX_SESSION_NAME);
-  }
-
   private StsAssumeRoleCredentialsProvider build(String roleArn, String namespace) {
     var request =
         software.amazon.awssdk.services.sts.model.AssumeRoleRequest.builder()
             .roleArn(roleArn)
-            .roleSessionName(sessionName(namespace));
+            .roleSessionName(Caller.sessionName(namespace));
     if (namespace != null) {
-      request.tags(Tag.builder().key(NAMESPACE_TAG).value(namespace).build());
+      request.tags(Tag.builder().key(Caller.NAMESPACE_TAG).value(namespace).build());
     }
     return StsAssumeRoleCredentialsProvider.builder()
         .stsClient(sts())
