@@ -14,6 +14,7 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.StsException;
 import software.amazon.awssdk.services.sts.model.Tag;
 
 /**
@@ -117,6 +118,38 @@ final class RoleCredentials implements AutoCloseable {
       sts = b.build();
     }
     return sts;
+  }
+
+  /** STS's answer, when the SDK wrapped it while resolving a role's credentials. */
+  static StsException stsCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StsException sts) {
+        return sts;
+      }
+    }
+    return null;
+  }
+
+  /** The role could not be assumed: nothing was sent to FinSpace. */
+  static FinSpaceException roleNotAssumed(Operation op, Caller caller, StsException e) {
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+    // STS throttling or outages are retried like FinSpace's: classified by the HTTP status.
+    boolean transientFailure = e.statusCode() == 429 || e.statusCode() >= 500;
+    return FinSpaceException.of(
+        op,
+        transientFailure ? "" : ErrorClassifier.ROLE_NOT_ASSUMED,
+        null,
+        e.statusCode(),
+        op.apiName()
+            + ": STS AssumeRole of "
+            + caller.roleArn()
+            + " (the role of the KxAccessPolicy of namespace "
+            + caller.namespace()
+            + ") failed: "
+            + (code == null ? "" : code + ": ")
+            + (message == null ? e.getMessage() : message),
+        e);
   }
 
   @Override

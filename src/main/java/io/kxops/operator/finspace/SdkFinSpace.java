@@ -125,40 +125,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   @Override
   public FinSpace as(Caller caller) {
-    return caller.assumesRole() ? new Signed(caller) : this;
-  }
-
-  /** The same API, every call signed with {@code caller}'s role session. */
-  private final class Signed implements FinSpace {
-    private final Caller caller;
-
-    Signed(Caller caller) {
-      this.caller = caller;
-    }
-
-    @Override
-    public Changeset create(
-        DatabaseRef db,
-        List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
-        String token,
-        Instant sendBy) {
-      return SdkFinSpace.this.create(caller, db, requests, token, sendBy);
-    }
-
-    @Override
-    public Changeset get(DatabaseRef db, String changesetId) {
-      return SdkFinSpace.this.get(caller, db, changesetId);
-    }
-
-    @Override
-    public List<ChangesetSummary> list(DatabaseRef db) {
-      return SdkFinSpace.this.list(caller, db);
-    }
-
-    @Override
-    public FinSpace as(Caller other) {
-      return SdkFinSpace.this.as(other);
-    }
+    return caller.assumesRole() ? new SignedFinSpace(this, caller) : this;
   }
 
   /** The region the AWS SDK's default chain resolves (AWS_REGION, profile, instance metadata). */
@@ -179,7 +146,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
     return create(Caller.OPERATOR, db, requests, token, sendBy);
   }
 
-  private Changeset create(
+  Changeset create(
       Caller caller,
       DatabaseRef db,
       List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
@@ -220,7 +187,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
     return get(Caller.OPERATOR, db, changesetId);
   }
 
-  private Changeset get(Caller caller, DatabaseRef db, String changesetId) {
+  Changeset get(Caller caller, DatabaseRef db, String changesetId) {
     AwsCredentialsProvider credentials = credentials(caller);
     return call(
         Operation.GET,
@@ -250,7 +217,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
     return list(Caller.OPERATOR, db);
   }
 
-  private List<ChangesetSummary> list(Caller caller, DatabaseRef db) {
+  List<ChangesetSummary> list(Caller caller, DatabaseRef db) {
     AwsCredentialsProvider credentials = credentials(caller);
     return call(
         Operation.LIST,
@@ -307,7 +274,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       return result;
     } catch (StsException e) {
       outcome = ErrorClassifier.ROLE_NOT_ASSUMED;
-      throw roleNotAssumed(op, caller, e);
+      throw RoleCredentials.roleNotAssumed(op, caller, e);
     } catch (AwsServiceException e) {
       String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
       outcome = code == null ? "HTTP" + e.statusCode() : code;
@@ -331,10 +298,10 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       outcome = ErrorClassifier.SEND_WINDOW_CLOSED;
       throw FinSpaceException.of(op, outcome, 0, op.apiName() + ": " + closed.getMessage(), closed);
     } catch (SdkException e) {
-      StsException sts = stsCause(e);
+      StsException sts = RoleCredentials.stsCause(e);
       if (sts != null) {
         outcome = ErrorClassifier.ROLE_NOT_ASSUMED;
-        throw roleNotAssumed(op, caller, sts);
+        throw RoleCredentials.roleNotAssumed(op, caller, sts);
       }
       // The credentials chain fails before any HTTP call; its exception has no type of its own.
       boolean noCredentials = String.valueOf(e.getMessage()).contains("Unable to load credentials");
@@ -350,38 +317,6 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
           .register(meters)
           .record(Duration.ofNanos(System.nanoTime() - start));
     }
-  }
-
-  /** STS's answer, when the SDK wrapped it while resolving a role's credentials. */
-  private static StsException stsCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StsException sts) {
-        return sts;
-      }
-    }
-    return null;
-  }
-
-  /** The role could not be assumed: nothing was sent to FinSpace. */
-  private static FinSpaceException roleNotAssumed(Operation op, Caller caller, StsException e) {
-    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-    String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
-    // STS throttling or outages are retried like FinSpace's: classified by the HTTP status.
-    boolean transientFailure = e.statusCode() == 429 || e.statusCode() >= 500;
-    return FinSpaceException.of(
-        op,
-        transientFailure ? "" : ErrorClassifier.ROLE_NOT_ASSUMED,
-        null,
-        e.statusCode(),
-        op.apiName()
-            + ": STS AssumeRole of "
-            + caller.roleArn()
-            + " (the role of the KxAccessPolicy of namespace "
-            + caller.namespace()
-            + ") failed: "
-            + (code == null ? "" : code + ": ")
-            + (message == null ? e.getMessage() : message),
-        e);
   }
 
   /** Builds the client of {@code region} ahead of the first call. */
