@@ -642,7 +642,9 @@ public final class ChangesetLogic {
         stalled == null
             || !Conditions.TRUE.equals(stalled.getStatus())
             || !Reasons.FORBIDDEN.equals(stalled.getReason())
-            || !message.equals(stalled.getMessage());
+            // The condition keeps the message capped: compare like with like.
+            || !io.kxops.operator.finspace.Redaction.cap(message, Conditions.MAX_MESSAGE)
+                .equals(stalled.getMessage());
     LOG.info("not created, outside its access policy: {}", message);
     store.write(r, next);
     List<Outcome.Event> events =

@@ -215,6 +215,23 @@ class AccessGateTest {
   }
 
   @Test
+  void aLongForbiddenMessageIsRecordedOnceNotEveryReconciliation() {
+    policies.put("kdb", policy(List.of("trades"), null));
+    ChangeRequest[] outside = new ChangeRequest[32];
+    for (int i = 0; i < outside.length; i++) {
+      outside[i] =
+          ChangeRequest.put("s3://elsewhere/a-rather-long-prefix/" + i + "/", "/p" + i + "/");
+    }
+    KxChangeset r = Resources.changeset("many", T0, outside);
+    cluster.add(r);
+
+    assertThat(step(r).events()).hasSize(1);
+    assertThat(Conditions.find(r.getStatus().getConditions(), Conditions.STALLED).getMessage())
+        .hasSizeLessThanOrEqualTo(Conditions.MAX_MESSAGE);
+    assertThat(step(r).events()).isEmpty();
+  }
+
+  @Test
   void aRecordedIntentIsKeptNotWithdrawnWhileForbiddenAndResumedOnceAllowed() {
     policies.put("kdb", policy(List.of("trades"), null));
     KxChangeset r = add("p1");
