@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.config.ConfigException;
 import io.kxops.operator.config.OperatorConfig;
+import io.kxops.operator.controller.AccessPolicyCache;
 import io.kxops.operator.controller.CacheClusterView;
 import io.kxops.operator.controller.ChangesetMetrics;
 import io.kxops.operator.controller.EventRecorder;
@@ -20,6 +21,8 @@ import io.kxops.operator.controller.KxChangesetReconciler;
 import io.kxops.operator.controller.StatusWriter;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.SdkFinSpace;
+import io.kxops.operator.reconcile.AccessCheck;
+import io.kxops.operator.reconcile.AccessPolicies;
 import io.kxops.operator.reconcile.ChangesetLogic;
 import io.kxops.operator.reconcile.PollSchedule;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -75,6 +78,15 @@ public final class OperatorApp implements AutoCloseable {
 
   /** Builds and starts the operator against {@code client}. */
   public static OperatorApp start(OperatorConfig config, KubernetesClient client) {
+    return start(config, client, SdkFinSpace.RoleSessions.DEFAULT);
+  }
+
+  /**
+   * As {@link #start(OperatorConfig, KubernetesClient)}, with how assumed-role credentials are
+   * kept: tests whose STS hands out credentials for seconds shorten the SDK's refresh times.
+   */
+  public static OperatorApp start(
+      OperatorConfig config, KubernetesClient client, SdkFinSpace.RoleSessions roleSessions) {
     String region =
         config
             .region()
@@ -105,7 +117,11 @@ public final class OperatorApp implements AutoCloseable {
                 config.finspaceMaxAttempts(),
                 config.finspaceRateLimit(),
                 config.reconcileThreads() + 2,
-                Duration.ofSeconds(60)),
+                Duration.ofSeconds(60),
+                Optional.of(region),
+                config.access().stsEndpoint(),
+                roleSessions,
+                SdkFinSpace.MAX_REGIONS),
             registry);
     Clock clock = Clock.systemUTC();
     CacheClusterView cluster =
@@ -123,7 +139,8 @@ public final class OperatorApp implements AutoCloseable {
                                 .withResourceVersionMatch("NotOlderThan")
                                 .build())
                         .getItems());
-    ChangesetLogic logic = logic(config, region, finspace, cluster, clock);
+    AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());
+    ChangesetLogic logic = logic(config, region, finspace, cluster, policies, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),
     // which would delay the first changesets after start-up.
     finspace.prepare(region);
@@ -136,6 +153,7 @@ public final class OperatorApp implements AutoCloseable {
             events,
             new ChangesetMetrics(registry),
             cluster,
+            policies,
             clock);
 
     Optional<LeaderLease> lease =
@@ -202,11 +220,15 @@ public final class OperatorApp implements AutoCloseable {
     }
     operator.start();
     LOG.info(
-        "started: region {}, namespaces {}, endpoint {}, leader election {}",
+        "started: region {}, namespaces {}, endpoint {}, leader election {}, access policy {}"
+            + " ({}), allowed regions {}",
         region,
         config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
         config.finspaceEndpoint().map(Object::toString).orElse("AWS default"),
-        config.leaderElection());
+        config.leaderElection(),
+        config.access().policyName(),
+        config.access().policyRequired() ? "required" : "optional",
+        config.access().allowedRegions().isEmpty() ? "any" : config.access().allowedRegions());
     return new OperatorApp(operator, lease, finspace, events, http, registry);
   }
 
@@ -215,6 +237,7 @@ public final class OperatorApp implements AutoCloseable {
       String region,
       FinSpace finspace,
       CacheClusterView cluster,
+      AccessPolicies policies,
       Clock clock) {
     return new ChangesetLogic(
         finspace,
@@ -230,7 +253,12 @@ public final class OperatorApp implements AutoCloseable {
         new PollSchedule(
             config.pollInterval(),
             config.maxPollInterval(),
-            () -> ThreadLocalRandom.current().nextDouble()));
+            () -> ThreadLocalRandom.current().nextDouble()),
+        policies,
+        new AccessCheck.Rules(
+            config.access().policyName(),
+            config.access().policyRequired(),
+            config.access().allowedRegions()));
   }
 
   public PrometheusMeterRegistry registry() {

@@ -31,10 +31,11 @@ public interface FinSpace {
   List<ChangesetSummary> list(DatabaseRef database);
 
   /**
-   * The same calls, made for a KxChangeset of {@code namespace}: the global request rate limit is
-   * shared fairly between namespaces. By default the calls are not told apart.
+   * The same API with every call signed for {@code caller}: with the credentials of the role its
+   * KxAccessPolicy names, else the operator's own. Implementations without credentials (the test
+   * fakes) return themselves.
    */
-  default FinSpace forNamespace(String namespace) {
+  default FinSpace as(Caller caller) {
     return this;
   }
 }

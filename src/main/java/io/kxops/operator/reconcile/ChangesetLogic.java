@@ -5,9 +5,11 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.CreateIntent;
+import io.kxops.operator.api.v1alpha1.KxAccessPolicy;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
@@ -16,6 +18,7 @@ import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
@@ -140,9 +143,25 @@ public final class ChangesetLogic {
   private final Settings settings;
   private final PollSchedule polls;
   private final Object[] admissionLocks = new Object[64];
+  private final AccessPolicies policies;
+  private final AccessCheck.Rules rules;
 
+  /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
       FinSpace finspace, ClusterView cluster, Clock clock, Settings settings, PollSchedule polls) {
+    this(finspace, cluster, clock, settings, polls, AccessPolicies.NONE, AccessCheck.Rules.OPEN);
+  }
+
+  public ChangesetLogic(
+      FinSpace finspace,
+      ClusterView cluster,
+      Clock clock,
+      Settings settings,
+      PollSchedule polls,
+      AccessPolicies policies,
+      AccessCheck.Rules rules) {
+    this.policies = policies;
+    this.rules = rules;
     this.finspace = finspace;
     this.cluster = cluster;
     this.clock = clock;
@@ -214,6 +233,10 @@ public final class ChangesetLogic {
   /** No intent yet: queue, or record the intent and create. */
   private Outcome admit(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
+    Optional<Outcome> refused = refuse(r, db, store);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     KxChangeset written;
     synchronized (lockOf(db)) {
       List<KxChangeset> peers = cluster.onDatabase(db.key());
@@ -272,6 +295,12 @@ public final class ChangesetLogic {
   private Outcome resume(KxChangeset r, StatusStore store) {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
+    // Every way on from here may send CreateKxChangeset (a resend, a create after the List) or
+    // adopt one: checked like a first create. A refused intent is kept, not withdrawn (see refuse).
+    Optional<Outcome> refused = refuse(r, db, store);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     String pick = Adoption.pick(r);
     if (pick != null && Adoption.isAmbiguous(r)) {
       return resolveByPick(r, db, pick, store);
@@ -288,8 +317,8 @@ public final class ChangesetLogic {
     // whether the intent's create took effect before sending anything.
     // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
     Instant listedAt = now();
-    FinSpace calls = finspace(r);
-    List<ChangesetSummary> listed = call(r, () -> calls.list(db));
+    FinSpace api = finspace(r);
+    List<ChangesetSummary> listed = call(r, () -> api.list(db));
     Adoption.Lookup found = lookup(r, intent, db, listed);
     if (found.changeset() != null) {
       // Before adopting, read the other resources on a view at least as fresh as the List: a
@@ -481,6 +510,10 @@ public final class ChangesetLogic {
 
   /** Admits a resource whose intent no longer holds a slot, like {@link #admit} a new one. */
   private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
+    Optional<Outcome> refused = refuse(r, db, store);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     KxChangeset written;
     synchronized (lockOf(db)) {
       Optional<KxChangeset> blocker =
@@ -611,9 +644,63 @@ public final class ChangesetLogic {
         .toList();
   }
 
-  /** FinSpace for {@code r}'s calls: its namespace shares the request rate fairly with others. */
+  /**
+   * The access check before a create decision. A resource outside its namespace's policy (or the
+   * operator's ALLOWED_REGIONS) is Stalled with reason Forbidden, with a Warning event when that is
+   * news, and nothing is sent to FinSpace. Checked before an intent is recorded, and again before a
+   * recorded intent is resumed; such an intent is kept, not withdrawn: its create may have reached
+   * FinSpace already, so the resource keeps its database slot (like any intent), and when the
+   * policy allows it again the resume goes on exactly as the protocol says — a resend with the same
+   * token while FinSpace still honours it, else a List first. Withdrawing it instead could let a
+   * later create on the database run beside a changeset this one made, and sending it anyway would
+   * let a tightened policy be overtaken by a create that had not yet left.
+   */
+  private Optional<Outcome> refuse(KxChangeset r, DatabaseRef db, StatusStore store) {
+    String namespace = r.getMetadata().getNamespace();
+    List<AccessCheck.Violation> violations =
+        AccessCheck.check(
+            namespace, r.getSpec(), policies.policyOf(namespace), rules, settings.defaultRegion());
+    if (violations.isEmpty()) {
+      return Optional.empty();
+    }
+    String message = AccessCheck.describe(violations);
+    if (StatusMapper.hasIntent(r.getStatus())) {
+      message +=
+          "; a create intent was recorded at "
+              + r.getStatus().getCreateIntent().getAttemptedAt()
+              + " and its create may have reached FinSpace: the resource keeps its database's"
+              + " slot and sends nothing until the policy allows it again (or delete it)";
+    }
+    KxChangesetStatus next = StatusMapper.forbidden(r, db.region(), message, now());
+    var stalled =
+        Conditions.find(
+            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
+    boolean news =
+        stalled == null
+            || !Conditions.TRUE.equals(stalled.getStatus())
+            || !Reasons.FORBIDDEN.equals(stalled.getReason())
+            // The condition keeps the message capped: compare like with like.
+            || !io.kxops.operator.finspace.Redaction.cap(message, Conditions.MAX_MESSAGE)
+                .equals(stalled.getMessage());
+    LOG.info("not created, outside its access policy: {}", message);
+    store.write(r, next);
+    List<Outcome.Event> events =
+        news ? List.of(Outcome.Event.warning(Reasons.FORBIDDEN, message)) : List.of();
+    // A policy change wakes the namespace's resources at once; the slow requeue is a safety net.
+    return Optional.of(new Outcome(next, Optional.of(polls.max()), events, false, true));
+  }
+
+  /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
+  public Caller callerOf(KxChangeset r) {
+    String namespace = r.getMetadata().getNamespace();
+    KxAccessPolicy policy = policies.policyOf(namespace);
+    String role = policy == null || policy.getSpec() == null ? null : policy.getSpec().getRoleArn();
+    return new Caller(namespace, role == null || role.isBlank() ? null : role);
+  }
+
+  /** FinSpace for {@code r}'s calls: signed as its role, its namespace served in turn. */
   private FinSpace finspace(KxChangeset r) {
-    return finspace.forNamespace(r.getMetadata().getNamespace());
+    return finspace.as(callerOf(r));
   }
 
   private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {

@@ -25,6 +25,13 @@ public final class Reasons {
   public static final String ADOPTION_AMBIGUOUS_FINAL = "AdoptionAmbiguousFinal";
 
   public static final String SPEC_CHANGED = "SpecChanged";
+
+  /**
+   * The resource targets what its namespace's KxAccessPolicy (or the operator's ALLOWED_REGIONS)
+   * does not allow: nothing is sent to FinSpace for it until the policy allows it.
+   */
+  public static final String FORBIDDEN = "Forbidden";
+
   public static final String INVALID_SPEC = "InvalidSpec";
 
   /** A status the operator did not write (see {@link ResourceCheck}). */

@@ -121,6 +121,18 @@ public final class StatusMapper {
     return s;
   }
 
+  /**
+   * Outside its namespace's access policy: Stalled with reason Forbidden and the violations as
+   * message. A create intent, if recorded, stays (its create may have reached FinSpace).
+   */
+  public static KxChangesetStatus forbidden(
+      KxChangeset r, String region, String message, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
+    s.setConditions(conditions(r, s, now).stalled(Reasons.FORBIDDEN, message).build());
+    return s;
+  }
+
   /** The resource cannot be acted on as it is (see {@link ResourceCheck}). */
   public static KxChangesetStatus invalid(KxChangeset r, ResourceCheck.Problem p, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());

@@ -38,6 +38,33 @@ class ConfigLoaderTest {
     assertThat(c.healthPort()).isEqualTo(8081);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
     assertThat(c.logLevel()).isEqualTo("INFO");
+    assertThat(c.access()).isEqualTo(OperatorConfig.Access.defaults());
+    assertThat(c.access().policyName()).isEqualTo("finspace-access");
+    assertThat(c.access().policyRequired()).isFalse();
+    assertThat(c.access().allowedRegions()).isEmpty();
+    assertThat(c.access().stsEndpoint()).isEmpty();
+  }
+
+  @Test
+  void theAccessSettingsAreRead() {
+    OperatorConfig c =
+        ConfigLoader.load(
+            Map.of(
+                "ACCESS_POLICY_NAME", "team-access.v2",
+                "ACCESS_POLICY_REQUIRED", "true",
+                "ALLOWED_REGIONS", " us-east-1, eu-west-1 ,,",
+                "AWS_ENDPOINT_URL_STS", "http://127.0.0.1:4566"));
+    assertThat(c.access().policyName()).isEqualTo("team-access.v2");
+    assertThat(c.access().policyRequired()).isTrue();
+    assertThat(c.access().allowedRegions()).containsExactlyInAnyOrder("us-east-1", "eu-west-1");
+    assertThat(c.access().stsEndpoint()).contains(URI.create("http://127.0.0.1:4566"));
+  }
+
+  @Test
+  void aBadAllowedRegionIsNamed() {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ALLOWED_REGIONS", "us-east-1,mars-1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ALLOWED_REGIONS: 'mars-1' is not a region name such as us-east-1");
   }
 
   @Test
@@ -117,6 +144,12 @@ class ConfigLoaderTest {
         "LOG_LEVEL|loud",
         "WATCH_NAMESPACES|Not_A_Namespace",
         "AWS_ENDPOINT_URL_FINSPACE|localhost:4566",
+        "AWS_ENDPOINT_URL_STS|sts.example",
+        "AWS_ENDPOINT_URL_STS|http://sts.example.com",
+        "ACCESS_POLICY_NAME|Finspace_Access",
+        "ACCESS_POLICY_REQUIRED|sometimes",
+        "ALLOWED_REGIONS|us-east-1,US-WEST-2",
+        "ALLOWED_REGIONS|everywhere",
       })
   void badValuesFailNamingTheVariable(String name, String value) {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of(name, value)))
