@@ -31,7 +31,7 @@ class RequestRateLimiterTest {
   }
 
   /** Until all {@code n} requests have reached the limiter (waiting, or already through it). */
-  static void awaitArrived(RequestRateLimiter limiter, int n) throws InterruptedException {
+  void awaitArrived(RequestRateLimiter limiter, int n) throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (limiter.waitingCount() + granted.size() < n && System.nanoTime() < until) {
       Thread.sleep(1);
