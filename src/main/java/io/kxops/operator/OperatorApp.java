@@ -90,6 +90,7 @@ public final class OperatorApp implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    Leadership leadership = new Leadership(registry);
     SdkFinSpace finspace =
         new SdkFinSpace(
             new SdkFinSpace.Settings(
@@ -146,6 +147,7 @@ public final class OperatorApp implements AutoCloseable {
                             config.leaderElectionLeaseName())
                         .withLeaseNamespace(config.leaderElectionNamespace())
                         .withIdentity(config.identity())
+                        .withLeaderCallbacks(leadership.callbacks())
                         .build());
               }
             });
@@ -181,6 +183,9 @@ public final class OperatorApp implements AutoCloseable {
       throw new UncheckedIOException("cannot open the metrics/health ports", e);
     }
     operator.start();
+    if (!config.leaderElection()) {
+      leadership.started();
+    }
     LOG.info(
         "started: region {}, namespaces {}, endpoint {}, leader election {}",
         region,

@@ -18,6 +18,14 @@ import org.junit.jupiter.api.Test;
 /** The sandbox's pure parts: options, the env file, the progress table. */
 class SandboxMainTest {
 
+  /** The banner's commands work as pasted: the samples are not in the default namespace. */
+  @Test
+  void theBannerWatchesEveryNamespace() {
+    assertThat(SandboxEnv.howTo(Path.of("/repo")))
+        .anySatisfy(l -> assertThat(l).contains("kubectl get kxcs -A -w"))
+        .noneSatisfy(l -> assertThat(l).containsPattern("get kxcs -w"));
+  }
+
   /** hack/sandbox.sh checks its options before it builds anything: a typo costs a second. */
   @Test
   void theScriptRejectsABadOptionBeforeBuilding() throws Exception {
