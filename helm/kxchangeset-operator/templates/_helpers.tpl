@@ -57,7 +57,8 @@ app.kubernetes.io/part-of: kxchangeset-operator
 
 {{/*
 What the operator does with KxChangesets: read and watch them, server-side apply their status
-(never the main resource: no finalizers, no spec writes) and record events on them.
+(never the main resource: no finalizers, no spec writes) and record events on them. It reads the
+KxAccessPolicies (never writes them) to re-check each KxChangeset before its create.
 */}}
 {{- define "kxchangeset-operator.managerRules" -}}
 - apiGroups: ["finspace.kxops.io"]
@@ -66,6 +67,9 @@ What the operator does with KxChangesets: read and watch them, server-side apply
 - apiGroups: ["finspace.kxops.io"]
   resources: ["kxchangesets/status"]
   verbs: ["patch"]
+- apiGroups: ["finspace.kxops.io"]
+  resources: ["kxaccesspolicies"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

@@ -33,7 +33,17 @@ final class Leadership {
     leading.set(1);
   }
 
-  LeaderCallbacks callbacks() {
-    return new LeaderCallbacks(() -> leading.set(1), () -> leading.set(0), leader -> {});
+  /** {@code inner}'s callbacks, with the gauge following the Lease first. */
+  LeaderCallbacks around(LeaderCallbacks inner) {
+    return new LeaderCallbacks(
+        () -> {
+          leading.set(1);
+          inner.onStartLeading();
+        },
+        () -> {
+          leading.set(0);
+          inner.onStopLeading();
+        },
+        inner::onNewLeader);
   }
 }

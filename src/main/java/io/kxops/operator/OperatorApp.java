@@ -34,7 +34,9 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,19 +48,25 @@ public final class OperatorApp implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
 
+  /** How long a stop waits for interrupted reconciliations before it keeps the Lease. */
+  static final Duration RECONCILES_END_WAIT = Duration.ofSeconds(5);
+
   private final Operator operator;
   private final SdkFinSpace finspace;
   private final EventRecorder events;
   private final HttpEndpoints http;
   private final PrometheusMeterRegistry registry;
+  private final Optional<LeaderLease> lease;
 
   private OperatorApp(
       Operator operator,
+      Optional<LeaderLease> lease,
       SdkFinSpace finspace,
       EventRecorder events,
       HttpEndpoints http,
       PrometheusMeterRegistry r) {
     this.operator = operator;
+    this.lease = lease;
     this.finspace = finspace;
     this.events = events;
     this.http = http;
@@ -131,6 +139,17 @@ public final class OperatorApp implements AutoCloseable {
             cluster,
             clock);
 
+    Optional<LeaderLease> lease =
+        config.leaderElection()
+            ? Optional.of(
+                new LeaderLease(
+                    client,
+                    config.leaderElectionNamespace(),
+                    config.leaderElectionLeaseName(),
+                    config.identity(),
+                    () -> System.exit(1),
+                    clock))
+            : Optional.empty();
     Operator operator =
         new Operator(
             o -> {
@@ -147,7 +166,7 @@ public final class OperatorApp implements AutoCloseable {
                             config.leaderElectionLeaseName())
                         .withLeaseNamespace(config.leaderElectionNamespace())
                         .withIdentity(config.identity())
-                        .withLeaderCallbacks(leadership.callbacks())
+                        .withLeaderCallbacks(leadership.around(lease.orElseThrow().callbacks()))
                         .build());
               }
             });
@@ -192,7 +211,7 @@ public final class OperatorApp implements AutoCloseable {
         config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
         config.finspaceEndpoint().map(Object::toString).orElse("AWS default"),
         config.leaderElection());
-    return new OperatorApp(operator, finspace, events, http, registry);
+    return new OperatorApp(operator, lease, finspace, events, http, registry);
   }
 
   static ChangesetLogic logic(
@@ -229,14 +248,47 @@ public final class OperatorApp implements AutoCloseable {
     return http.healthPort();
   }
 
+  /**
+   * Stops reconciling, then, if this process leads and every reconciliation has ended, gives up the
+   * Lease so that a standby takes over at once; FinSpace's client is closed first, so nothing of
+   * this process reaches FinSpace once another may lead.
+   */
   @Override
   public void close() {
+    lease.ifPresent(LeaderLease::stopping);
+    boolean reconcilesEnded = false;
     try {
       operator.stop();
+      reconcilesEnded = reconcilesEnded();
     } finally {
-      events.close();
-      http.close();
-      finspace.close();
+      try {
+        finspace.close();
+        if (reconcilesEnded) {
+          lease.ifPresent(LeaderLease::release);
+        } else if (lease.isPresent()) {
+          LOG.warn("not releasing the Lease: reconciliations still run; it expires instead");
+        }
+      } finally {
+        events.close();
+        http.close();
+      }
+    }
+  }
+
+  /**
+   * Whether JOSDK's reconcile threads have all ended. Operator.stop() interrupts them (JOSDK's
+   * termination timeout is zero); an interrupted FinSpace call ends at once.
+   */
+  private boolean reconcilesEnded() {
+    try {
+      return operator
+          .getConfigurationService()
+          .getExecutorServiceManager()
+          .reconcileExecutorService()
+          .awaitTermination(RECONCILES_END_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 }

@@ -87,6 +87,9 @@ record Access(
         of("watch", FINSPACE, "kxchangesets", watched),
         of("get", FINSPACE, "kxchangesets", in),
         of("patch", FINSPACE, "kxchangesets", in).status(),
+        of("list", FINSPACE, "kxaccesspolicies", watched),
+        of("watch", FINSPACE, "kxaccesspolicies", watched),
+        of("get", FINSPACE, "kxaccesspolicies", in),
         of("create", "", "events", in));
   }
 
@@ -109,6 +112,10 @@ record Access(
         of("delete", FINSPACE, "kxchangesets", watched),
         of("deletecollection", FINSPACE, "kxchangesets", watched),
         of("update", FINSPACE, "kxchangesets", watched).status(),
+        of("create", FINSPACE, "kxaccesspolicies", watched),
+        of("update", FINSPACE, "kxaccesspolicies", watched),
+        of("patch", FINSPACE, "kxaccesspolicies", watched),
+        of("delete", FINSPACE, "kxaccesspolicies", watched),
         of("get", "", "secrets", watched),
         of("list", "", "secrets", ""),
         of("get", "", "secrets", ownNs),

@@ -150,6 +150,9 @@ class HelmChartIT extends OperatorAccessContract {
             "ClusterRoleBinding kxchangeset-operator",
             "ClusterRole kxchangeset-operator-edit",
             "ClusterRole kxchangeset-operator-view",
+            "ClusterRole kxchangeset-operator-access-admin",
+            "ValidatingAdmissionPolicy kxchangeset-operator-access",
+            "ValidatingAdmissionPolicyBinding kxchangeset-operator-access",
             "Service kxchangeset-system/kxchangeset-operator-metrics",
             "Deployment kxchangeset-system/kxchangeset-operator");
     assertThat(m.get(CustomResourceDefinition.class, CRD).getMetadata().getAnnotations())
@@ -193,6 +196,9 @@ class HelmChartIT extends OperatorAccessContract {
 
     Map<String, String> expected = new LinkedHashMap<>();
     expected.put("WATCH_NAMESPACES", "");
+    expected.put("ALLOWED_REGIONS", "");
+    expected.put("ACCESS_POLICY_NAME", "finspace-access");
+    expected.put("ACCESS_POLICY_REQUIRED", "false");
     expected.put("POLL_INTERVAL", "5s");
     expected.put("MAX_POLL_INTERVAL", "60s");
     expected.put("MAX_IN_FLIGHT_PER_DATABASE", "1");
@@ -321,6 +327,9 @@ class HelmChartIT extends OperatorAccessContract {
             "RoleBinding kxchangeset-system/kxchangeset-operator-leader-election",
             "ClusterRole kxchangeset-operator-edit",
             "ClusterRole kxchangeset-operator-view",
+            "ClusterRole kxchangeset-operator-access-admin",
+            "ValidatingAdmissionPolicy kxchangeset-operator-access",
+            "ValidatingAdmissionPolicyBinding kxchangeset-operator-access",
             "Service kxchangeset-system/kxchangeset-operator-metrics",
             "ServiceMonitor kxchangeset-system/kxchangeset-operator",
             "PodDisruptionBudget kxchangeset-system/kxchangeset-operator",
@@ -540,6 +549,9 @@ class HelmChartIT extends OperatorAccessContract {
             "ServiceAccount scoped-system/scoped-kxchangeset-operator",
             "Role team-a/scoped-kxchangeset-operator",
             "RoleBinding team-a/scoped-kxchangeset-operator",
+            "ClusterRole scoped-kxchangeset-operator-access-admin",
+            "ValidatingAdmissionPolicy scoped-kxchangeset-operator-access",
+            "ValidatingAdmissionPolicyBinding scoped-kxchangeset-operator-access",
             "Service scoped-system/scoped-kxchangeset-operator-metrics",
             "Deployment scoped-system/scoped-kxchangeset-operator");
 
@@ -860,6 +872,22 @@ class HelmChartIT extends OperatorAccessContract {
         admin.rbac().roleBindings().inAnyNamespace().withLabel(label, release).list().getItems());
     found.addAll(admin.rbac().clusterRoles().withLabel(label, release).list().getItems());
     found.addAll(admin.rbac().clusterRoleBindings().withLabel(label, release).list().getItems());
+    found.addAll(
+        admin
+            .admissionRegistration()
+            .v1()
+            .validatingAdmissionPolicies()
+            .withLabel(label, release)
+            .list()
+            .getItems());
+    found.addAll(
+        admin
+            .admissionRegistration()
+            .v1()
+            .validatingAdmissionPolicyBindings()
+            .withLabel(label, release)
+            .list()
+            .getItems());
     found.addAll(
         admin
             .apiextensions()

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -62,6 +64,9 @@ class KustomizeIT extends OperatorAccessContract {
             "ClusterRoleBinding kxchangeset-operator",
             "ClusterRole kxchangeset-operator-edit",
             "ClusterRole kxchangeset-operator-view",
+            "ClusterRole kxchangeset-operator-access-admin",
+            "ValidatingAdmissionPolicy kxchangeset-operator-access",
+            "ValidatingAdmissionPolicyBinding kxchangeset-operator-access",
             "Role kxchangeset-system/kxchangeset-operator-leader-election",
             "RoleBinding kxchangeset-system/kxchangeset-operator-leader-election",
             "Service kxchangeset-system/kxchangeset-operator-metrics",
@@ -81,7 +86,10 @@ class KustomizeIT extends OperatorAccessContract {
     Manifests chart = Install.helmTemplate(cli, "--set", "replicaCount=2");
     for (String name :
         new String[] {
-          "kxchangeset-operator", "kxchangeset-operator-edit", "kxchangeset-operator-view"
+          "kxchangeset-operator",
+          "kxchangeset-operator-edit",
+          "kxchangeset-operator-view",
+          "kxchangeset-operator-access-admin"
         }) {
       assertThat(built.get(ClusterRole.class, name).getRules())
           .as("ClusterRole %s", name)
@@ -90,6 +98,17 @@ class KustomizeIT extends OperatorAccessContract {
     String lease = "kxchangeset-operator-leader-election";
     assertThat(built.get(Role.class, lease).getRules())
         .isEqualTo(chart.get(Role.class, lease).getRules());
+  }
+
+  @Test
+  void admissionIsTheChartsDefaultAdmission() {
+    // Two copies of the same CEL: the kustomize one is the chart's, rendered with its defaults.
+    Manifests chart = Install.helmTemplate(cli);
+    String name = "kxchangeset-operator-access";
+    assertThat(built.get(ValidatingAdmissionPolicy.class, name).getSpec())
+        .isEqualTo(chart.get(ValidatingAdmissionPolicy.class, name).getSpec());
+    assertThat(built.get(ValidatingAdmissionPolicyBinding.class, name).getSpec())
+        .isEqualTo(chart.get(ValidatingAdmissionPolicyBinding.class, name).getSpec());
   }
 
   @Test

@@ -438,7 +438,12 @@ class AdmissionIT {
 
   static List<Path> samples() throws IOException {
     try (Stream<Path> files = Files.list(Path.of("config", "samples"))) {
-      return files.filter(p -> !p.endsWith("kustomization.yaml")).sorted().toList();
+      // Files only: config/samples/access-policies holds KxAccessPolicies, not KxChangesets.
+      return files
+          .filter(Files::isRegularFile)
+          .filter(p -> !p.endsWith("kustomization.yaml"))
+          .sorted()
+          .toList();
     }
   }
 
