@@ -110,6 +110,7 @@ public final class OperatorApp implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    Leadership leadership = new Leadership(registry);
     SdkFinSpace finspace =
         new SdkFinSpace(
             new SdkFinSpace.Settings(
@@ -183,7 +184,7 @@ public final class OperatorApp implements AutoCloseable {
                             config.leaderElectionLeaseName())
                         .withLeaseNamespace(config.leaderElectionNamespace())
                         .withIdentity(config.identity())
-                        .withLeaderCallbacks(lease.orElseThrow().callbacks())
+                        .withLeaderCallbacks(leadership.around(lease.orElseThrow().callbacks()))
                         .build());
               }
             });
@@ -219,6 +220,9 @@ public final class OperatorApp implements AutoCloseable {
       throw new UncheckedIOException("cannot open the metrics/health ports", e);
     }
     operator.start();
+    if (!config.leaderElection()) {
+      leadership.started();
+    }
     LOG.info(
         "started: region {}, namespaces {}, endpoint {}, leader election {}, access policy {}"
             + " ({}), allowed regions {}",

@@ -7,6 +7,7 @@ package io.kxops.operator.controller;
 import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.status.ResourceCheck;
+import io.kxops.operator.status.StatusMapper;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,6 +43,25 @@ public final class ChangesetMetrics {
             .register(registry);
     KNOWN.forEach(this::gauge);
     gauge(OTHER);
+    Gauge.builder("kxchangeset.oldest.in.flight", () -> oldestInFlightSeconds(Instant.now()))
+        .description("Age of the oldest KxChangeset not yet COMPLETED or FAILED (0: none)")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  /** For the alert on a changeset not final after N minutes: one series, whatever the count. */
+  double oldestInFlightSeconds(Instant now) {
+    ResourceCache<KxChangeset> c = cache;
+    if (c == null) {
+      return 0;
+    }
+    return c.list()
+        .filter(r -> !StatusMapper.isFinal(r.getStatus()))
+        .map(r -> ResourceCheck.parse(r.getMetadata().getCreationTimestamp()))
+        .filter(java.util.Objects::nonNull)
+        .mapToDouble(t -> Math.max(0, Duration.between(t, now).toMillis() / 1000.0))
+        .max()
+        .orElse(0);
   }
 
   /** Status label of every status outside {@link #KNOWN}. */

@@ -612,15 +612,26 @@ public final class ChangesetLogic {
         StatusMapper.callFailed(latest, db.region(), e, now, settings.accessDeniedStallAfter());
     String previous = failingReason(latest.getStatus());
     boolean wasInFlight = DatabaseQueue.inFlight(latest);
+    boolean wasFailingLong = StatusMapper.failingLong(latest.getStatus());
     store.write(latest, next);
     Failure f = e.failure();
     List<Outcome.Event> events = new ArrayList<>();
     if (!f.reaction().retry() && e.operation() == Operation.CREATE) {
       events.add(Outcome.Event.warning("CreateRejected", e.getMessage()));
     }
-    if (f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
+    // A Warning for every wait that lasts: a person must act on these, or at least know.
+    if ((f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
+            || f == Failure.DATABASE_NOT_FOUND)
         && !f.reason().equals(previous)) {
       events.add(Outcome.Event.warning(f.reason(), e.getMessage()));
+    } else if (StatusMapper.failingLong(next) && !wasFailingLong) {
+      events.add(
+          Outcome.Event.warning(
+              f.reason(),
+              e.getMessage()
+                  + " (failing for "
+                  + StatusMapper.LASTING_FAILURE.toMinutes()
+                  + " minutes or more; still retried)"));
     }
     LOG.warn("{} failed ({}): {}", e.operation().apiName(), f.reason(), e.getMessage());
     // A slot given up (a rejected create, an intent withdrawn, a changeset gone) wakes the queue.

@@ -29,7 +29,12 @@ class ChangesetMetricsTest {
     assertThat(ChangesetMetrics.statusLabel("MADE_UP")).isEqualTo("other");
     assertThat(ChangesetMetrics.statusLabel("COMPLETED")).isEqualTo("COMPLETED");
     assertThat(ChangesetMetrics.statusLabel(null)).isEqualTo("NONE");
-    assertThat(registry.getMeters()).map(Meter::getId).hasSize(8); // 7 gauges, 1 histogram
+    // 7 status gauges, the oldest-in-flight gauge, 1 histogram: the number does not grow with
+    // input.
+    assertThat(registry.getMeters()).map(Meter::getId).hasSize(9);
+    assertThat(registry.find("kxchangeset.oldest.in.flight").gauge().value())
+        .as("no informer cache yet: nothing in flight")
+        .isZero();
   }
 
   @Test

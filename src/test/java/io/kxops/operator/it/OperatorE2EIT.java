@@ -463,14 +463,15 @@ class OperatorE2EIT {
     assertThat(get.exitCode()).as(get.output()).isZero();
     String[] lines = get.stdout().strip().split("\n");
     assertThat(lines[0].split("\\s+"))
-        .containsExactly("NAME", "AGE", "DATABASE", "CHANGESET", "READY", "STATUS");
+        .containsExactly("NAME", "DATABASE", "CHANGESET", "STATUS", "READY", "REASON", "AGE");
     KxChangeset done = get("kubectl-sample");
     assertThat(lines[1])
         .contains("kubectl-sample")
         .contains(db)
         .contains(done.getStatus().getChangesetId())
         .contains("True")
-        .contains("COMPLETED");
+        .contains("COMPLETED")
+        .contains("Completed");
   }
 
   @Test
@@ -505,7 +506,16 @@ class OperatorE2EIT {
                   .containsPattern("kxchangeset_changesets\\{status=\"COMPLETED\"\\} [1-9]")
                   .containsPattern("kxchangeset_time_to_final_seconds_count [1-9]")
                   .contains("jvm_memory_used_bytes")
-                  .contains("operator_sdk_");
+                  .contains("operator_sdk_")
+                  .contains("kxchangeset_leader 1.0")
+                  .contains("kxchangeset_oldest_in_flight_seconds 0.0");
+              // Every metric the shipped alerts and Grafana dashboard query is one this operator
+              // really exports (config/monitoring).
+              for (String name : io.kxops.operator.testing.MonitoringFiles.allMetricNames()) {
+                assertThat(metrics)
+                    .as("config/monitoring queries %s", name)
+                    .containsPattern("(?m)^" + name + "[{ ]");
+              }
             });
   }
 
