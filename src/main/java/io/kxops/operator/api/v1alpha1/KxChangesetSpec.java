@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -38,6 +39,7 @@ public class KxChangesetSpec {
   public static final String REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
 
   @Required
+  @SelectableField
   @Size(min = 1, max = 32)
   @Pattern(ENVIRONMENT_ID_PATTERN)
   @JsonPropertyDescription(
@@ -47,6 +49,7 @@ public class KxChangesetSpec {
   private String environmentId;
 
   @Required
+  @SelectableField
   @Size(min = 3, max = 63)
   @Pattern(DATABASE_NAME_PATTERN)
   @JsonPropertyDescription(
