@@ -131,7 +131,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
     if (outcome.status() != null) {
       metrics.seen(outcome.status().getStatus());
       if (!StatusMapper.isFinal(resource.getStatus()) && StatusMapper.isFinal(outcome.status())) {
-        metrics.reachedFinal(resource, clock.instant());
+        metrics.reachedFinal(resource, outcome.status().getStatus(), clock.instant());
       }
     }
     outcome.events().forEach(e -> events.record(resource, e));

@@ -29,7 +29,9 @@ class ChangesetMetricsTest {
     assertThat(ChangesetMetrics.statusLabel("MADE_UP")).isEqualTo("other");
     assertThat(ChangesetMetrics.statusLabel("COMPLETED")).isEqualTo("COMPLETED");
     assertThat(ChangesetMetrics.statusLabel(null)).isEqualTo("NONE");
-    assertThat(registry.getMeters()).map(Meter::getId).hasSize(8); // 7 gauges, 1 histogram
+    assertThat(registry.getMeters())
+        .map(Meter::getId)
+        .hasSize(10); // 7 gauges, 2 counters, 1 histogram
   }
 
   @Test
@@ -38,9 +40,9 @@ class ChangesetMetricsTest {
     ChangesetMetrics metrics = new ChangesetMetrics(registry);
     io.kxops.operator.api.v1alpha1.KxChangeset r = new io.kxops.operator.api.v1alpha1.KxChangeset();
     r.getMetadata().setCreationTimestamp("yesterday");
-    metrics.reachedFinal(r, java.time.Instant.parse("2026-11-28T10:00:00Z"));
+    metrics.reachedFinal(r, "COMPLETED", java.time.Instant.parse("2026-11-28T10:00:00Z"));
     r.getMetadata().setCreationTimestamp("2026-11-28T09:59:00Z");
-    metrics.reachedFinal(r, java.time.Instant.parse("2026-11-28T10:00:00Z"));
+    metrics.reachedFinal(r, "COMPLETED", java.time.Instant.parse("2026-11-28T10:00:00Z"));
     assertThat(registry.find("kxchangeset.time.to.final").summary().count()).isEqualTo(1);
   }
 }
