@@ -11,8 +11,8 @@
 #   throttled  the emulator limited to 20 requests/s (the operator's limit set to match)
 #   memory     10,000 KxChangesets in the cluster, 99 % of them COMPLETED (history) and 1 % new
 #              (--memory-in-flight; they stay PROCESSING): start-up time, RSS and heap after GC.
-#              The issue-17 goal is --memory-resources 100000 in <= 256 MiB RSS (about 30 min
-#              to prepare on 2 cores; the default takes about 4 min)
+#              The issue-17 goal is --memory-resources 100000 in <= 256 MiB RSS (about 10 min
+#              on 2 cores; the default takes about 2-4 min)
 # Each operator/baseline pair runs 3 times in turn (--repeat); the median pair is reported.
 # Writes target/bench/results.json and results.txt. Goals are reported, not asserted; exits 1
 # only if a run is incorrect (a changeset lost or duplicated, a resource not COMPLETED).
