@@ -137,7 +137,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
     if (outcome.status() != null) {
       metrics.seen(outcome.status().getStatus());
       if (!StatusMapper.isFinal(resource.getStatus()) && StatusMapper.isFinal(outcome.status())) {
-        metrics.reachedFinal(resource, clock.instant());
+        metrics.reachedFinal(resource, outcome.status().getStatus(), clock.instant());
         LOG.info(finalLine(resource, outcome.status(), clock.instant()));
       }
     }

@@ -649,10 +649,14 @@ public final class ChangesetLogic {
         peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter());
   }
 
+  /**
+   * The other resources of {@code db}, final ones included: the view first, then the final ones it
+   * leaves out (read after it, so a resource that became final in between is in one or the other).
+   */
   private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
-    return cluster.onDatabase(db.key()).stream()
-        .filter(o -> !DatabaseQueue.sameResource(o, r))
-        .toList();
+    List<KxChangeset> all = new ArrayList<>(cluster.onDatabase(db.key()));
+    all.addAll(cluster.finalOn(db));
+    return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
   }
 
   /**

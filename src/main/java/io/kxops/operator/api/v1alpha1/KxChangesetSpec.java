@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -42,6 +43,7 @@ public class KxChangesetSpec {
   public static final String REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
 
   @Required
+  @SelectableField
   @Size(min = 1, max = 32)
   @ValidationRule(
       value = "self.matches(r'" + ENVIRONMENT_ID_PATTERN + "')",
@@ -55,6 +57,7 @@ public class KxChangesetSpec {
   private String environmentId;
 
   @Required
+  @SelectableField
   @Size(min = 3, max = 63)
   @ValidationRule(
       value = "self.matches(r'" + DATABASE_NAME_PATTERN + "')",
