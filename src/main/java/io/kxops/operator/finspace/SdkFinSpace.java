@@ -126,7 +126,11 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
 
   @Override
   public FinSpace as(Caller caller) {
-    return caller.assumesRole() ? new SignedFinSpace(this, caller) : this;
+    // A view for every resource's caller, role or not: its namespace is what the rate limiter
+    // serves in turn (returning this for callers without a role lost the namespace: FairnessIT).
+    return caller.namespace() == null && !caller.assumesRole()
+        ? this
+        : new SignedFinSpace(this, caller);
   }
 
   /** The region the AWS SDK's default chain resolves (AWS_REGION, profile, instance metadata). */

@@ -8,7 +8,10 @@ import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import java.time.Instant;
 import java.util.List;
 
-/** {@link SdkFinSpace}'s API with every call signed with one caller's role session. */
+/**
+ * {@link SdkFinSpace}'s API with every call made as one caller: its namespace (the fair rate limit)
+ * and, if it has one, signed with its role session.
+ */
 final class SignedFinSpace implements FinSpace {
 
   private final SdkFinSpace sdk;
