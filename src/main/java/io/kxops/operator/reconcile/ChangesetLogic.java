@@ -116,6 +116,7 @@ public final class ChangesetLogic {
   private final Clock clock;
   private final Settings settings;
   private final PollSchedule polls;
+  private final Imports imports;
   private final Object[] admissionLocks = new Object[64];
 
   public ChangesetLogic(
@@ -125,6 +126,7 @@ public final class ChangesetLogic {
     this.clock = clock;
     this.settings = settings;
     this.polls = polls;
+    this.imports = new Imports(finspace, clock, polls);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
     }
@@ -178,6 +180,10 @@ public final class ChangesetLogic {
     }
     if (StatusMapper.hasChangeset(s)) {
       return StatusMapper.isFinal(s) ? Outcome.idle() : poll(r, store);
+    }
+    if (Imports.requested(r)) {
+      DatabaseRef db = targetOf(r);
+      return imports.reconcile(r, db, othersOn(r, db), store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resume(r, store);

@@ -24,6 +24,12 @@ public final class Reasons {
   /** Several changesets could be this resource's, all of them final: the queue moves on. */
   public static final String ADOPTION_AMBIGUOUS_FINAL = "AdoptionAmbiguousFinal";
 
+  /** An import names a changeset that another KxChangeset already records or imports. */
+  public static final String DUPLICATE_IMPORT = "DuplicateImport";
+
+  /** Event: a resource's spec.changesetId was found and recorded (no changeset was created). */
+  public static final String CHANGESET_IMPORTED = "ChangesetImported";
+
   public static final String SPEC_CHANGED = "SpecChanged";
   public static final String INVALID_SPEC = "InvalidSpec";
 

@@ -108,6 +108,18 @@ public final class StatusMapper {
     return s;
   }
 
+  /**
+   * The changeset a resource imports (spec.changesetId) cannot be recorded: FinSpace does not have
+   * it, or it holds other requests, or another resource has it. Nothing is recorded or created.
+   */
+  public static KxChangesetStatus importRefused(
+      KxChangeset r, String region, String reason, String message, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
+    s.setConditions(conditions(r, s, now).stalled(reason, message).build());
+    return s;
+  }
+
   /** The resource cannot be acted on as it is (see {@link ResourceCheck}). */
   public static KxChangesetStatus invalid(KxChangeset r, ResourceCheck.Problem p, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());

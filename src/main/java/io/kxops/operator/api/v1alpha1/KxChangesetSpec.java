@@ -11,17 +11,33 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /** The desired changeset: where it goes and the ordered change requests it applies. */
 @JsonClassDescription(
-    "The FinSpace changeset to create. Field names mirror the CreateKxChangeset API. Immutable"
-        + " once status.changesetId is set.")
+    "The FinSpace changeset to create, or with changesetId the existing one to import. Field"
+        + " names mirror the CreateKxChangeset API. Immutable once status.changesetId is set.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"environmentId", "databaseName", "region", "changeRequests"})
+@JsonPropertyOrder({"environmentId", "databaseName", "region", "changesetId", "changeRequests"})
+// An import names one changeset for good: pointing the resource at another one would make its
+// history (status, events) describe two changesets. Adding the id is left to the rule on
+// KxChangeset, which allows it only while nothing was created or when it records
+// status.changesetId.
+@ValidationRule(
+    value =
+        "!has(oldSelf.changesetId) || (has(self.changesetId) && self.changesetId == oldSelf.changesetId)",
+    message =
+        "spec.changesetId is immutable: it names the FinSpace changeset this resource imports;"
+            + " to import another one, create a new KxChangeset",
+    fieldPath = ".changesetId",
+    reason = "FieldValueForbidden")
 public class KxChangesetSpec {
+
+  /** The model's ChangesetId rule: 1-26 letters and digits. */
+  public static final String CHANGESET_ID_PATTERN = "^[a-zA-Z0-9]+$";
 
   /**
    * The model's EnvironmentId rule (at least one non-blank character), anchored: an OpenAPI pattern
@@ -60,6 +76,15 @@ public class KxChangesetSpec {
       "AWS region of the environment, for example us-east-1. Defaults to the operator's region"
           + " (AWS_REGION).")
   private String region;
+
+  @Size(min = 1, max = 26)
+  @Pattern(CHANGESET_ID_PATTERN)
+  @JsonPropertyDescription(
+      "Import: the identifier of an existing FinSpace changeset of this database (1-26 letters"
+          + " and digits, as GetKxChangeset takes it). The operator never creates a changeset for"
+          + " this resource: it checks that the changeset exists with exactly spec.changeRequests"
+          + " and mirrors it. Immutable once set.")
+  private String changesetId;
 
   @Required
   @Size(min = 1, max = 32)
@@ -102,6 +127,14 @@ public class KxChangesetSpec {
     this.region = region;
   }
 
+  public String getChangesetId() {
+    return changesetId;
+  }
+
+  public void setChangesetId(String changesetId) {
+    this.changesetId = changesetId;
+  }
+
   public List<ChangeRequest> getChangeRequests() {
     return changeRequests;
   }
@@ -116,11 +149,12 @@ public class KxChangesetSpec {
         && Objects.equals(environmentId, other.environmentId)
         && Objects.equals(databaseName, other.databaseName)
         && Objects.equals(region, other.region)
+        && Objects.equals(changesetId, other.changesetId)
         && Objects.equals(changeRequests, other.changeRequests);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(environmentId, databaseName, region, changeRequests);
+    return Objects.hash(environmentId, databaseName, region, changesetId, changeRequests);
   }
 }
