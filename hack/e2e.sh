@@ -4,7 +4,8 @@
 #
 #   hack/e2e.sh                       our own single-node cluster (LocalNode; needs root)
 #   hack/e2e.sh -Dit.test=ChartE2E    extra arguments go to Maven (here: one class)
-#   hack/e2e.sh --up [DIR]            only the cluster, by hand: prints KUBECONFIG, Ctrl-C stops it
+#   hack/e2e.sh --up [DIR]            only the cluster, by hand: prints KUBECONFIG, Ctrl-C stops it;
+#                                     imports target/kxchangeset-operator-image.tar if built
 #   hack/e2e.sh --clean-up            tear down what a crashed run left behind
 #
 # Our own cluster: provisions the node parts first (hack/provision-binaries.sh --node: kubelet,
@@ -39,7 +40,9 @@ case ${1:-} in
     [[ $(id -u) == 0 ]] || { echo "hack/e2e.sh --up needs root" >&2; exit 1; }
     provisioned=$(hack/provision-binaries.sh --node)
     eval "$provisioned"
-    node_main up "${2:-target/e2e/node}"
+    image=()
+    [[ -f target/kxchangeset-operator-image.tar ]] && image=(target/kxchangeset-operator-image.tar)
+    node_main up "${2:-target/e2e/node}" "${image[@]}"
     ;;
 esac
 

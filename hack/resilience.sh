@@ -15,13 +15,23 @@
 # Usage: hack/resilience.sh [--resources N] [--databases N] [--kills N] [--replicas N]
 #                           [--api-server-restarts N] [--token-expiry true|false] [--seed N]
 #                           [--adopt-after DURATION] [--race-rounds N] [--burst N]
-#                           [--race-hold-ms N] [--raised-limit N] [--timeout MINUTES] [--out DIR]
+#                           [--race-hold-ms N] [--raised-limit N] [--target process|node]
+#                           [--timeout MINUTES] [--out DIR]
 # --race-rounds 0 plays no race of issue 12; --raised-limit 0 starts no raised-limit operator.
 # --adopt-after 7m shows what the run catches: the expired token then makes a duplicate.
-# About 2-3 minutes on 2 cores. Figures: docs/benchmarks.md.
+# --target process (the default): operator JVMs beside etcd + kube-apiserver, killed with SIGKILL.
+# --target node: the operator's image installed by the Helm chart (two replicas, leader election)
+# as pods on our own single-node cluster (LocalNode, as hack/e2e.sh; needs root, one node per
+# machine); the first leader kill is a graceful pod deletion, the others and the token-expiry kill
+# deletions with grace period 0; results in target/resilience-node.
+# About 2-3 minutes on 2 cores (node: about 1 more). Figures: docs/benchmarks.md.
 # Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
 # hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.
 # Environment: MVN_FLAGS (e.g. "-o"), HARNESS_JAVA_OPTS (the harness JVM, default "-Xmx1g").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ " $* " == *" --target node "* ]]; then
+  [[ $(id -u) == 0 ]] || { echo "hack/resilience.sh --target node needs root" >&2; exit 1; }
+  export HARNESS_PROVISION=--node # kubelet, containerd, ... besides kube-apiserver and etcd
+fi
 exec hack/harness.sh io.kxops.harness.ResilienceRun "$@"

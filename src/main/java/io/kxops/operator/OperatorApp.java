@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.config.ConfigException;
 import io.kxops.operator.config.OperatorConfig;
+import io.kxops.operator.controller.AccessPolicyCache;
 import io.kxops.operator.controller.CacheClusterView;
 import io.kxops.operator.controller.ChangesetMetrics;
 import io.kxops.operator.controller.EventRecorder;
@@ -20,6 +21,8 @@ import io.kxops.operator.controller.KxChangesetReconciler;
 import io.kxops.operator.controller.StatusWriter;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.SdkFinSpace;
+import io.kxops.operator.reconcile.AccessCheck;
+import io.kxops.operator.reconcile.AccessPolicies;
 import io.kxops.operator.reconcile.ChangesetLogic;
 import io.kxops.operator.reconcile.PollSchedule;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -34,7 +37,9 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,19 +51,25 @@ public final class OperatorApp implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
 
+  /** How long a stop waits for interrupted reconciliations before it keeps the Lease. */
+  static final Duration RECONCILES_END_WAIT = Duration.ofSeconds(5);
+
   private final Operator operator;
   private final SdkFinSpace finspace;
   private final EventRecorder events;
   private final HttpEndpoints http;
   private final PrometheusMeterRegistry registry;
+  private final Optional<LeaderLease> lease;
 
   private OperatorApp(
       Operator operator,
+      Optional<LeaderLease> lease,
       SdkFinSpace finspace,
       EventRecorder events,
       HttpEndpoints http,
       PrometheusMeterRegistry r) {
     this.operator = operator;
+    this.lease = lease;
     this.finspace = finspace;
     this.events = events;
     this.http = http;
@@ -67,6 +78,15 @@ public final class OperatorApp implements AutoCloseable {
 
   /** Builds and starts the operator against {@code client}. */
   public static OperatorApp start(OperatorConfig config, KubernetesClient client) {
+    return start(config, client, SdkFinSpace.RoleSessions.DEFAULT);
+  }
+
+  /**
+   * As {@link #start(OperatorConfig, KubernetesClient)}, with how assumed-role credentials are
+   * kept: tests whose STS hands out credentials for seconds shorten the SDK's refresh times.
+   */
+  public static OperatorApp start(
+      OperatorConfig config, KubernetesClient client, SdkFinSpace.RoleSessions roleSessions) {
     String region =
         config
             .region()
@@ -97,7 +117,11 @@ public final class OperatorApp implements AutoCloseable {
                 config.finspaceMaxAttempts(),
                 config.finspaceRateLimit(),
                 config.reconcileThreads() + 2,
-                Duration.ofSeconds(60)),
+                Duration.ofSeconds(60),
+                Optional.of(region),
+                config.access().stsEndpoint(),
+                roleSessions,
+                SdkFinSpace.MAX_REGIONS),
             registry);
     Clock clock = Clock.systemUTC();
     CacheClusterView cluster =
@@ -115,7 +139,8 @@ public final class OperatorApp implements AutoCloseable {
                                 .withResourceVersionMatch("NotOlderThan")
                                 .build())
                         .getItems());
-    ChangesetLogic logic = logic(config, region, finspace, cluster, clock);
+    AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());
+    ChangesetLogic logic = logic(config, region, finspace, cluster, policies, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),
     // which would delay the first changesets after start-up.
     finspace.prepare(region);
@@ -128,8 +153,20 @@ public final class OperatorApp implements AutoCloseable {
             events,
             new ChangesetMetrics(registry),
             cluster,
+            policies,
             clock);
 
+    Optional<LeaderLease> lease =
+        config.leaderElection()
+            ? Optional.of(
+                new LeaderLease(
+                    client,
+                    config.leaderElectionNamespace(),
+                    config.leaderElectionLeaseName(),
+                    config.identity(),
+                    () -> System.exit(1),
+                    clock))
+            : Optional.empty();
     Operator operator =
         new Operator(
             o -> {
@@ -146,6 +183,7 @@ public final class OperatorApp implements AutoCloseable {
                             config.leaderElectionLeaseName())
                         .withLeaseNamespace(config.leaderElectionNamespace())
                         .withIdentity(config.identity())
+                        .withLeaderCallbacks(lease.orElseThrow().callbacks())
                         .build());
               }
             });
@@ -182,12 +220,16 @@ public final class OperatorApp implements AutoCloseable {
     }
     operator.start();
     LOG.info(
-        "started: region {}, namespaces {}, endpoint {}, leader election {}",
+        "started: region {}, namespaces {}, endpoint {}, leader election {}, access policy {}"
+            + " ({}), allowed regions {}",
         region,
         config.watchesAllNamespaces() ? "all" : config.watchNamespaces(),
         config.finspaceEndpoint().map(Object::toString).orElse("AWS default"),
-        config.leaderElection());
-    return new OperatorApp(operator, finspace, events, http, registry);
+        config.leaderElection(),
+        config.access().policyName(),
+        config.access().policyRequired() ? "required" : "optional",
+        config.access().allowedRegions().isEmpty() ? "any" : config.access().allowedRegions());
+    return new OperatorApp(operator, lease, finspace, events, http, registry);
   }
 
   static ChangesetLogic logic(
@@ -195,6 +237,7 @@ public final class OperatorApp implements AutoCloseable {
       String region,
       FinSpace finspace,
       CacheClusterView cluster,
+      AccessPolicies policies,
       Clock clock) {
     return new ChangesetLogic(
         finspace,
@@ -205,11 +248,17 @@ public final class OperatorApp implements AutoCloseable {
             config.maxInFlightPerDatabase(),
             config.adoptAfter(),
             config.accessDeniedStallAfter(),
-            ChangesetLogic.CONFIRM_TIMEOUT),
+            ChangesetLogic.CONFIRM_TIMEOUT,
+            config.queueYieldAfter()),
         new PollSchedule(
             config.pollInterval(),
             config.maxPollInterval(),
-            () -> ThreadLocalRandom.current().nextDouble()));
+            () -> ThreadLocalRandom.current().nextDouble()),
+        policies,
+        new AccessCheck.Rules(
+            config.access().policyName(),
+            config.access().policyRequired(),
+            config.access().allowedRegions()));
   }
 
   public PrometheusMeterRegistry registry() {
@@ -224,14 +273,47 @@ public final class OperatorApp implements AutoCloseable {
     return http.healthPort();
   }
 
+  /**
+   * Stops reconciling, then, if this process leads and every reconciliation has ended, gives up the
+   * Lease so that a standby takes over at once; FinSpace's client is closed first, so nothing of
+   * this process reaches FinSpace once another may lead.
+   */
   @Override
   public void close() {
+    lease.ifPresent(LeaderLease::stopping);
+    boolean reconcilesEnded = false;
     try {
       operator.stop();
+      reconcilesEnded = reconcilesEnded();
     } finally {
-      events.close();
-      http.close();
-      finspace.close();
+      try {
+        finspace.close();
+        if (reconcilesEnded) {
+          lease.ifPresent(LeaderLease::release);
+        } else if (lease.isPresent()) {
+          LOG.warn("not releasing the Lease: reconciliations still run; it expires instead");
+        }
+      } finally {
+        events.close();
+        http.close();
+      }
+    }
+  }
+
+  /**
+   * Whether JOSDK's reconcile threads have all ended. Operator.stop() interrupts them (JOSDK's
+   * termination timeout is zero); an interrupted FinSpace call ends at once.
+   */
+  private boolean reconcilesEnded() {
+    try {
+      return operator
+          .getConfigurationService()
+          .getExecutorServiceManager()
+          .reconcileExecutorService()
+          .awaitTermination(RECONCILES_END_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 }

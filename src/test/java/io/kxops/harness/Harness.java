@@ -78,6 +78,7 @@ final class Harness implements AutoCloseable {
     FinSpaceEmulator emu;
     try {
       cluster.installCrd(root.resolve("crds").resolve("kxchangesets.finspace.kxops.io-v1.yml"));
+      cluster.installCrd(root.resolve("crds").resolve("kxaccesspolicies.finspace.kxops.io-v1.yml"));
       emu = emulator.start();
     } catch (RuntimeException e) {
       cluster.close();

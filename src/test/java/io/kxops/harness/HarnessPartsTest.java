@@ -120,4 +120,31 @@ class HarnessPartsTest {
     assertThat(a).isNotEqualTo(b);
     assertThat(a.get(0).getDbPath()).isEqualTo("/p00000/");
   }
+
+  @Test
+  void theNodeTargetIsChosenByOptionAndTurnsOperatorSettingsIntoChartValues() {
+    ResilienceRun.Options node = ResilienceRun.Options.parse("--target", "node");
+    assertThat(node.target).isEqualTo("node");
+    assertThat(node.out).isEqualTo(Path.of("target", "resilience-node"));
+    assertThat(ResilienceRun.Options.parse().target).isEqualTo("process");
+    assertThatThrownBy(() -> ResilienceRun.Options.parse("--target", "kind"))
+        .hasMessageContaining("--target");
+
+    var values =
+        NodeTarget.values(
+            new java.util.LinkedHashMap<>(
+                Map.of(
+                    "WATCH_NAMESPACES", "a, b",
+                    "POLL_INTERVAL", "500ms",
+                    "MAX_IN_FLIGHT_PER_DATABASE", "2",
+                    "LEADER_ELECTION", "true")));
+    assertThat(values.path("watchNamespaces").toString()).isEqualTo("[\"a\",\"b\"]");
+    assertThat(values.path("pollInterval").asText()).isEqualTo("500ms");
+    assertThat(values.path("maxInFlightPerDatabase").isIntegralNumber()).isTrue();
+    assertThat(values.path("maxInFlightPerDatabase").asInt()).isEqualTo(2);
+    assertThat(values.has("leaderElection")).isFalse();
+    assertThatThrownBy(() -> NodeTarget.values(Map.of("NO_SUCH_SETTING", "x")))
+        .hasMessageContaining("NO_SUCH_SETTING")
+        .hasMessageContaining("config.noSuchSetting");
+  }
 }

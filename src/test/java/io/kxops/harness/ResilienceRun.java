@@ -12,7 +12,6 @@ import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.InFlightPeak;
 import io.kxops.emulator.Operation;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.testkit.OperatorProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +61,7 @@ public final class ResilienceRun {
     int burst = 5;
     long raceHoldMillis = 1500;
     int raisedLimit = 2;
+    String target = "process";
 
     Options() {
       super(500, 25, Duration.ofMinutes(30), Path.of("target", "resilience"));
@@ -83,8 +83,15 @@ public final class ResilienceRun {
                   Map.entry("--race-rounds", v -> o.raceRounds = Integer.parseInt(v)),
                   Map.entry("--burst", v -> o.burst = Integer.parseInt(v)),
                   Map.entry("--race-hold-ms", v -> o.raceHoldMillis = Long.parseLong(v)),
-                  Map.entry("--raised-limit", v -> o.raisedLimit = Integer.parseInt(v)))));
+                  Map.entry("--raised-limit", v -> o.raisedLimit = Integer.parseInt(v)),
+                  Map.entry("--target", v -> o.target = v))));
       o.check();
+      if (!o.target.equals("process") && !o.target.equals("node")) {
+        throw new IllegalArgumentException("--target is process or node, not " + o.target);
+      }
+      if (o.target.equals("node") && o.out.equals(Path.of("target", "resilience"))) {
+        o.out = Path.of("target", "resilience-node");
+      }
       if (o.replicas < 1 || o.kills < 0 || o.apiServerRestarts < 0) {
         throw new IllegalArgumentException(
             "need --replicas >= 1 and --kills, --api-server-restarts >= 0");
@@ -116,9 +123,12 @@ public final class ResilienceRun {
                                 [--api-server-restarts 1] [--token-expiry true] [--seed N]
                                 [--adopt-after 1s] [--race-rounds 2] [--burst 5]
                                 [--race-hold-ms 1500] [--raised-limit 2]
+                                [--target process|node]
                                 [--timeout MINUTES] [--out target/resilience]
       --race-rounds 0 plays none of the races of issue 12; --raised-limit 0 runs no operator
       with the per-database limit raised (and so no identical-requests race).
+      --target node: the operators are pods of the Helm chart on our own single-node cluster
+      (root; default --out target/resilience-node); leader kills are pod deletions.
       """;
 
   private final Options o;
@@ -156,12 +166,16 @@ public final class ResilienceRun {
                 o.raceRounds,
                 o.burst,
                 o.raisedLimit));
-    try (Harness h = Harness.start(o.out.resolve("work"), emu, this::say)) {
+    Path work = o.out.resolve("work");
+    try (Target h =
+        o.target.equals("node")
+            ? new NodeTarget(work, emu, this::say)
+            : new ProcessTarget(work, emu, this::say)) {
       return run(h);
     }
   }
 
-  private ObjectNode run(Harness h) {
+  private ObjectNode run(Target h) {
     FinSpaceEmulator emulator = h.emulator();
     h.namespace(NAMESPACE);
     Random random = new Random(o.seed);
@@ -174,8 +188,8 @@ public final class ResilienceRun {
         .dropRate(o.dropRate / 2)
         .responseDropRate(o.dropRate / 2);
 
-    Map<String, String> env = h.operatorEnv(NAMESPACE);
-    env.put("LEADER_ELECTION", "true");
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    env.put("WATCH_NAMESPACES", NAMESPACE);
     env.put("POLL_INTERVAL", "500ms");
     env.put("MAX_POLL_INTERVAL", "2s");
     env.put("RETRY_INITIAL_INTERVAL", "500ms");
@@ -190,9 +204,7 @@ public final class ResilienceRun {
     env.put("ADOPT_AFTER", o.adoptAfter);
     env.put("FINSPACE_MAX_ATTEMPTS", Integer.toString(FINSPACE_ATTEMPTS));
     env.put("MAX_IN_FLIGHT_PER_DATABASE", "1");
-    for (int i = 0; i < o.replicas; i++) {
-      h.operator("operator-" + i, env, Harness.chartJvmOptions()).start();
-    }
+    h.startOperators(env, o.replicas);
     Races.Plan plan = o.plan();
     List<String> namespaces = new ArrayList<>(List.of(NAMESPACE));
     if (plan.raised() && plan.rounds() > 0) {
@@ -203,13 +215,10 @@ public final class ResilienceRun {
       namespaces.add(Races.RAISED_NAMESPACE);
       Map<String, String> raised = new java.util.LinkedHashMap<>(env);
       raised.put("WATCH_NAMESPACES", Races.RAISED_NAMESPACE);
-      raised.put("LEADER_ELECTION", "false");
       raised.put("MAX_IN_FLIGHT_PER_DATABASE", Integer.toString(plan.raisedLimit()));
-      h.operator("operator-raised", raised, Harness.chartJvmOptions()).start();
+      h.startRaised(raised);
     }
-    h.supervise(Duration.ofSeconds(2));
-    OperatorProcess first = h.awaitLeader(Duration.ofMinutes(3));
-    say("leader: " + first.name());
+    say("leader: " + h.awaitLeader(Duration.ofMinutes(3)));
     Races races = new Races(plan, NAMESPACE, h.client(), emulator, this::say);
 
     // The token-expiry window: the leader is killed inside the create of this resource's
@@ -225,7 +234,7 @@ public final class ResilienceRun {
             return;
           }
           expiryChangeset.set(c.changesetId());
-          List<String> victims = killLeader(h, true, Duration.ZERO);
+          List<String> victims = h.killLeader(true, true, Duration.ZERO);
           emulator.clock().advance(Duration.ofMinutes(11));
           disruption(
               "token-expiry",
@@ -288,37 +297,41 @@ public final class ResilienceRun {
           && System.nanoTime() < deadline) {
         double progress = finalCount.getAsInt() / (double) total.getAsInt();
         if (!killAt.isEmpty() && progress >= killAt.get(0) && failover == null) {
-          // The first kill keeps the leader down past its Lease, so the standby must take
-          // over (a lost node); the others restart at once and the same pod re-acquires.
+          // Processes: the first kill keeps the leader down past its Lease, so the standby must
+          // take over (a lost node); the others restart at once and the same process
+          // re-acquires. Pods: the first is a graceful deletion (the leader hands its Lease over),
+          // the others crashes (deleted with grace period 0); the Deployment replaces each.
           boolean holdDown = kills == 0 && o.replicas > 1;
-          List<String> victims = killLeader(h, false, holdDown ? LEASE_TAKEOVER : Duration.ZERO);
+          List<String> victims =
+              h.killLeader(false, kills > 0, holdDown ? LEASE_TAKEOVER : Duration.ZERO);
           if (!victims.isEmpty()) {
             disruption(
                 "kill",
-                "SIGKILL "
-                    + victims
+                victims
                     + " at "
                     + pct(progress)
                     + " done"
-                    + (holdDown ? ", kept down " + LEASE_TAKEOVER.toSeconds() + "s" : ""));
+                    + (holdDown && h instanceof ProcessTarget
+                        ? ", kept down " + LEASE_TAKEOVER.toSeconds() + "s"
+                        : ""));
             killAt.remove(0);
             kills++;
             failover = System.nanoTime();
           }
         }
         if (failover != null) {
-          Optional<OperatorProcess> l = h.leader().filter(OperatorProcess::alive);
-          if (l.isPresent() && l.get().ready()) {
+          Optional<String> l = h.leader();
+          if (l.isPresent()) {
             disruption(
                 "leader",
                 "%s leads, %.1fs after the kill"
-                    .formatted(l.get().name(), (System.nanoTime() - failover) / 1e9));
+                    .formatted(l.get(), (System.nanoTime() - failover) / 1e9));
             failover = null;
           }
         }
         if (!restartAt.isEmpty() && progress >= restartAt.get(0)) {
           long s = System.nanoTime();
-          h.cluster().restartApiServer();
+          h.restartApiServer();
           disruption(
               "api-server-restart",
               "kube-apiserver restarted at %s done, down %.1fs"
@@ -469,26 +482,7 @@ public final class ResilienceRun {
     return out;
   }
 
-  /**
-   * Kills the operator holding the Lease; with {@code orAll}, every running one if none is known.
-   */
-  private List<String> killLeader(Harness h, boolean orAll, Duration holdDown) {
-    Optional<OperatorProcess> leader = h.leader().filter(OperatorProcess::alive);
-    List<OperatorProcess> victims = new ArrayList<>();
-    if (leader.isPresent()) {
-      victims.add(leader.get());
-    } else if (orAll) {
-      h.operators().stream().filter(OperatorProcess::alive).forEach(victims::add);
-    }
-    List<String> names = new ArrayList<>();
-    for (OperatorProcess p : victims) {
-      names.add(p.name() + " (pid " + p.pid() + ")");
-      p.killAndHoldDown(holdDown);
-    }
-    return names;
-  }
-
-  private boolean adoptedEvent(Harness h, String name) {
+  private boolean adoptedEvent(Target h, String name) {
     List<Event> events =
         h.client()
             .v1()
@@ -511,7 +505,7 @@ public final class ResilienceRun {
   }
 
   private ObjectNode result(
-      Harness h,
+      Target h,
       Workload.Verification v,
       boolean converged,
       double convergeSeconds,
@@ -526,6 +520,7 @@ public final class ResilienceRun {
     ObjectNode params = r.putObject("parameters");
     params.put("resources", o.resources);
     params.put("databases", o.databases);
+    params.put("target", h.name());
     params.put("replicas", o.replicas);
     params.put("kills", o.kills);
     params.put("apiServerRestarts", o.apiServerRestarts);

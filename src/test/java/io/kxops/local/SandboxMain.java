@@ -167,6 +167,8 @@ public final class SandboxMain {
         "KxChangeset CRD",
         () -> {
           cluster.installCrd(root.resolve("crds").resolve("kxchangesets.finspace.kxops.io-v1.yml"));
+          cluster.installCrd(
+              root.resolve("crds").resolve("kxaccesspolicies.finspace.kxops.io-v1.yml"));
           try (KubernetesClient c = cluster.newClient()) {
             c.resource(
                     new NamespaceBuilder()

@@ -28,6 +28,10 @@ public final class ApiServer implements AutoCloseable {
 
   public static final Path CRD = Path.of("crds", "kxchangesets.finspace.kxops.io-v1.yml");
 
+  /** The KxAccessPolicy CRD, which the operator watches (it re-checks creates against it). */
+  public static final Path POLICY_CRD =
+      Path.of("crds", "kxaccesspolicies.finspace.kxops.io-v1.yml");
+
   private final KubeAPIServer server;
   private final String kubeconfig;
   private final KubernetesClient client;
@@ -107,6 +111,7 @@ public final class ApiServer implements AutoCloseable {
 
   private void installCrd() {
     LocalCluster.installCrd(client, CRD);
+    LocalCluster.installCrd(client, POLICY_CRD);
   }
 
   @Override

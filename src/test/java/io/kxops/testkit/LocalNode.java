@@ -562,6 +562,11 @@ public final class LocalNode implements AutoCloseable {
     }
   }
 
+  /** Stops and starts kube-apiserver (etcd keeps the state); the harness's API server outage. */
+  public void restartApiServer() {
+    controlPlane.restartApiServer();
+  }
+
   /** The images containerd has (names). */
   public List<String> images() {
     // (ctr's log lines, e.g. warnings, share the output: names have no spaces)

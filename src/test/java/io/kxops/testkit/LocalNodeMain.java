@@ -7,9 +7,11 @@ package io.kxops.testkit;
 import java.nio.file.Path;
 
 /**
- * {@link LocalNode} from the command line: {@code up DIR} starts the node, prints the kubeconfig's
- * path and the start timings, and runs until killed (Ctrl-C tears it down); {@code down} undoes
- * what an earlier run left (after a crash). Used by hack/e2e.sh and the crash test.
+ * {@link LocalNode} from the command line: {@code up DIR [IMAGE_TAR]} starts the node, imports the
+ * operator image if given (and tags it again for the upgrade test), prints the kubeconfig's path,
+ * the start timings and the settings that run the E2E tests against it as an existing cluster, and
+ * runs until killed (Ctrl-C tears it down); {@code down} undoes what an earlier run left (after a
+ * crash). Used by hack/e2e.sh and the crash test.
  */
 public final class LocalNodeMain {
 
@@ -23,6 +25,16 @@ public final class LocalNodeMain {
         LocalNode node = LocalNode.start(dir); // its shutdown hook tears it down
         System.out.println("KUBECONFIG=" + node.kubeconfig());
         System.out.println("timings=" + node.startTimings());
+        if (args.length > 2) {
+          String image = E2eCluster.importNamed(node, Path.of(args[2]), dir);
+          String upgrade = image.substring(0, image.lastIndexOf(':')) + ":e2e-upgrade";
+          node.tagImage(image, upgrade);
+          System.out.println("# the E2E tests against this cluster as an existing one:");
+          System.out.println("KXOPS_E2E_KUBECONFIG=" + node.kubeconfig().toAbsolutePath());
+          System.out.println("KXOPS_E2E_IMAGE=" + image);
+          System.out.println("KXOPS_E2E_IMAGE_UPGRADE=" + upgrade);
+          System.out.println("KXOPS_E2E_EMULATOR_HOST=" + LocalNode.HOST_IP);
+        }
         System.out.println("READY");
         System.out.flush();
         Thread.currentThread().join();

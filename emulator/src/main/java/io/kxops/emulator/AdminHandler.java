@@ -220,6 +220,8 @@ final class AdminHandler implements HttpHandler {
         requireMethod(method.equals("GET"), method, path);
         ArrayNode list = NODES.arrayNode();
         for (RequestLog.Entry e : emulator.requestLog()) {
+          ObjectNode tags = NODES.objectNode();
+          e.sessionTags().forEach(tags::put);
           list.addObject()
               .put("time", e.time().toString())
               .put("requestId", e.requestId())
@@ -230,11 +232,37 @@ final class AdminHandler implements HttpHandler {
               .put("outcome", e.outcome())
               .put("changesetId", e.changesetId())
               .put("clientToken", e.clientToken())
-              .put("durationMillis", e.durationMillis());
+              .put("durationMillis", e.durationMillis())
+              .put("principal", e.principal())
+              .put("roleArn", e.roleArn())
+              .set("sessionTags", tags);
         }
         ObjectNode out = NODES.objectNode();
         out.set("requests", list);
         return out;
+      }
+      case "roles" -> {
+        if (write) {
+          emulator.addRole(role(body));
+        } else {
+          requireMethod(method.equals("GET"), method, path);
+        }
+        ObjectNode out = NODES.objectNode();
+        emulator
+            .roles()
+            .values()
+            .forEach(
+                r -> {
+                  ObjectNode o = out.putObject(r.arn());
+                  o.put("environmentId", r.environmentId());
+                  r.databases().forEach(o.putArray("databases")::add);
+                  ObjectNode tags = o.putObject("requiredSessionTags");
+                  r.requiredSessionTags().forEach(tags::put);
+                });
+        return NODES
+            .objectNode()
+            .put("credentialLifetime", emulator.credentialLifetime().toString())
+            .set("roles", out);
       }
       case "reset" -> {
         requireMethod(write, method, path);
@@ -493,6 +521,20 @@ final class AdminHandler implements HttpHandler {
       throw new AdminError(400, "the body must be a JSON object");
     }
     return n;
+  }
+
+  /**
+   * A role from {"arn": ..., "environmentId": ..., "databases": [...], "requiredSessionTags":
+   * {...}}.
+   */
+  private static Role role(JsonNode body) {
+    java.util.List<String> dbs = new java.util.ArrayList<>();
+    required(body, "databases").forEach(d -> dbs.add(d.asText()));
+    java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+    body.path("requiredSessionTags")
+        .fields()
+        .forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+    return new Role(text(body, "arn"), text(body, "environmentId"), dbs, tags);
   }
 
   private static JsonNode required(JsonNode body, String field) {

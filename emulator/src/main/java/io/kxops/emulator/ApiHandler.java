@@ -40,6 +40,7 @@ final class ApiHandler implements HttpHandler {
   private final RequestLog log;
   private final Supplier<String> allowedAccessKeyId;
   private final Supplier<Consumer<ChangesetView>> createListener;
+  private final Sts sts;
 
   ApiHandler(
       ChangesetStore store,
@@ -49,7 +50,9 @@ final class ApiHandler implements HttpHandler {
       Counters counters,
       RequestLog log,
       Supplier<String> allowedAccessKeyId,
-      Supplier<Consumer<ChangesetView>> createListener) {
+      Supplier<Consumer<ChangesetView>> createListener,
+      Sts sts) {
+    this.sts = sts;
     this.store = store;
     this.lifecycle = lifecycle;
     this.faults = faults;
@@ -66,9 +69,14 @@ final class ApiHandler implements HttpHandler {
     String requestId = HttpIo.requestId();
     String method = ex.getRequestMethod();
     String path = ex.getRequestURI().getRawPath();
+    if (method.equals("POST") && path.equals("/")) {
+      handleSts(ex, requestId, started);
+      return;
+    }
     Route route = null;
     String operation = "Unknown";
     Reply reply = null;
+    Sts.Principal principal = Sts.Principal.ANONYMOUS;
     ApiException error;
     try {
       route = route(method, path);
@@ -77,23 +85,25 @@ final class ApiHandler implements HttpHandler {
           faults.decide(route.op, route.environmentId + "/" + route.databaseName);
       sleep(fault.latencyMillis());
       if (fault.drop() == Faults.Drop.BEFORE) {
-        record(ex, requestId, route, operation, 0, "dropped", null, started);
+        record(ex, requestId, route, operation, 0, "dropped", null, started, principal);
         drop(ex);
         return;
       }
       if (fault.error() != null) {
         throw fault.error();
       }
-      SigV4.check(ex.getRequestHeaders().getFirst("Authorization"), allowedAccessKeyId.get());
-      reply = execute(route, ex);
+      byte[] body = readBody(ex);
+      principal = sts.authenticate(ex, body, "finspace", allowedAccessKeyId.get());
+      authorize(principal, route);
+      reply = execute(route, ex, body);
       // Counted and logged before the response leaves, so a test that reads the counters right
       // after its call returns always sees the call.
       if (fault.drop() == Faults.Drop.AFTER) {
-        record(ex, requestId, route, operation, 0, "responseDropped", reply, started);
+        record(ex, requestId, route, operation, 0, "responseDropped", reply, started, principal);
         drop(ex);
         return;
       }
-      record(ex, requestId, route, operation, 200, "200", reply, started);
+      record(ex, requestId, route, operation, 200, "200", reply, started, principal);
       HttpIo.send(ex, 200, reply.body, requestId);
       return;
     } catch (ApiException e) {
@@ -102,17 +112,95 @@ final class ApiHandler implements HttpHandler {
       LOG.error("{} {} failed", method, path, e);
       error = ApiException.internal("Emulator error: " + e);
     }
-    record(ex, requestId, route, operation, error.status, error.type, reply, started);
+    record(ex, requestId, route, operation, error.status, error.type, reply, started, principal);
     ex.getResponseHeaders().set("x-amzn-ErrorType", error.type);
     HttpIo.send(ex, error.status, WireJson.error(error), requestId);
   }
 
-  private Reply execute(Route r, HttpExchange ex) throws IOException {
+  /**
+   * A session of an assumed role may call FinSpace only on its role's databases: AccessDenied
+   * otherwise, as IAM answers a call its policy does not allow.
+   */
+  private static void authorize(Sts.Principal p, Route r) {
+    if (p.session() == null) {
+      return;
+    }
+    Role role = p.session().role();
+    if (!role.allows(r.environmentId, r.databaseName)) {
+      throw ApiException.accessDenied(
+          "User: "
+              + p.session().principalArn()
+              + " is not authorized to perform: finspace:"
+              + r.op.wireName()
+              + " on resource: arn:aws:finspace:"
+              + p.region()
+              + ":"
+              + role.account()
+              + ":kxEnvironment/"
+              + r.environmentId
+              + "/kxDatabase/"
+              + r.databaseName
+              + " because no identity-based policy allows the finspace:"
+              + r.op.wireName()
+              + " action");
+    }
+  }
+
+  /** STS AssumeRole ({@code POST /}, the Query protocol). */
+  private void handleSts(HttpExchange ex, String requestId, long started) throws IOException {
+    Sts.Principal caller = Sts.Principal.ANONYMOUS;
+    Sts.Outcome o;
+    Map<String, String> form = Map.of();
+    try {
+      byte[] body = readBody(ex);
+      form = Sts.form(body);
+      caller = sts.authenticate(ex, body, "sts", allowedAccessKeyId.get());
+      o = sts.assumeRole(caller, form);
+    } catch (ApiException e) {
+      o = Sts.error(e.status, e.type, e.getMessage(), requestId);
+    }
+    Map<String, String> askedTags = new java.util.LinkedHashMap<>();
+    for (int i = 1; form.containsKey("Tags.member." + i + ".Key"); i++) {
+      askedTags.put(form.get("Tags.member." + i + ".Key"), form.get("Tags.member." + i + ".Value"));
+    }
+    counters.increment("AssumeRole", o.type());
+    log.add(
+        new RequestLog.Entry(
+            Instant.ofEpochMilli(clock.nowMillis()),
+            requestId,
+            "POST",
+            "/",
+            "AssumeRole",
+            o.status(),
+            o.type(),
+            null,
+            null,
+            (System.nanoTime() - started) / 1_000_000,
+            caller.describe(),
+            form.get("RoleArn"),
+            askedTags));
+    Sts.send(ex, o);
+  }
+
+  private static byte[] readBody(HttpExchange ex) throws IOException {
+    try {
+      return HttpIo.readBody(ex);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.validation("body: " + e.getMessage());
+    }
+  }
+
+  private Reply execute(Route r, HttpExchange ex, byte[] bytes) throws IOException {
     Lifecycle.Settings settings = lifecycle.settings();
     switch (r.op) {
       case CREATE_KX_CHANGESET -> {
-        JsonNode body = parseBody(ex);
+        JsonNode body = parseBody(bytes);
         Validator.CreateInput in = Validator.checkCreate(r.environmentId, r.databaseName, body);
+        ApiException refused =
+            faults.refusal(in.requests().stream().map(ChangesetView.Request::s3Path).toList());
+        if (refused != null) {
+          throw refused;
+        }
         long now = clock.nowMillis();
         Changeset c =
             store.create(
@@ -182,13 +270,7 @@ final class ApiHandler implements HttpHandler {
     return HttpIo.percentDecode(label);
   }
 
-  private static JsonNode parseBody(HttpExchange ex) throws IOException {
-    byte[] bytes;
-    try {
-      bytes = HttpIo.readBody(ex);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.validation("body: " + e.getMessage());
-    }
+  private static JsonNode parseBody(byte[] bytes) {
     if (bytes.length == 0) {
       return JsonNodeFactory.instance.objectNode();
     }
@@ -242,7 +324,8 @@ final class ApiHandler implements HttpHandler {
       int status,
       String outcome,
       Reply reply,
-      long startedNanos) {
+      long startedNanos,
+      Sts.Principal principal) {
     counters.increment(operation, outcome);
     log.add(
         new RequestLog.Entry(
@@ -255,7 +338,10 @@ final class ApiHandler implements HttpHandler {
             outcome,
             reply != null ? reply.changesetId : route != null ? route.id : null,
             reply != null ? reply.clientToken : null,
-            (System.nanoTime() - startedNanos) / 1_000_000));
+            (System.nanoTime() - startedNanos) / 1_000_000,
+            principal.describe(),
+            principal.session() == null ? null : principal.session().role().arn(),
+            principal.session() == null ? Map.of() : principal.session().tags()));
     if (LOG.isTraceEnabled()) {
       LOG.trace("{} {} {} -> {}", requestId, ex.getRequestMethod(), operation, outcome);
     }

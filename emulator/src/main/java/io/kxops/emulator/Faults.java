@@ -49,6 +49,13 @@ public final class Faults {
       String reason,
       String database) {}
 
+  /**
+   * Every CreateKxChangeset with a PUT whose {@code s3Path} matches {@code s3PathGlob} (the glob of
+   * {@link FailureRule}) is refused with this error before it takes effect — one client's resource
+   * that can never create, while the others on the same database do.
+   */
+  public record Refusal(String s3PathGlob, String errorType, int httpStatus, String message) {}
+
   /** Latency added with a probability, uniformly from min to max. */
   public record Latency(Duration min, Duration max, double probability) {}
 
@@ -65,6 +72,7 @@ public final class Faults {
 
   private final LongSupplier clock;
   private final List<Scripted> scripted = new ArrayList<>();
+  private final List<Refusal> refusals = new ArrayList<>();
   private final Map<String, Double> failureRates = new LinkedHashMap<>();
   private TokenBucket rateLimit;
   private long seed;
@@ -153,6 +161,32 @@ public final class Faults {
     return this;
   }
 
+  /** Refuses every create reading from an s3Path that matches the glob (see {@link Refusal}). */
+  public synchronized Faults refuseCreates(
+      String s3PathGlob, String errorType, int httpStatus, String message) {
+    if (s3PathGlob == null || errorType == null || errorType.isBlank()) {
+      throw new IllegalArgumentException("s3PathGlob and errorType are required");
+    }
+    refusals.add(
+        new Refusal(
+            s3PathGlob,
+            errorType,
+            httpStatus,
+            message == null ? "Emulated " + errorType + " for " + s3PathGlob : message));
+    return this;
+  }
+
+  /** The error a create reading from {@code s3Paths} is refused with, or null. */
+  synchronized ApiException refusal(List<String> s3Paths) {
+    for (Refusal r : refusals) {
+      var glob = FailureRule.globToRegex(r.s3PathGlob());
+      if (s3Paths.stream().anyMatch(p -> p != null && glob.matcher(p).matches())) {
+        return new ApiException(r.httpStatus(), r.errorType(), r.message(), null);
+      }
+    }
+    return null;
+  }
+
   /** Restarts the random sequence from {@code seed}. */
   public synchronized Faults seed(long seed) {
     this.seed = seed;
@@ -206,6 +240,7 @@ public final class Faults {
   public synchronized Faults clear() {
     rateLimit = null;
     scripted.clear();
+    refusals.clear();
     failureRates.clear();
     dropRate = 0;
     responseDropRate = 0;

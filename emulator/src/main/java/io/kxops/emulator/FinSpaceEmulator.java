@@ -63,6 +63,9 @@ public final class FinSpaceEmulator implements AutoCloseable {
   private final String initialAccessKeyId;
   private final Double initialRateLimit;
   private final Long initialSeed;
+  private final List<Role> initialRoles;
+  private final Duration initialLifetime;
+  private final Sts sts;
   private final EmulatorClock clock = new EmulatorClock();
   private final ChangesetStore store = new ChangesetStore();
   private final Lifecycle lifecycle;
@@ -81,6 +84,10 @@ public final class FinSpaceEmulator implements AutoCloseable {
     this.initialAccessKeyId = b.allowedAccessKeyId;
     this.initialRateLimit = b.rateLimit;
     this.initialSeed = b.seed;
+    this.initialRoles = List.copyOf(b.roles);
+    this.initialLifetime = b.credentialLifetime;
+    this.sts = new Sts(clock, b.credentialLifetime);
+    initialRoles.forEach(sts::addRole);
     this.lifecycle = new Lifecycle(b.settings());
     this.faults = new Faults(clock::nowMillis);
     applyInitialFaults();
@@ -97,7 +104,8 @@ public final class FinSpaceEmulator implements AutoCloseable {
             counters,
             requestLog,
             allowedAccessKeyId::get,
-            createListener::get);
+            createListener::get,
+            sts);
     AdminHandler admin = new AdminHandler(this);
     this.server =
         HttpServer.create(new InetSocketAddress(InetAddress.getByName(b.host), b.port), 512);
@@ -210,6 +218,33 @@ public final class FinSpaceEmulator implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Lets the emulator's STS ({@code POST /}, AssumeRole) issue sessions of {@code role}; FinSpace
+   * calls signed with them are verified against the issued secret and allowed only on the role's
+   * databases (AccessDeniedException otherwise). Point the SDK's STS at {@link #endpoint()}
+   * (AWS_ENDPOINT_URL_STS).
+   */
+  public FinSpaceEmulator addRole(Role role) {
+    sts.addRole(role);
+    return this;
+  }
+
+  /** The roles STS knows, by ARN. */
+  public Map<String, Role> roles() {
+    return sts.roles();
+  }
+
+  /** How long credentials STS issues from now on last (by the emulator clock). */
+  public FinSpaceEmulator credentialLifetime(Duration lifetime) {
+    sts.lifetime(lifetime);
+    return this;
+  }
+
+  /** The lifetime of the credentials STS issues. */
+  public Duration credentialLifetime() {
+    return sts.lifetime();
+  }
+
   /** The access key id requests must be signed with, or null. */
   public String allowedAccessKeyId() {
     return allowedAccessKeyId.get();
@@ -308,8 +343,8 @@ public final class FinSpaceEmulator implements AutoCloseable {
 
   /**
    * Back to the state right after start: the start-up databases only, no changesets, counters, log
-   * or faults but the start-up rate limit and seed, the start-up lifecycle and access key, real
-   * time.
+   * or faults but the start-up rate limit and seed, the start-up lifecycle, access key, roles and
+   * credential lifetime (no issued sessions), real time.
    */
   public void reset() {
     store.clear();
@@ -321,6 +356,9 @@ public final class FinSpaceEmulator implements AutoCloseable {
     counters.clear();
     requestLog.clear();
     allowedAccessKeyId.set(initialAccessKeyId);
+    sts.clear();
+    initialRoles.forEach(sts::addRole);
+    sts.lifetime(initialLifetime);
   }
 
   @Override
@@ -356,8 +394,25 @@ public final class FinSpaceEmulator implements AutoCloseable {
     private String allowedAccessKeyId;
     private Double rateLimit;
     private Long seed;
+    private final List<Role> roles = new ArrayList<>();
+    private Duration credentialLifetime = Duration.ofHours(1);
 
     private Builder() {}
+
+    /** A role STS lets callers assume, from the start (and after each reset). */
+    public Builder role(Role role) {
+      roles.add(role);
+      return this;
+    }
+
+    /** How long credentials STS issues last (default 1 h, as STS's default). */
+    public Builder credentialLifetime(Duration lifetime) {
+      if (lifetime.isNegative() || lifetime.isZero()) {
+        throw new IllegalArgumentException("credential lifetime must be positive");
+      }
+      this.credentialLifetime = lifetime;
+      return this;
+    }
 
     /** The address to bind (default 127.0.0.1). */
     public Builder host(String host) {

@@ -26,6 +26,10 @@ public final class Main {
         --rate-limit N           at most N requests/s (429 ThrottlingException beyond)
         --seed N                 seed for random faults
         --threads N              handler threads (default 64)
+        --role ARN=ENV/DB[,DB]   a role its STS (POST /, AssumeRole) lets callers assume; its
+                                 sessions may call FinSpace on these databases only (DB: a name,
+                                 or a prefix followed by *; repeatable)
+        --credential-lifetime D  how long credentials its STS issues last (default 1h)
       DURATION: 500ms, 2s, 1m, 1h or ISO-8601 (PT2S). Admin API: http://HOST:PORT/_emulator/
       """;
 
@@ -68,6 +72,16 @@ public final class Main {
             + (emulator.allowedAccessKeyId() == null
                 ? "; any access key"
                 : "; access key " + emulator.allowedAccessKeyId()));
+    if (!emulator.roles().isEmpty()) {
+      System.out.println(
+          "  roles: "
+              + emulator.roles().keySet()
+              + " (credentials last "
+              + human(emulator.credentialLifetime())
+              + "; STS: export AWS_ENDPOINT_URL_STS="
+              + emulator.endpoint()
+              + ")");
+    }
     System.out.println(
         "  point the AWS SDK/CLI at it: export AWS_ENDPOINT_URL_FINSPACE="
             + emulator.endpoint()
@@ -127,6 +141,8 @@ public final class Main {
         case "--rate-limit" -> b.rateLimit(Double.parseDouble(v));
         case "--seed" -> b.seed(Long.parseLong(v));
         case "--threads" -> b.threads(Integer.parseInt(v));
+        case "--role" -> b.role(Role.parse(v));
+        case "--credential-lifetime" -> b.credentialLifetime(Durations.parse(v));
         default -> throw new IllegalArgumentException("unknown option " + opt);
       }
     }

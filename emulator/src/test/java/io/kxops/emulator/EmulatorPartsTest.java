@@ -95,9 +95,27 @@ class EmulatorPartsTest {
                 + "SignedHeaders=amz-sdk-invocation-id;host;x-amz-date, Signature="
                 + "a".repeat(64));
     assertThat(c)
-        .isEqualTo(new SigV4.Credential("AKIDEXAMPLE", "20261128", "us-east-1", "finspace"));
+        .isEqualTo(
+            new SigV4.Credential(
+                "AKIDEXAMPLE",
+                "20261128",
+                "us-east-1",
+                "finspace",
+                "amz-sdk-invocation-id;host;x-amz-date",
+                "a".repeat(64)));
     assertThat(SigV4.parse("Bearer xyz")).isNull();
     assertThat(SigV4.parse(null)).isNull();
+  }
+
+  @Test
+  void sigV4CanonicalPathAndQueryAreEncodedAsTheSdkSignsThem() {
+    // Path segments arrive encoded once and are signed encoded twice (every service but S3).
+    assertThat(SigV4.canonicalPath("/kx/environments/env%201/databases/db"))
+        .isEqualTo("/kx/environments/env%25201/databases/db");
+    assertThat(SigV4.canonicalPath("")).isEqualTo("/");
+    assertThat(SigV4.canonicalQuery("nextToken=a%2Bb%3D&maxResults=5"))
+        .isEqualTo("maxResults=5&nextToken=a%2Bb%3D");
+    assertThat(SigV4.uriEncode("a b~*")).isEqualTo("a%20b~%2A");
   }
 
   @Test

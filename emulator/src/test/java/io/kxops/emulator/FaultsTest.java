@@ -267,6 +267,41 @@ class FaultsTest {
     assertThat(cleared.latency()).isNull();
   }
 
+  @Test
+  void aRefusedS3PathFailsEveryCreateReadingItAndNoOther() {
+    emu.faults()
+        .refuseCreates("s3://bucket/refused/*", "ResourceNotFoundException", 404, "not yours");
+    for (int i = 0; i < 3; i++) {
+      FinspaceException e =
+          catchThrowableOfType(
+              FinspaceException.class,
+              () ->
+                  once.createKxChangeset(
+                      b ->
+                          b.environmentId(ENV)
+                              .databaseName(DB)
+                              .changeRequests(
+                                  r ->
+                                      r.changeType("PUT")
+                                          .s3Path("s3://bucket/refused/x/")
+                                          .dbPath("/x/"))));
+      assertThat(e.statusCode()).isEqualTo(404);
+      assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("not yours");
+    }
+    create(); // another s3Path on the same database goes through
+    assertThat(emu.changesets(ENV, DB)).hasSize(1);
+    assertThat(emu.counters()).containsEntry("CreateKxChangeset/ResourceNotFoundException", 3L);
+
+    emu.faults().clear();
+    once.createKxChangeset(
+        b ->
+            b.environmentId(ENV)
+                .databaseName(DB)
+                .changeRequests(
+                    r -> r.changeType("PUT").s3Path("s3://bucket/refused/x/").dbPath("/x/")));
+    assertThat(emu.changesets(ENV, DB)).hasSize(2);
+  }
+
   private ListKxChangesetsResponse list(FinspaceClient client) {
     return client.listKxChangesets(b -> b.environmentId(ENV).databaseName(DB));
   }

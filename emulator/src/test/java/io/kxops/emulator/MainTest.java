@@ -46,6 +46,8 @@ class MainTest {
     SAMPLE.put("--rate-limit", "5");
     SAMPLE.put("--seed", "42");
     SAMPLE.put("--threads", "4");
+    SAMPLE.put("--role", "arn:aws:iam::111122223333:role/kxops-team-a=" + ENV + "/trades,quotes-*");
+    SAMPLE.put("--credential-lifetime", "15s");
   }
 
   static String[] args(Map<String, String> options) {
@@ -116,6 +118,16 @@ class MainTest {
                   .statusCode())
           .isEqualTo(200);
       emu.registerDatabase(ENV, "later");
+      assertThat(
+              RawHttp.post(
+                      emu.endpoint(),
+                      "/_emulator/roles",
+                      "{\"arn\":\"arn:aws:iam::111122223333:role/other\",\"environmentId\":\""
+                          + ENV
+                          + "\",\"databases\":[\"later\"],\"requiredSessionTags\":{\"k\":\"v\"}}")
+                  .body())
+          .contains("arn:aws:iam::111122223333:role/other", "\"k\" : \"v\"");
+      emu.credentialLifetime(Duration.ofMinutes(1));
       emu.faults().seed(7).failureRate("ThrottlingException", 0.5);
       assertThat(emu.faults().snapshot().ratePerSecond()).isNull();
       assertThat(emu.allowedAccessKeyId()).isNull();
@@ -159,6 +171,12 @@ class MainTest {
         .hasMessageContaining("rate limit");
     assertThatThrownBy(() -> Main.parse("--seed", "x"))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Main.parse("--role", "arn:aws:iam::111122223333:role/r"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ARN=ENV/DB");
+    assertThatThrownBy(() -> Main.parse("--role", "not-an-arn=env/db"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not an IAM role ARN");
   }
 
   /** What {@link #SAMPLE} configures. */
@@ -181,5 +199,11 @@ class MainTest {
     assertThat(f.seed()).isEqualTo(42);
     assertThat(f.failureRates()).isEmpty();
     assertThat(f.scripted()).isEmpty();
+    assertThat(emu.roles())
+        .containsOnlyKeys("arn:aws:iam::111122223333:role/kxops-team-a")
+        .extractingByKey("arn:aws:iam::111122223333:role/kxops-team-a")
+        .isEqualTo(
+            Role.of("arn:aws:iam::111122223333:role/kxops-team-a", ENV, "trades", "quotes-*"));
+    assertThat(emu.credentialLifetime()).isEqualTo(Duration.ofSeconds(15));
   }
 }

@@ -32,6 +32,13 @@ public final class ConfigLoader {
   /** Namespace names, as Kubernetes defines them (RFC 1123 labels). */
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
+  /** Object names a KxAccessPolicy may have (DNS subdomains). */
+  private static final Pattern OBJECT_NAME =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  /** A region name, as KxChangesetSpec.REGION_PATTERN accepts it. */
+  private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
+
   private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   /**
@@ -61,7 +68,18 @@ public final class ConfigLoader {
   private OperatorConfig build() {
     Optional<String> region = optional("AWS_REGION");
     boolean allowHttp = bool("FINSPACE_ALLOW_HTTP_ENDPOINT", false);
-    Optional<URI> endpoint = optional("AWS_ENDPOINT_URL_FINSPACE").map(v -> endpoint(v, allowHttp));
+    Optional<URI> endpoint =
+        optional("AWS_ENDPOINT_URL_FINSPACE")
+            .map(v -> endpoint("AWS_ENDPOINT_URL_FINSPACE", v, allowHttp));
+    Optional<URI> stsEndpoint =
+        optional("AWS_ENDPOINT_URL_STS").map(v -> endpoint("AWS_ENDPOINT_URL_STS", v, allowHttp));
+    String policyName = get("ACCESS_POLICY_NAME", OperatorConfig.DEFAULT_POLICY_NAME);
+    if (policyName.length() > 253 || !OBJECT_NAME.matcher(policyName).matches()) {
+      problems.add(
+          "ACCESS_POLICY_NAME: '" + policyName + "' is not a valid object name (a DNS subdomain)");
+    }
+    boolean policyRequired = bool("ACCESS_POLICY_REQUIRED", false);
+    Set<String> allowedRegions = regions(get("ALLOWED_REGIONS", ""));
     Set<String> namespaces = namespaces(get("WATCH_NAMESPACES", ""));
     Duration poll = duration("POLL_INTERVAL", "5s", Duration.ofMillis(100));
     Duration maxPoll = duration("MAX_POLL_INTERVAL", "60s", Duration.ofMillis(100));
@@ -90,6 +108,8 @@ public final class ConfigLoader {
               + "' must be at most 7m50s (FinSpace's client token protects a create for 10m; the"
               + " operator keeps 2m10s of it for clock skew and transit)");
     }
+    // A waiter that cannot create gives its turn after this long; 0 = at its first failure.
+    Duration queueYieldAfter = duration("QUEUE_YIELD_AFTER", "5m", Duration.ZERO);
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");
     String leaseNamespace = get("LEADER_ELECTION_NAMESPACE", podNamespace.orElse(""));
@@ -139,6 +159,7 @@ public final class ConfigLoader {
         retryMax,
         stallAfter,
         adoptAfter,
+        queueYieldAfter,
         election,
         leaseNamespace,
         leaseName,
@@ -146,7 +167,22 @@ public final class ConfigLoader {
         metricsPort,
         healthPort,
         logFormat,
-        logLevel);
+        logLevel,
+        new OperatorConfig.Access(policyName, policyRequired, allowedRegions, stsEndpoint));
+  }
+
+  private Set<String> regions(String value) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String r : Arrays.stream(value.split(",")).map(String::trim).toList()) {
+      if (r.isEmpty()) {
+        continue;
+      }
+      if (!REGION.matcher(r).matches()) {
+        problems.add("ALLOWED_REGIONS: '" + r + "' is not a region name such as us-east-1");
+      }
+      out.add(r);
+    }
+    return Set.copyOf(out);
   }
 
   private Optional<String> optional(String name) {
@@ -159,11 +195,11 @@ public final class ConfigLoader {
   }
 
   /**
-   * The FinSpace endpoint: an http(s) URL with a host and no user info (credentials in a URL end up
-   * in logs); plain http only to this host (the emulator, a local proxy) unless explicitly allowed,
-   * since SigV4 signs requests but does not encrypt them.
+   * An endpoint override (FinSpace's, or STS's for a policy's role): an http(s) URL with a host and
+   * no user info (credentials in a URL end up in logs); plain http only to this host (the emulator,
+   * a local proxy) unless explicitly allowed, since SigV4 signs requests but does not encrypt them.
    */
-  private URI endpoint(String value, boolean allowHttp) {
+  private URI endpoint(String name, String value, boolean allowHttp) {
     URI uri;
     try {
       uri = new URI(value);
@@ -173,7 +209,8 @@ public final class ConfigLoader {
     if (uri != null ? uri.getRawUserInfo() != null : value.contains("@")) {
       // Never echo the value: the user info may be a secret.
       problems.add(
-          "AWS_ENDPOINT_URL_FINSPACE: the URL carries user info (user:password@); remove it, the"
+          name
+              + ": the URL carries user info (user:password@); remove it, the"
               + " operator signs its requests with AWS credentials");
       return null;
     }
@@ -181,12 +218,13 @@ public final class ConfigLoader {
         || uri.getScheme() == null
         || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
         || uri.getHost() == null) {
-      problems.add("AWS_ENDPOINT_URL_FINSPACE: '" + value + "' is not an http(s) URL with a host");
+      problems.add(name + ": '" + value + "' is not an http(s) URL with a host");
       return null;
     }
     if (uri.getScheme().equals("http") && !allowHttp && !isLoopback(uri.getHost())) {
       problems.add(
-          "AWS_ENDPOINT_URL_FINSPACE: '"
+          name
+              + ": '"
               + value
               + "' is plain http to another host; use https, or set"
               + " FINSPACE_ALLOW_HTTP_ENDPOINT=true if the network path is trusted");

@@ -27,6 +27,7 @@ public record OperatorConfig(
     Duration retryMaxInterval,
     Duration accessDeniedStallAfter,
     Duration adoptAfter,
+    Duration queueYieldAfter,
     boolean leaderElection,
     String leaderElectionNamespace,
     String leaderElectionLeaseName,
@@ -34,7 +35,28 @@ public record OperatorConfig(
     int metricsPort,
     int healthPort,
     LogFormat logFormat,
-    String logLevel) {
+    String logLevel,
+    Access access) {
+
+  /**
+   * Who may target what (issue 19): the name of a namespace's KxAccessPolicy, whether a namespace
+   * needs one, the regions any KxChangeset may target (empty: any well-formed region), and the STS
+   * endpoint the operator assumes a policy's role through (empty: the SDK's own for the region).
+   */
+  public record Access(
+      String policyName,
+      boolean policyRequired,
+      Set<String> allowedRegions,
+      Optional<URI> stsEndpoint) {
+
+    /** The defaults: policy finspace-access, not required, any region, STS as the SDK finds it. */
+    public static Access defaults() {
+      return new Access(DEFAULT_POLICY_NAME, false, Set.of(), Optional.empty());
+    }
+  }
+
+  /** ACCESS_POLICY_NAME's default. */
+  public static final String DEFAULT_POLICY_NAME = "finspace-access";
 
   /** How log lines are written. */
   public enum LogFormat {

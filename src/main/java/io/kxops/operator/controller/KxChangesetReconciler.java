@@ -47,6 +47,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
   private final SimpleInboundEventSource<KxChangeset> wakeups =
       new SimpleInboundEventSource<>("database-queue");
   private final CacheClusterView cluster;
+  private final AccessPolicyCache policies;
 
   public KxChangesetReconciler(
       ChangesetLogic logic,
@@ -54,8 +55,10 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
       EventRecorder events,
       ChangesetMetrics metrics,
       CacheClusterView cluster,
+      AccessPolicyCache policies,
       Clock clock) {
     this.logic = logic;
+    this.policies = policies;
     this.cluster = cluster;
     this.statusWriter = statusWriter;
     this.events = events;
@@ -69,7 +72,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
     IndexerResourceCache<KxChangeset> cache = context.getPrimaryCache();
     cluster.attach(cache, r -> logic.targetOf(r).key());
     metrics.attach(cache);
-    return List.of(wakeups);
+    return List.of(wakeups, policies.eventSource(context));
   }
 
   /** How soon a reconciliation whose status write met a newer resource runs again. */

@@ -28,6 +28,9 @@ public final class ErrorClassifier {
    */
   public static final String SEND_WINDOW_CLOSED = "SendWindowClosed";
 
+  /** Error code used when STS refused to let the operator assume a policy's role. */
+  public static final String ROLE_NOT_ASSUMED = "RoleNotAssumed";
+
   /**
    * ConflictException.reason FinSpace-compatible endpoints send when a client token is reused for a
    * different request.
@@ -66,6 +69,7 @@ public final class ErrorClassifier {
           new Rule(null, "LimitExceededException", Failure.LIMIT_EXCEEDED),
           new Rule(null, "ServiceQuotaExceededException", Failure.LIMIT_EXCEEDED),
           new Rule(null, NETWORK_ERROR, Failure.SERVICE_UNAVAILABLE),
+          new Rule(null, ROLE_NOT_ASSUMED, Failure.ROLE_NOT_ASSUMED),
           new Rule(Operation.CREATE, SEND_WINDOW_CLOSED, Failure.SEND_WINDOW_CLOSED));
 
   private ErrorClassifier() {}

@@ -47,8 +47,19 @@ public enum Failure {
   ACCESS_DENIED(
       "AccessDenied",
       new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false),
-      "grant the operator's IAM role finspace:CreateKxChangeset, GetKxChangeset and"
-          + " ListKxChangesets on this database (config/iam/operator-policy.json)"),
+      "grant the operator's IAM role, or the role the namespace's KxAccessPolicy names,"
+          + " finspace:CreateKxChangeset, GetKxChangeset and ListKxChangesets on this database"
+          + " (config/iam/operator-policy.json, config/iam/team-role-policy.json)"),
+  /**
+   * STS refused to let the operator assume the role the namespace's KxAccessPolicy names: nothing
+   * was sent to FinSpace.
+   */
+  ROLE_NOT_ASSUMED(
+      "RoleNotAssumed",
+      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false),
+      "check the role's trust policy (it must trust the operator's role with sts:AssumeRole and"
+          + " sts:TagSession, config/iam/team-role-trust-policy.json) and the operator role's"
+          + " sts:AssumeRole and sts:TagSession grant on it"),
   /** The operator's AWS credentials are missing, invalid or expired, or its clock is off. */
   INVALID_CREDENTIALS(
       "InvalidCredentials",

@@ -29,4 +29,13 @@ public interface FinSpace {
 
   /** ListKxChangesets, every page. */
   List<ChangesetSummary> list(DatabaseRef database);
+
+  /**
+   * The same API with every call signed for {@code caller}: with the credentials of the role its
+   * KxAccessPolicy names, else the operator's own. Implementations without credentials (the test
+   * fakes) return themselves.
+   */
+  default FinSpace as(Caller caller) {
+    return this;
+  }
 }

@@ -4,50 +4,109 @@
  */
 package io.kxops.operator.finspace;
 
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
- * A global client-side limit on FinSpace HTTP requests. It runs as an SDK interceptor before every
- * transmission, so the SDK's own retries are limited too and a throttling FinSpace never sees a
- * retry storm. Requests are spaced evenly (no bursts) at {@code permitsPerSecond}.
+ * A global client-side limit on FinSpace HTTP requests, shared fairly between namespaces. It runs
+ * as an SDK interceptor before every transmission, so the SDK's own retries are limited too and a
+ * throttling FinSpace never sees a retry storm.
+ *
+ * <p>Requests leave evenly spaced (no bursts) at {@code permitsPerSecond}. Requests that must wait
+ * queue per namespace (the {@link #NAMESPACE} of the call, "" when none is set), and each free slot
+ * goes to the next namespace in turn that has a request waiting (round robin), to that namespace's
+ * oldest request. With k namespaces waiting, each gets 1/k of the rate however many requests it
+ * queues: one namespace's numerous or failing resources delay another's request by at most k slots.
+ * A single namespace is served first come, first served, as before.
  */
 final class RequestRateLimiter implements ExecutionInterceptor {
 
+  /** The namespace whose resource a FinSpace call is made for. */
+  static final ExecutionAttribute<String> NAMESPACE =
+      new ExecutionAttribute<>("kxops.requestNamespace");
+
   private final long intervalNanos;
-  private long nextFreeNanos = System.nanoTime();
+  private final LongSupplier nanoTime;
+  private long nextFreeNanos;
+
+  /** Waiting requests per namespace, oldest first. */
+  private final Map<String, ArrayDeque<Object>> waiting = new HashMap<>();
+
+  /** Namespaces with a waiting request, in the order they are served. */
+  private final ArrayDeque<String> turns = new ArrayDeque<>();
 
   RequestRateLimiter(double permitsPerSecond) {
+    this(permitsPerSecond, System::nanoTime);
+  }
+
+  RequestRateLimiter(double permitsPerSecond, LongSupplier nanoTime) {
     this.intervalNanos = (long) (TimeUnit.SECONDS.toNanos(1) / permitsPerSecond);
+    this.nanoTime = nanoTime;
+    this.nextFreeNanos = nanoTime.getAsLong();
   }
 
   @Override
   public void beforeTransmission(
       Context.BeforeTransmission context, ExecutionAttributes executionAttributes) {
-    acquire();
+    acquire(executionAttributes.getAttribute(NAMESPACE));
   }
 
-  /** Blocks until the caller may send one request. */
-  void acquire() {
-    long wait = reserve();
-    while (wait > 0) {
-      long until = System.nanoTime() + wait;
-      LockSupport.parkNanos(wait);
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        return;
+  /** Blocks until the caller may send one request for {@code namespace} (null: none). */
+  synchronized void acquire(String namespace) {
+    String key = namespace == null ? "" : namespace;
+    Object ticket = new Object();
+    ArrayDeque<Object> queue = waiting.computeIfAbsent(key, k -> new ArrayDeque<>());
+    if (queue.isEmpty()) {
+      turns.addLast(key);
+    }
+    queue.addLast(ticket);
+    try {
+      while (true) {
+        boolean mine = key.equals(turns.peekFirst()) && queue.peekFirst() == ticket;
+        long wait = nextFreeNanos - nanoTime.getAsLong();
+        if (mine && wait <= 0) {
+          grant(key, queue);
+          return;
+        }
+        // The one whose turn it is sleeps until its slot; the others until a grant wakes them.
+        TimeUnit.NANOSECONDS.timedWait(this, mine ? wait : Math.max(wait, intervalNanos));
       }
-      wait = until - System.nanoTime();
+    } catch (InterruptedException e) {
+      withdraw(key, queue, ticket);
+      Thread.currentThread().interrupt();
     }
   }
 
-  private synchronized long reserve() {
-    long now = System.nanoTime();
-    long slot = Math.max(now, nextFreeNanos);
-    nextFreeNanos = slot + intervalNanos;
-    return slot - now;
+  /** Requests waiting now, every namespace together. */
+  synchronized int waitingCount() {
+    return waiting.values().stream().mapToInt(ArrayDeque::size).sum();
+  }
+
+  private void grant(String key, ArrayDeque<Object> queue) {
+    queue.removeFirst();
+    turns.removeFirst();
+    if (queue.isEmpty()) {
+      waiting.remove(key);
+    } else {
+      turns.addLast(key);
+    }
+    nextFreeNanos = Math.max(nanoTime.getAsLong(), nextFreeNanos) + intervalNanos;
+    notifyAll();
+  }
+
+  private void withdraw(String key, ArrayDeque<Object> queue, Object ticket) {
+    queue.remove(ticket);
+    if (queue.isEmpty()) {
+      waiting.remove(key);
+      turns.remove(key);
+    }
+    notifyAll();
   }
 }

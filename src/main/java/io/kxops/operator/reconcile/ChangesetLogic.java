@@ -5,9 +5,11 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.CreateIntent;
+import io.kxops.operator.api.v1alpha1.KxAccessPolicy;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
@@ -16,6 +18,7 @@ import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
@@ -64,13 +67,36 @@ public final class ChangesetLogic {
    *
    * @param confirmTimeout how long a reconcile thread waits for the operator's own watch to deliver
    *     a fresh create intent ({@link #CONFIRM_TIMEOUT} in the operator)
+   * @param queueYieldAfter how long a waiting resource may be unable to create (failing, Stalled)
+   *     before it gives its turn to the next one ({@link DatabaseQueue})
    */
   public record Settings(
       String defaultRegion,
       int maxInFlightPerDatabase,
       Duration adoptAfter,
       Duration accessDeniedStallAfter,
-      Duration confirmTimeout) {}
+      Duration confirmTimeout,
+      Duration queueYieldAfter) {
+
+    /** With the default {@link #QUEUE_YIELD_AFTER}. */
+    public Settings(
+        String defaultRegion,
+        int maxInFlightPerDatabase,
+        Duration adoptAfter,
+        Duration accessDeniedStallAfter,
+        Duration confirmTimeout) {
+      this(
+          defaultRegion,
+          maxInFlightPerDatabase,
+          adoptAfter,
+          accessDeniedStallAfter,
+          confirmTimeout,
+          QUEUE_YIELD_AFTER);
+    }
+  }
+
+  /** The default of QUEUE_YIELD_AFTER. */
+  public static final Duration QUEUE_YIELD_AFTER = Duration.ofMinutes(5);
 
   /**
    * The operator's confirm timeout. Not a setting: a watch that lags longer only delays the create
@@ -118,15 +144,31 @@ public final class ChangesetLogic {
   private final PollSchedule polls;
   private final Imports imports;
   private final Object[] admissionLocks = new Object[64];
+  private final AccessPolicies policies;
+  private final AccessCheck.Rules rules;
 
+  /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
       FinSpace finspace, ClusterView cluster, Clock clock, Settings settings, PollSchedule polls) {
+    this(finspace, cluster, clock, settings, polls, AccessPolicies.NONE, AccessCheck.Rules.OPEN);
+  }
+
+  public ChangesetLogic(
+      FinSpace finspace,
+      ClusterView cluster,
+      Clock clock,
+      Settings settings,
+      PollSchedule polls,
+      AccessPolicies policies,
+      AccessCheck.Rules rules) {
+    this.policies = policies;
+    this.rules = rules;
     this.finspace = finspace;
     this.cluster = cluster;
     this.clock = clock;
     this.settings = settings;
     this.polls = polls;
-    this.imports = new Imports(finspace, clock, polls);
+    this.imports = new Imports(clock, polls);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
     }
@@ -182,8 +224,13 @@ public final class ChangesetLogic {
       return StatusMapper.isFinal(s) ? Outcome.idle() : poll(r, store);
     }
     if (Imports.requested(r)) {
+      // An import sends no create, but it reads the database as the namespace's role: the
+      // namespace's access policy applies to it as to any other KxChangeset.
       DatabaseRef db = targetOf(r);
-      return imports.reconcile(r, db, othersOn(r, db), store);
+      Optional<Outcome> refused = refuse(r, db, store);
+      return refused.isPresent()
+          ? refused.get()
+          : imports.reconcile(r, db, othersOn(r, db), finspace(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resume(r, store);
@@ -197,19 +244,31 @@ public final class ChangesetLogic {
   /** No intent yet: queue, or record the intent and create. */
   private Outcome admit(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
+    Optional<Outcome> refused = refuse(r, db, store);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     KxChangeset written;
     synchronized (lockOf(db)) {
       List<KxChangeset> peers = cluster.onDatabase(db.key());
-      Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase());
       Instant now = now();
+      Duration yieldAfter = settings.queueYieldAfter();
+      Optional<KxChangeset> blocker =
+          DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase(), now, yieldAfter);
       if (blocker.isPresent()) {
         String waitingFor = describe(r, blocker.get(), db);
+        String why = DatabaseQueue.stuck(r, now, yieldAfter) ? yielded(r) : null;
         LOG.debug("queued behind {}", waitingFor);
-        store.write(r, StatusMapper.queued(r, db.region(), waitingFor, now));
-        // The wake-up comes as an event when the blocker finishes; the slow requeue only covers
-        // deletions, which produce no event for this resource.
-        return Outcome.requeue(polls.max());
+        store.write(r, StatusMapper.queued(r, db.region(), waitingFor, why, now));
+        // The wake-up comes as an event when the blocker finishes, or when a waiter ahead that
+        // keeps failing gives its turn; the slow requeue only covers deletions, which produce no
+        // event for this resource.
+        Duration again = polls.max();
+        Optional<Instant> yields = DatabaseQueue.nextYield(r, peers, now, yieldAfter);
+        if (yields.isPresent() && Duration.between(now, yields.get()).compareTo(again) < 0) {
+          again = Duration.between(now, yields.get()).plusMillis(100);
+        }
+        return Outcome.requeue(again);
       }
       written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
     }
@@ -247,6 +306,12 @@ public final class ChangesetLogic {
   private Outcome resume(KxChangeset r, StatusStore store) {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
+    // Every way on from here may send CreateKxChangeset (a resend, a create after the List) or
+    // adopt one: checked like a first create. A refused intent is kept, not withdrawn (see refuse).
+    Optional<Outcome> refused = refuse(r, db, store);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     String pick = Adoption.pick(r);
     if (pick != null && Adoption.isAmbiguous(r)) {
       return resolveByPick(r, db, pick, store);
@@ -263,7 +328,8 @@ public final class ChangesetLogic {
     // whether the intent's create took effect before sending anything.
     // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
     Instant listedAt = now();
-    List<ChangesetSummary> listed = call(r, () -> finspace.list(db));
+    FinSpace api = finspace(r);
+    List<ChangesetSummary> listed = call(r, () -> api.list(db));
     Adoption.Lookup found = lookup(r, intent, db, listed);
     if (found.changeset() != null) {
       // Before adopting, read the other resources on a view at least as fresh as the List: a
@@ -434,7 +500,7 @@ public final class ChangesetLogic {
       }
       return createAfterList(r, store, now(), null);
     }
-    Changeset cs = call(r, () -> finspace.get(db, pick));
+    Changeset cs = call(r, () -> finspace(r).get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
     if (rejected != null) {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
@@ -455,10 +521,19 @@ public final class ChangesetLogic {
 
   /** Admits a resource whose intent no longer holds a slot, like {@link #admit} a new one. */
   private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
+    Optional<Outcome> refused = refuse(r, db, store);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     KxChangeset written;
     synchronized (lockOf(db)) {
       Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(r, cluster.onDatabase(db.key()), settings.maxInFlightPerDatabase());
+          DatabaseQueue.blocker(
+              r,
+              cluster.onDatabase(db.key()),
+              settings.maxInFlightPerDatabase(),
+              now(),
+              settings.queueYieldAfter());
       if (blocker.isPresent()) {
         LOG.debug("adopt-changeset=none waits behind {}", describe(r, blocker.get(), db));
         return Outcome.requeue(polls.max());
@@ -473,7 +548,7 @@ public final class ChangesetLogic {
   private Adoption.Lookup lookup(
       KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
     return Adoption.lookup(
-        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace.get(db, id)));
+        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace(r).get(db, id)));
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
@@ -484,8 +559,8 @@ public final class ChangesetLogic {
         call(
             r,
             () ->
-                finspace.create(
-                    db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
+                finspace(r)
+                    .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
     return recorded(
         r,
@@ -523,7 +598,7 @@ public final class ChangesetLogic {
   private Outcome poll(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
-    Changeset cs = call(r, () -> finspace.get(db, current.getChangesetId()));
+    Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
@@ -570,13 +645,73 @@ public final class ChangesetLogic {
         cluster.onDatabase(targetOf(finished).key()).stream()
             .filter(r -> !DatabaseQueue.sameResource(r, finished))
             .toList();
-    return DatabaseQueue.next(peers, settings.maxInFlightPerDatabase());
+    return DatabaseQueue.next(
+        peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter());
   }
 
   private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
     return cluster.onDatabase(db.key()).stream()
         .filter(o -> !DatabaseQueue.sameResource(o, r))
         .toList();
+  }
+
+  /**
+   * The access check before a create decision. A resource outside its namespace's policy (or the
+   * operator's ALLOWED_REGIONS) is Stalled with reason Forbidden, with a Warning event when that is
+   * news, and nothing is sent to FinSpace. Checked before an intent is recorded, and again before a
+   * recorded intent is resumed; such an intent is kept, not withdrawn: its create may have reached
+   * FinSpace already, so the resource keeps its database slot (like any intent), and when the
+   * policy allows it again the resume goes on exactly as the protocol says — a resend with the same
+   * token while FinSpace still honours it, else a List first. Withdrawing it instead could let a
+   * later create on the database run beside a changeset this one made, and sending it anyway would
+   * let a tightened policy be overtaken by a create that had not yet left.
+   */
+  private Optional<Outcome> refuse(KxChangeset r, DatabaseRef db, StatusStore store) {
+    String namespace = r.getMetadata().getNamespace();
+    List<AccessCheck.Violation> violations =
+        AccessCheck.check(
+            namespace, r.getSpec(), policies.policyOf(namespace), rules, settings.defaultRegion());
+    if (violations.isEmpty()) {
+      return Optional.empty();
+    }
+    String message = AccessCheck.describe(violations);
+    if (StatusMapper.hasIntent(r.getStatus())) {
+      message +=
+          "; a create intent was recorded at "
+              + r.getStatus().getCreateIntent().getAttemptedAt()
+              + " and its create may have reached FinSpace: the resource keeps its database's"
+              + " slot and sends nothing until the policy allows it again (or delete it)";
+    }
+    KxChangesetStatus next = StatusMapper.forbidden(r, db.region(), message, now());
+    var stalled =
+        Conditions.find(
+            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
+    boolean news =
+        stalled == null
+            || !Conditions.TRUE.equals(stalled.getStatus())
+            || !Reasons.FORBIDDEN.equals(stalled.getReason())
+            // The condition keeps the message capped: compare like with like.
+            || !io.kxops.operator.finspace.Redaction.cap(message, Conditions.MAX_MESSAGE)
+                .equals(stalled.getMessage());
+    LOG.info("not created, outside its access policy: {}", message);
+    store.write(r, next);
+    List<Outcome.Event> events =
+        news ? List.of(Outcome.Event.warning(Reasons.FORBIDDEN, message)) : List.of();
+    // A policy change wakes the namespace's resources at once; the slow requeue is a safety net.
+    return Optional.of(new Outcome(next, Optional.of(polls.max()), events, false, true));
+  }
+
+  /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
+  public Caller callerOf(KxChangeset r) {
+    String namespace = r.getMetadata().getNamespace();
+    KxAccessPolicy policy = policies.policyOf(namespace);
+    String role = policy == null || policy.getSpec() == null ? null : policy.getSpec().getRoleArn();
+    return new Caller(namespace, role == null || role.isBlank() ? null : role);
+  }
+
+  /** FinSpace for {@code r}'s calls: signed as its role, its namespace served in turn. */
+  private FinSpace finspace(KxChangeset r) {
+    return finspace.as(callerOf(r));
   }
 
   private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
@@ -591,14 +726,34 @@ public final class ChangesetLogic {
     return admissionLocks[Math.floorMod(db.key().hashCode(), admissionLocks.length)];
   }
 
-  private static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
-    // Never name a resource of another namespace: its name is not this namespace's business.
-    String who =
-        Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())
-            ? b.getMetadata().getNamespace() + "/" + b.getMetadata().getName()
-            : "a KxChangeset of another namespace";
+  /**
+   * The one {@code me} waits for, as its status may say it. Nothing of another namespace's resource
+   * is named — neither its name nor its FinSpace changeset id: that is not this namespace's
+   * business (the changeset id would also let this namespace look up the other team's data load).
+   */
+  static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
+    if (!Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())) {
+      return "a KxChangeset of another namespace on database " + db;
+    }
     String id = b.getStatus() == null ? null : b.getStatus().getChangesetId();
-    return who + (id == null ? "" : " (changeset " + id + ")") + " on database " + db;
+    return b.getMetadata().getNamespace()
+        + "/"
+        + b.getMetadata().getName()
+        + (id == null ? "" : " (changeset " + id + ")")
+        + " on database "
+        + db;
+  }
+
+  /** Why a stuck waiter is queued behind others that came later. */
+  private String yielded(KxChangeset r) {
+    var f = r.getStatus() == null ? null : r.getStatus().getFailure();
+    Instant since = DatabaseQueue.unableSince(r);
+    return "this resource has been unable to create since "
+        + StatusMapper.rfc3339(since)
+        + (f == null ? "" : " (" + f.getReason() + ")")
+        + ", longer than QUEUE_YIELD_AFTER ("
+        + settings.queueYieldAfter()
+        + "), so it gave its turn to the resources that can, and tries again when none waits ahead";
   }
 
   private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {

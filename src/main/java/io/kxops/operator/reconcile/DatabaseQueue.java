@@ -5,7 +5,10 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -13,12 +16,19 @@ import java.util.Optional;
 
 /**
  * Per-database admission: at most {@code limit} changesets of one database are in flight; the rest
- * wait in creation order (creationTimestamp, then name, then namespace).
+ * wait in creation order (creationTimestamp, then name, then namespace), except that a waiter
+ * unable to create for longer than the yield bound goes behind the waiters that can.
  *
  * <p>In flight is every resource with a create intent or a changeset that is not final, wherever it
  * sorts: from the moment its intent is written, its create may have reached FinSpace. A resource
  * Stalled for a reason that gives up the slot (a changeset FinSpace no longer finds, a rejected
  * create) is neither in flight nor waiting.
+ *
+ * <p>Fairness: a waiter (no intent, no changeset) whose create keeps failing, or which is Stalled,
+ * since longer than {@code yieldAfter} is <em>stuck</em>. Stuck waiters keep their order among
+ * themselves but sort after every waiter that is not stuck, so one resource that cannot create
+ * (another namespace's, say) holds nobody's turn for longer than the bound. Only waiters move: a
+ * resource holding a create intent is in flight and counts against the limit, stuck or not.
  */
 public final class DatabaseQueue {
 
@@ -35,16 +45,20 @@ public final class DatabaseQueue {
    * when none waits ahead — or empty when {@code me} may create its changeset now.
    *
    * @param sameDatabase every KxChangeset of the database ({@code me} may be among them)
+   * @param now the time stuck waiters are judged at
+   * @param yieldAfter how long a waiter may be unable to create before it gives its turn
    */
   public static Optional<KxChangeset> blocker(
-      KxChangeset me, List<KxChangeset> sameDatabase, int limit) {
+      KxChangeset me, List<KxChangeset> sameDatabase, int limit, Instant now, Duration yieldAfter) {
+    Comparator<KxChangeset> turn = turnOrder(now, yieldAfter);
     List<KxChangeset> others =
-        sameDatabase.stream().filter(r -> !sameResource(r, me)).sorted(ORDER).toList();
-    List<KxChangeset> inFlight = others.stream().filter(DatabaseQueue::inFlight).toList();
+        sameDatabase.stream().filter(r -> !sameResource(r, me)).sorted(turn).toList();
+    List<KxChangeset> inFlight =
+        others.stream().filter(DatabaseQueue::inFlight).sorted(ORDER).toList();
     List<KxChangeset> waitingAhead =
         others.stream()
             .filter(DatabaseQueue::waiting)
-            .filter(r -> ORDER.compare(r, me) < 0)
+            .filter(r -> turn.compare(r, me) < 0)
             .toList();
     if (inFlight.size() + waitingAhead.size() < limit) {
       return Optional.empty();
@@ -54,6 +68,24 @@ public final class DatabaseQueue {
     return waitingAhead.isEmpty()
         ? Optional.of(inFlight.get(0))
         : Optional.of(waitingAhead.get(waitingAhead.size() - 1));
+  }
+
+  /**
+   * When the next waiter ahead of {@code me} that is failing but not stuck yet becomes stuck (and
+   * gives {@code me} its place), or empty when none will: {@code me} need not wait for an event.
+   */
+  public static Optional<Instant> nextYield(
+      KxChangeset me, List<KxChangeset> sameDatabase, Instant now, Duration yieldAfter) {
+    Comparator<KxChangeset> turn = turnOrder(now, yieldAfter);
+    return sameDatabase.stream()
+        .filter(r -> !sameResource(r, me))
+        .filter(DatabaseQueue::waiting)
+        .filter(r -> turn.compare(r, me) < 0)
+        .map(DatabaseQueue::unableSince)
+        .filter(since -> since != null)
+        .map(since -> since.plus(yieldAfter))
+        .filter(at -> at.isAfter(now))
+        .min(Comparator.naturalOrder());
   }
 
   /** The resources other than {@code me} in flight on the database. */
@@ -66,11 +98,58 @@ public final class DatabaseQueue {
 
   /**
    * The changesets to wake when one of the database finished: the first {@code limit} of those
-   * still waiting, in queue order. The ones behind them could only queue again; they are woken in
-   * turn as the queue advances, and their slow requeue covers the rest.
+   * still waiting, in turn order (stuck ones last). The ones behind them could only queue again;
+   * they are woken in turn as the queue advances, and their slow requeue covers the rest.
    */
-  public static List<KxChangeset> next(List<KxChangeset> sameDatabase, int limit) {
-    return sameDatabase.stream().filter(DatabaseQueue::waiting).sorted(ORDER).limit(limit).toList();
+  public static List<KxChangeset> next(
+      List<KxChangeset> sameDatabase, int limit, Instant now, Duration yieldAfter) {
+    return sameDatabase.stream()
+        .filter(DatabaseQueue::waiting)
+        .sorted(turnOrder(now, yieldAfter))
+        .limit(limit)
+        .toList();
+  }
+
+  /**
+   * The order in which waiters take their turn at {@code now}: the queue order, with every stuck
+   * waiter after every waiter that is not.
+   */
+  static Comparator<KxChangeset> turnOrder(Instant now, Duration yieldAfter) {
+    return Comparator.comparing((KxChangeset r) -> stuck(r, now, yieldAfter)).thenComparing(ORDER);
+  }
+
+  /**
+   * True when {@code r} waits for its turn but has been unable to create since at least {@code
+   * yieldAfter} before {@code now}: it gives its turn to the waiters that can. Never true for a
+   * resource with a create intent (that one is in flight, not waiting).
+   */
+  public static boolean stuck(KxChangeset r, Instant now, Duration yieldAfter) {
+    if (!waiting(r)) {
+      return false;
+    }
+    Instant since = unableSince(r);
+    return since != null && !now.isBefore(since.plus(yieldAfter));
+  }
+
+  /**
+   * Since when {@code r} has been unable to create: the start of its current run of failed creates
+   * ({@code status.failure.since}) or of its Stalled condition, whichever is earlier; null when
+   * neither is recorded.
+   */
+  public static Instant unableSince(KxChangeset r) {
+    var s = r.getStatus();
+    if (s == null) {
+      return null;
+    }
+    Instant since = s.getFailure() == null ? null : ResourceCheck.parse(s.getFailure().getSince());
+    var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
+    if (stalled != null && Conditions.TRUE.equals(stalled.getStatus())) {
+      Instant t = ResourceCheck.parse(stalled.getLastTransitionTime());
+      if (t != null && (since == null || t.isBefore(since))) {
+        since = t;
+      }
+    }
+    return since;
   }
 
   /** Holds a slot: a create may have reached FinSpace, and the changeset is not final. */
@@ -83,7 +162,7 @@ public final class DatabaseQueue {
   }
 
   /** Waiting for its turn: no intent, no changeset, no import, not refused, not being deleted. */
-  static boolean waiting(KxChangeset r) {
+  public static boolean waiting(KxChangeset r) {
     var s = r.getStatus();
     return r.getSpec() != null
         && !Imports.requested(r) // an import never creates, so it never takes a turn

@@ -35,12 +35,10 @@ final class Imports {
 
   private static final Logger LOG = LoggerFactory.getLogger(Imports.class);
 
-  private final FinSpace finspace;
   private final Clock clock;
   private final PollSchedule polls;
 
-  Imports(FinSpace finspace, Clock clock, PollSchedule polls) {
-    this.finspace = finspace;
+  Imports(Clock clock, PollSchedule polls) {
     this.clock = clock;
     this.polls = polls;
   }
@@ -60,8 +58,14 @@ final class Imports {
    * Reads the named changeset and records it, or says why it cannot be this resource's.
    *
    * @param others the other resources of the database
+   * @param finspace FinSpace as the resource's namespace calls it
    */
-  Outcome reconcile(KxChangeset r, DatabaseRef db, List<KxChangeset> others, StatusStore store) {
+  Outcome reconcile(
+      KxChangeset r,
+      DatabaseRef db,
+      List<KxChangeset> others,
+      FinSpace finspace,
+      StatusStore store) {
     String id = importedId(r);
     Optional<KxChangeset> first = claimedBy(r, id, others);
     if (first.isPresent()) {

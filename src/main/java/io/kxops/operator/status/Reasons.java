@@ -31,6 +31,13 @@ public final class Reasons {
   public static final String CHANGESET_IMPORTED = "ChangesetImported";
 
   public static final String SPEC_CHANGED = "SpecChanged";
+
+  /**
+   * The resource targets what its namespace's KxAccessPolicy (or the operator's ALLOWED_REGIONS)
+   * does not allow: nothing is sent to FinSpace for it until the policy allows it.
+   */
+  public static final String FORBIDDEN = "Forbidden";
+
   public static final String INVALID_SPEC = "InvalidSpec";
 
   /** A status the operator did not write (see {@link ResourceCheck}). */

@@ -39,13 +39,27 @@ public final class StatusMapper {
 
   private StatusMapper() {}
 
-  /** Waiting for another changeset of the same database to finish; no create intent. */
+  /**
+   * Waiting for another changeset of the same database to finish; no create intent. A failure
+   * record stays (a Stalled condition becomes one): the queue reads from it since when the resource
+   * has been unable to create, and a resource that cannot create gives its turn after a bound
+   * ({@code DatabaseQueue}).
+   */
   public static KxChangesetStatus queued(
       KxChangeset r, String region, String waitingFor, Instant now) {
+    return queued(r, region, waitingFor, null, now);
+  }
+
+  /** As {@link #queued(KxChangeset, String, String, Instant)}, saying why it waits, if not null. */
+  public static KxChangesetStatus queued(
+      KxChangeset r, String region, String waitingFor, String why, Instant now) {
     KxChangesetStatus s = base(r, region);
     s.setCreateIntent(null);
-    s.setFailure(null);
-    String message = "waiting for " + waitingFor + " to finish";
+    var stalled = Conditions.find(s.getConditions(), STALLED);
+    if (s.getFailure() == null && stalled != null && TRUE.equals(stalled.getStatus())) {
+      s.setFailure(new CallFailure(stalled.getReason(), stalled.getLastTransitionTime()));
+    }
+    String message = "waiting for " + waitingFor + " to finish" + (why == null ? "" : "; " + why);
     s.setConditions(conditions(r, s, now).progressing(Reasons.QUEUED, message).build());
     return s;
   }
@@ -54,7 +68,7 @@ public final class StatusMapper {
   public static KxChangesetStatus intentRecorded(KxChangeset r, CreateIntent intent, Instant now) {
     KxChangesetStatus s = base(r, intent.getRegion());
     s.setCreateIntent(intent);
-    s.setFailure(null);
+    // A failure record stays until a create succeeds: it says since when creates keep failing.
     String message = "creating the FinSpace changeset on database " + target(intent);
     s.setConditions(conditions(r, s, now).progressing(Reasons.CREATING, message).build());
     return s;
@@ -89,7 +103,6 @@ public final class StatusMapper {
   public static KxChangesetStatus withdrawn(KxChangeset r, String why, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());
     s.setCreateIntent(null);
-    s.setFailure(null);
     String message = "not created yet: " + why;
     s.setConditions(conditions(r, s, now).progressing(Reasons.QUEUED, message).build());
     return s;
@@ -117,6 +130,18 @@ public final class StatusMapper {
     KxChangesetStatus s = base(r, region);
     s.setFailure(null);
     s.setConditions(conditions(r, s, now).stalled(reason, message).build());
+    return s;
+  }
+
+  /**
+   * Outside its namespace's access policy: Stalled with reason Forbidden and the violations as
+   * message. A create intent, if recorded, stays (its create may have reached FinSpace).
+   */
+  public static KxChangesetStatus forbidden(
+      KxChangeset r, String region, String message, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
+    s.setConditions(conditions(r, s, now).stalled(Reasons.FORBIDDEN, message).build());
     return s;
   }
 

@@ -32,11 +32,39 @@ class ConfigLoaderTest {
     assertThat(c.reconcileThreads()).isEqualTo(10);
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(7));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(8080);
     assertThat(c.healthPort()).isEqualTo(8081);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
     assertThat(c.logLevel()).isEqualTo("INFO");
+    assertThat(c.access()).isEqualTo(OperatorConfig.Access.defaults());
+    assertThat(c.access().policyName()).isEqualTo("finspace-access");
+    assertThat(c.access().policyRequired()).isFalse();
+    assertThat(c.access().allowedRegions()).isEmpty();
+    assertThat(c.access().stsEndpoint()).isEmpty();
+  }
+
+  @Test
+  void theAccessSettingsAreRead() {
+    OperatorConfig c =
+        ConfigLoader.load(
+            Map.of(
+                "ACCESS_POLICY_NAME", "team-access.v2",
+                "ACCESS_POLICY_REQUIRED", "true",
+                "ALLOWED_REGIONS", " us-east-1, eu-west-1 ,,",
+                "AWS_ENDPOINT_URL_STS", "http://127.0.0.1:4566"));
+    assertThat(c.access().policyName()).isEqualTo("team-access.v2");
+    assertThat(c.access().policyRequired()).isTrue();
+    assertThat(c.access().allowedRegions()).containsExactlyInAnyOrder("us-east-1", "eu-west-1");
+    assertThat(c.access().stsEndpoint()).contains(URI.create("http://127.0.0.1:4566"));
+  }
+
+  @Test
+  void aBadAllowedRegionIsNamed() {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("ALLOWED_REGIONS", "us-east-1,mars-1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ALLOWED_REGIONS: 'mars-1' is not a region name such as us-east-1");
   }
 
   @Test
@@ -57,6 +85,7 @@ class ConfigLoaderTest {
                 Map.entry("RETRY_MAX_INTERVAL", "PT2M"),
                 Map.entry("ACCESS_DENIED_STALL_AFTER", "30m"),
                 Map.entry("ADOPT_AFTER", "7m30s"),
+                Map.entry("QUEUE_YIELD_AFTER", "90s"),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "kxops-system"),
                 Map.entry("LEADER_ELECTION_LEASE_NAME", "kx-lease"),
@@ -78,6 +107,7 @@ class ConfigLoaderTest {
     assertThat(c.retryMaxInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(30));
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
+    assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofSeconds(90));
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaderElectionNamespace()).isEqualTo("kxops-system");
     assertThat(c.leaderElectionLeaseName()).isEqualTo("kx-lease");
@@ -105,6 +135,8 @@ class ConfigLoaderTest {
         "ACCESS_DENIED_STALL_AFTER|forever",
         "ADOPT_AFTER|-1m",
         "ADOPT_AFTER|0s",
+        "QUEUE_YIELD_AFTER|-1s",
+        "QUEUE_YIELD_AFTER|later",
         "LEADER_ELECTION|maybe",
         "METRICS_PORT|70000",
         "HEALTH_PORT|http",
@@ -112,6 +144,12 @@ class ConfigLoaderTest {
         "LOG_LEVEL|loud",
         "WATCH_NAMESPACES|Not_A_Namespace",
         "AWS_ENDPOINT_URL_FINSPACE|localhost:4566",
+        "AWS_ENDPOINT_URL_STS|sts.example",
+        "AWS_ENDPOINT_URL_STS|http://sts.example.com",
+        "ACCESS_POLICY_NAME|Finspace_Access",
+        "ACCESS_POLICY_REQUIRED|sometimes",
+        "ALLOWED_REGIONS|us-east-1,US-WEST-2",
+        "ALLOWED_REGIONS|everywhere",
       })
   void badValuesFailNamingTheVariable(String name, String value) {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of(name, value)))

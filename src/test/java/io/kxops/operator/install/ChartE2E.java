@@ -60,6 +60,9 @@ class ChartE2E {
   static void start() throws Exception {
     started = Instant.now();
     cluster = E2eCluster.start(DIR);
+    cluster
+        .node()
+        .ifPresent(n -> System.out.println("LocalNode start timings (s): " + n.startTimings()));
     admin = cluster.newClient();
     cli = new Cli(DIR.resolve("cli"), cluster.kubeconfig());
     emulator =
@@ -263,8 +266,12 @@ class ChartE2E {
         "install to COMPLETED: " + Duration.between(t0, Instant.now()).toMillis() / 1000.0 + " s");
   }
 
+  static Lease lease() {
+    return admin.leases().inNamespace(Install.NS).withName("kxchangeset-operator").get();
+  }
+
   static String holder() {
-    Lease lease = admin.leases().inNamespace(Install.NS).withName("kxchangeset-operator").get();
+    Lease lease = lease();
     return lease == null ? null : lease.getSpec().getHolderIdentity();
   }
 
@@ -322,18 +329,42 @@ class ChartE2E {
       create("during-kill-" + i, "flight" + i);
       inFlight.add("during-kill-" + i);
     }
+    // When the Lease would run out if the leader did not give it up (read before the deletion:
+    // a renewal after this read only moves the real expiry later).
+    Lease before = lease();
+    Instant expiry =
+        before
+            .getSpec()
+            .getRenewTime()
+            .toInstant()
+            .plusSeconds(before.getSpec().getLeaseDurationSeconds());
+    long deleted = System.nanoTime();
     admin.pods().inNamespace(Install.NS).withName(leader).delete();
-    // Another pod takes over: the standby, or the Deployment's replacement of the deleted pod
-    // if it reaches the Lease first (both retry while the old holder's lease runs out).
     await()
         .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
         .until(
             () -> {
               String h = holder();
-              return h != null && !h.equals(leader) && readyPodNames().contains(h);
+              return h != null && !h.equals(leader);
             });
-    System.out.println(
-        "leader " + leader + " deleted; new leader " + holder() + " (standby was " + standby + ")");
+    double takeOver = (System.nanoTime() - deleted) / 1e9;
+    Lease after = lease();
+    String next = after.getSpec().getHolderIdentity();
+    System.out.printf(
+        "leader %s deleted; %s leads after %.1f s (standby was %s; the Lease would have run"
+            + " %.1f s more)%n",
+        leader,
+        next,
+        takeOver,
+        standby,
+        Duration.between(after.getSpec().getAcquireTime().toInstant(), expiry).toMillis() / 1e3);
+    // The deleted leader released its Lease on SIGTERM, after its reconciliations ended: another
+    // pod acquired it before it would have expired (without the release, candidates wait it out).
+    assertThat(after.getSpec().getAcquireTime().toInstant())
+        .as("the new holder's acquireTime; the old Lease would have expired at %s", expiry)
+        .isBefore(expiry);
+    await().atMost(Duration.ofSeconds(60)).until(() -> readyPodNames().contains(next));
     create("after-kill", "quotes");
     inFlight.add("after-kill");
     awaitCompleted(inFlight, Duration.ofSeconds(120));
@@ -385,6 +416,11 @@ class ChartE2E {
                         p ->
                             assertThat(p.getSpec().getContainers().get(0).getImage())
                                 .isEqualTo(next)));
+    // The node's own parts while two operator pods run (docs/e2e.md, figures).
+    cluster
+        .node()
+        .ifPresent(
+            n -> System.out.println("LocalNode RSS (MiB), two operator pods: " + n.rssMiB()));
     System.out.println(
         "helm upgrade with changesets in flight: "
             + Duration.between(t0, Instant.now()).toMillis() / 1000.0

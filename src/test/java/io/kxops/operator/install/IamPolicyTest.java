@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kxops.operator.finspace.Caller;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,6 +54,64 @@ class IamPolicyTest {
         assertThat(resources)
             .allMatch(
                 r -> r.matches("arn:aws:finspace:[^:]+:[^:]+:kxEnvironment/[^/]+/kxDatabase/.+"));
+      }
+      if (stmtActions.stream().anyMatch(a -> a.startsWith("sts:"))) {
+        // Only the teams' roles, by a name prefix: never every role of the account.
+        assertThat(stmtActions).containsExactlyInAnyOrder("sts:AssumeRole", "sts:TagSession");
+        assertThat(resources)
+            .allMatch(r -> r.matches("arn:aws:iam::<account>:role/kxops-team-\\*"));
+      }
+    }
+    assertThat(actions)
+        .containsExactlyInAnyOrder(
+            "finspace:CreateKxChangeset",
+            "finspace:GetKxChangeset",
+            "finspace:ListKxChangesets",
+            "s3:GetObject",
+            "s3:GetObjectTagging",
+            "s3:GetObjectVersion",
+            "s3:ListBucket",
+            "sts:AssumeRole",
+            "sts:TagSession");
+  }
+
+  @Test
+  void teamRoleTrustsOnlyTheOperatorsRoleForItsOwnNamespaceTag() throws IOException {
+    JsonNode statements = read("team-role-trust-policy.json").get("Statement");
+    assertThat(statements).hasSize(1);
+    JsonNode s = statements.get(0);
+    assertThat(s.get("Effect").asText()).isEqualTo("Allow");
+    assertThat(s.at("/Principal/AWS").asText())
+        .isEqualTo("arn:aws:iam::<account>:role/<operator-role>");
+    assertThat(strings(s.get("Action")))
+        .containsExactlyInAnyOrder("sts:AssumeRole", "sts:TagSession");
+    // The session tag and name the operator sets (RoleCredentials): this role serves one
+    // namespace, so a policy of another namespace naming it cannot have it assumed.
+    JsonNode eq = s.at("/Condition/StringEquals");
+    assertThat(eq.path("aws:RequestTag/" + Caller.NAMESPACE_TAG).asText())
+        .isEqualTo("<team-namespace>");
+    assertThat(eq.path("sts:RoleSessionName").asText())
+        .isEqualTo(Caller.sessionName("<team-namespace>"));
+    assertThat(strings(s.at("/Condition/ForAllValues:StringEquals/aws:TagKeys")))
+        .containsExactly(Caller.NAMESPACE_TAG);
+  }
+
+  @Test
+  void teamRolePolicyGrantsTheThreeChangesetCallsOnTheTeamsDatabaseAndPrefixOnly()
+      throws IOException {
+    Set<String> actions = new TreeSet<>();
+    for (JsonNode s : read("team-role-policy.json").get("Statement")) {
+      assertThat(s.get("Effect").asText()).isEqualTo("Allow");
+      List<String> stmtActions = strings(s.get("Action"));
+      actions.addAll(stmtActions);
+      List<String> resources = strings(s.get("Resource"));
+      assertThat(resources).isNotEmpty().doesNotContain("*");
+      if (stmtActions.contains("s3:GetObject")) {
+        assertThat(resources).containsExactly("arn:aws:s3:::<staging-bucket>/<team-prefix>/*");
+      }
+      if (stmtActions.contains("s3:ListBucket")) {
+        assertThat(strings(s.at("/Condition/StringLike/s3:prefix")))
+            .containsExactly("<team-prefix>/*");
       }
     }
     assertThat(actions)

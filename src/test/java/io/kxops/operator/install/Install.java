@@ -17,6 +17,9 @@ final class Install {
   static final Path CHART = Path.of("helm", "kxchangeset-operator");
   static final String CRD = "kxchangesets.finspace.kxops.io";
 
+  /** The KxAccessPolicy CRD, which the install creates beside it. */
+  static final String POLICY_CRD = "kxaccesspolicies.finspace.kxops.io";
+
   /** The namespace of config/default, and of the chart in these tests. */
   static final String NS = "kxchangeset-system";
 
@@ -29,20 +32,22 @@ final class Install {
   private Install() {}
 
   /**
-   * An API server without the CRD ApiServer installs: the install under test owns it (helm refuses
+   * An API server without the CRDs ApiServer installs: the install under test owns it (helm refuses
    * to take over objects it did not create), creates it and upgrades it.
    */
   static ApiServer startWithoutCrd() {
     ApiServer server = ApiServer.start();
     try {
-      server
-          .client()
-          .apiextensions()
-          .v1()
-          .customResourceDefinitions()
-          .withName(CRD)
-          .withTimeout(60, TimeUnit.SECONDS)
-          .delete();
+      for (String crd : List.of(CRD, POLICY_CRD)) {
+        server
+            .client()
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .withName(crd)
+            .withTimeout(60, TimeUnit.SECONDS)
+            .delete();
+      }
       return server;
     } catch (RuntimeException | Error e) {
       // The caller gets no server to close, so stop etcd and kube-apiserver here.

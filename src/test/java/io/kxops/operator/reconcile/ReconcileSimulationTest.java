@@ -46,9 +46,13 @@ import org.junit.jupiter.api.Test;
  *
  * <p>After every step: no resource has more than one FinSpace changeset; no database runs more than
  * the limit of changesets of live resources; no changeset is recorded by two resources; a recorded
- * changeset is the one the resource's own token made. At the end, with the faults off, every
- * resource is COMPLETED, FAILED or Stalled with a reason. A failing schedule prints its seed;
- * replay it with {@code -Dsim.seed=N}. More schedules: {@code -Dsim.schedules=N}.
+ * changeset is the one the resource's own token made. At every admission (a fresh create intent),
+ * on the view the process decided on: fewer than the limit were in flight, every resource holding
+ * an intent among them; and no waiter that could still create was passed — a waiter is passed only
+ * once it has been unable to create for QUEUE_YIELD_AFTER (some resources' creates are refused with
+ * a 404 while the faults last, {@code -Dsim.refusals=P} percent of them). At the end, with the
+ * faults off, every resource is COMPLETED, FAILED or Stalled with a reason. A failing schedule
+ * prints its seed; replay it with {@code -Dsim.seed=N}. More schedules: {@code -Dsim.schedules=N}.
  */
 class ReconcileSimulationTest {
 
@@ -96,6 +100,15 @@ class ReconcileSimulationTest {
 
   static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
 
+  /** QUEUE_YIELD_AFTER of every process ({@code -Dsim.yieldAfter=S} seconds). */
+  static final Duration YIELD_AFTER = Duration.ofSeconds(Integer.getInteger("sim.yieldAfter", 60));
+
+  /**
+   * Percent of resources whose creates FinSpace refuses (404, nothing made) while the faults last
+   * ({@code -Dsim.refusals=P}): they cannot create, so the queue must pass them after the bound.
+   */
+  static final int REFUSALS = Integer.getInteger("sim.refusals", 15);
+
   /** ADOPT_AFTER of every process ({@code -Dsim.adoptAfter=S} seconds; 9 min by default). */
   static final Duration ADOPT_AFTER = Duration.ofSeconds(Integer.getInteger("sim.adoptAfter", 540));
 
@@ -117,7 +130,7 @@ class ReconcileSimulationTest {
   @Test
   void schedulesFoundByTheReviewSweep() {
     for (long seed : new long[] {5_082_000_263L, 5_330_001_007L, 5_333_001_016L}) {
-      Sim sim = new Sim(seed);
+      Sim sim = new Sim(seed, 0); // as they were found: no refused creates
       try {
         sim.run();
       } catch (AssertionError | RuntimeException e) {
@@ -142,12 +155,16 @@ class ReconcileSimulationTest {
     List<String> broken = new ArrayList<>();
     long steps = 0;
     long orphans = 0;
+    long admissions = 0;
+    long passed = 0;
     for (int i = 0; i < (only == null ? SCHEDULES : 1); i++) {
       long seed = only == null ? SEED_BASE + 1_000_003L * i + 17 : only;
-      Sim sim = new Sim(seed);
+      Sim sim = new Sim(seed, REFUSALS);
       try {
         steps += sim.run();
         orphans += sim.orphansAdopted.size();
+        admissions += sim.admissions;
+        passed += sim.passedStuck;
       } catch (AssertionError | RuntimeException e) {
         if (KEEP_GOING) {
           String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -175,10 +192,15 @@ class ReconcileSimulationTest {
     }
     System.out.printf(
         "simulation: %d schedules (seed base %d), %d steps, %d orphans of deleted resources"
-            + " adopted%n",
-        only == null ? SCHEDULES : 1, SEED_BASE, steps, orphans);
+            + " adopted, %d admissions, %d of them past a waiter stuck for the bound%n",
+        only == null ? SCHEDULES : 1, SEED_BASE, steps, orphans, admissions, passed);
     assertThat(broken).as("schedules that broke a promise").isEmpty();
     assertThat(steps).isPositive();
+    if (only == null && REFUSALS > 0 && SCHEDULES >= 50) {
+      assertThat(passed)
+          .as("admissions that passed a stuck waiter: the rule was exercised")
+          .isPositive();
+    }
   }
 
   /** A process died at a yield point: its worker unwinds and its memory is gone. */
@@ -209,7 +231,17 @@ class ReconcileSimulationTest {
     int step;
     int names;
 
-    Sim(long seed) {
+    /** Uids whose creates FinSpace refuses while the faults last; drawn apart from {@link #rnd}. */
+    final Set<String> refused = new HashSet<>();
+
+    final Random refusals;
+    final int refusalPercent;
+    long admissions;
+    long passedStuck;
+
+    Sim(long seed, int refusalPercent) {
+      this.refusalPercent = refusalPercent;
+      refusals = new Random(seed * 31 + 7);
       rnd = new Random(seed);
       // FinSpace's clock is off by up to 30 s either way: inside the stated 60 s skew.
       finspaceClock.advance(Duration.ofSeconds(30 - new Random(seed).nextInt(61)));
@@ -442,6 +474,10 @@ class ReconcileSimulationTest {
               REQUEST_POOL.get(rnd.nextInt(REQUEST_POOL.size()))));
       KxChangeset created = cluster.create(r);
       everCreatedUids.add(created.getMetadata().getUid());
+      if (refusals.nextInt(100) < refusalPercent) {
+        refused.add(created.getMetadata().getUid());
+        trace.add(step + ": " + name + "'s creates are refused while the faults last");
+      }
       procs.forEach(p -> p.due.put(created.getMetadata().getUid(), clock.instant()));
       trace.add(step + ": create " + name + " on " + db);
       return created.getMetadata().getUid();
@@ -495,6 +531,109 @@ class ReconcileSimulationTest {
     void crash(Proc p) {
       trace.add(step + ": crash process " + p.id);
       p.crash();
+    }
+
+    /**
+     * The queue's rule, restated independently of DatabaseQueue, checked at every admission of
+     * {@code r} against the view its process decided on (at {@code at}, that process's clock): the
+     * resources in flight — every one holding a create intent among them — and the waiters ahead of
+     * {@code r} are fewer than the limit, where a waiter is ahead when it was created before {@code
+     * r}, unless it has been unable to create for the bound and {@code r} has not; a stuck {@code
+     * r} has every waiter that is not stuck ahead of it.
+     */
+    void checkAdmission(KxChangeset r, List<KxChangeset> decidedOn, Instant at) {
+      admissions++;
+      String uid = r.getMetadata().getUid();
+      List<KxChangeset> others =
+          decidedOn.stream().filter(o -> !o.getMetadata().getUid().equals(uid)).toList();
+      List<String> inFlight = others.stream().filter(Sim::holdsSlot).map(Sim::name).toList();
+      boolean meStuck = stuckAt(r, at);
+      List<String> ahead = new ArrayList<>();
+      boolean passedAStuckOne = false;
+      for (KxChangeset o : others) {
+        if (!oracleWaiting(o)) {
+          continue;
+        }
+        boolean oStuck = stuckAt(o, at);
+        boolean earlier = createdBefore(o, r);
+        if (oStuck == meStuck ? earlier : !oStuck) {
+          ahead.add(name(o) + (oStuck ? " (stuck)" : ""));
+        } else if (earlier) {
+          passedAStuckOne = true;
+        }
+      }
+      assertThat(inFlight.size() + ahead.size())
+          .as(
+              "admitting %s%s with %s in flight and %s waiting ahead (limit %d, bound %s)",
+              name(r),
+              meStuck ? " (stuck since " + unableSince(r) + ")" : "",
+              inFlight,
+              ahead,
+              limit,
+              YIELD_AFTER)
+          .isLessThan(limit);
+      if (passedAStuckOne) {
+        passedStuck++;
+        trace.add(step + ": " + name(r) + " admitted past a stuck waiter");
+      }
+    }
+
+    /** A create may have reached FinSpace and the changeset is not final, nor given up. */
+    static boolean holdsSlot(KxChangeset o) {
+      KxChangesetStatus s = o.getStatus();
+      if (s == null) {
+        return false;
+      }
+      var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
+      String stall =
+          stalled != null && Conditions.TRUE.equals(stalled.getStatus()) ? stalled.getReason() : "";
+      if (s.getChangesetId() != null) {
+        return !Changeset.isFinal(s.getStatus()) && !stall.equals("ChangesetNotFound");
+      }
+      return s.getCreateIntent() != null
+          && !stall.equals("ClientTokenConflict")
+          && !stall.equals("AdoptionAmbiguousFinal");
+    }
+
+    /** No intent, no changeset: it waits for its turn (the simulation rejects no spec). */
+    static boolean oracleWaiting(KxChangeset o) {
+      KxChangesetStatus s = o.getStatus();
+      return o.getSpec() != null
+          && (s == null || (s.getChangesetId() == null && s.getCreateIntent() == null));
+    }
+
+    /** Since when {@code o} has been failing to create or Stalled; null if neither. */
+    static Instant unableSince(KxChangeset o) {
+      KxChangesetStatus s = o.getStatus();
+      if (s == null) {
+        return null;
+      }
+      Instant since = s.getFailure() == null ? null : Instant.parse(s.getFailure().getSince());
+      var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
+      if (stalled != null && Conditions.TRUE.equals(stalled.getStatus())) {
+        Instant t = Instant.parse(stalled.getLastTransitionTime());
+        since = since == null || t.isBefore(since) ? t : since;
+      }
+      return since;
+    }
+
+    static boolean stuckAt(KxChangeset o, Instant at) {
+      Instant since = unableSince(o);
+      return oracleWaiting(o) && since != null && !at.isBefore(since.plus(YIELD_AFTER));
+    }
+
+    /** The queue's order: creationTimestamp, then name, then namespace. */
+    static boolean createdBefore(KxChangeset a, KxChangeset b) {
+      int c =
+          Instant.parse(a.getMetadata().getCreationTimestamp())
+              .compareTo(Instant.parse(b.getMetadata().getCreationTimestamp()));
+      if (c == 0) {
+        c = a.getMetadata().getName().compareTo(b.getMetadata().getName());
+      }
+      if (c == 0) {
+        c = a.getMetadata().getNamespace().compareTo(b.getMetadata().getNamespace());
+      }
+      return c < 0;
     }
 
     /** The promises, checked after every step. */
@@ -617,7 +756,8 @@ class ReconcileSimulationTest {
                     limit,
                     ADOPT_AFTER,
                     Duration.ofMinutes(10),
-                    ChangesetLogic.CONFIRM_TIMEOUT),
+                    ChangesetLogic.CONFIRM_TIMEOUT,
+                    YIELD_AFTER),
                 new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), rnd::nextDouble));
         self[0] = logic;
         // A new process lists everything and reconciles every resource.
@@ -644,9 +784,12 @@ class ReconcileSimulationTest {
 
       void crash() {
         if (worker != null) {
-          worker.crash = true;
-          worker.go.release();
-          worker.awaitPause();
+          // A worker that already ended (a promise it checked broke) has nothing to unwind.
+          if (!worker.done) {
+            worker.crash = true;
+            worker.go.release();
+            worker.awaitPause();
+          }
           worker = null;
         }
         due.clear();
@@ -748,6 +891,10 @@ class ReconcileSimulationTest {
                     arriveBy.remove(id);
                   }
                 }
+                if (faults && refused.contains(token)) {
+                  trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " refused");
+                  throw FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404);
+                }
                 Changeset c = finspace.create(db, requests, token, sendBy);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
                 return c;
@@ -765,11 +912,18 @@ class ReconcileSimulationTest {
         }
       }
 
+      /** The last view of a database a reconciliation read, and when: what it decided on. */
+      List<KxChangeset> lastView = List.of();
+
+      Instant lastViewAt;
+
       final class YieldingView implements ClusterView {
         @Override
         public List<KxChangeset> onDatabase(String databaseKey) {
           yieldPoint();
-          return view.onDatabase(databaseKey);
+          lastView = view.onDatabase(databaseKey);
+          lastViewAt = clock.instant().plus(skew);
+          return lastView;
         }
 
         @Override
@@ -785,6 +939,13 @@ class ReconcileSimulationTest {
           yieldPoint();
           if (fault(5)) {
             throw new IllegalStateException("apiserver: status write failed (500)");
+          }
+          boolean admission =
+              next != null
+                  && next.getCreateIntent() != null
+                  && (r.getStatus() == null || r.getStatus().getCreateIntent() == null);
+          if (admission) {
+            checkAdmission(r, lastView, lastViewAt);
           }
           KxChangeset written = view.write(r, next);
           if (written != r) {

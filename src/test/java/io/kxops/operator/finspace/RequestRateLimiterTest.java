@@ -1,0 +1,99 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator.finspace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The global FinSpace request rate: evenly spaced, and shared between namespaces in turn. */
+class RequestRateLimiterTest {
+
+  final List<String> granted = Collections.synchronizedList(new ArrayList<>());
+  final List<Long> grantedAt = Collections.synchronizedList(new ArrayList<>());
+
+  Thread request(RequestRateLimiter limiter, String namespace, String label) {
+    Thread t =
+        new Thread(
+            () -> {
+              limiter.acquire(namespace);
+              granted.add(label);
+              grantedAt.add(System.nanoTime());
+            });
+    t.start();
+    return t;
+  }
+
+  /** Until all {@code n} requests have reached the limiter (waiting, or already through it). */
+  void awaitArrived(RequestRateLimiter limiter, int n) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (limiter.waitingCount() + granted.size() < n && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertThat(limiter.waitingCount() + granted.size()).isGreaterThanOrEqualTo(n);
+  }
+
+  @Test
+  void aNamespaceWithManyWaitingRequestsDoesNotHoldBackAnother() throws Exception {
+    // One request per 200 ms: slow enough that the 30 threads all queue on a loaded machine (at 50
+    // ms the first ones went through before the last had started, and the test waited in vain).
+    RequestRateLimiter limiter = new RequestRateLimiter(5);
+    limiter.acquire("busy"); // the next slot is 200 ms away: everything below waits
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      threads.add(request(limiter, "busy", "busy-" + i));
+    }
+    awaitArrived(limiter, 30);
+    int busyBefore = granted.size();
+    // The quiet namespace arrives behind a deep queue of the busy one, or the test proves nothing.
+    assertThat(limiter.waitingCount()).isGreaterThanOrEqualTo(20);
+    threads.add(request(limiter, "quiet", "quiet"));
+    threads.add(request(limiter, null, "unnamed"));
+    for (Thread t : threads) {
+      t.join(20_000);
+    }
+
+    assertThat(granted).hasSize(32);
+    // First come, first served, 30 deep, would put "quiet" after every busy request; in turn, it
+    // goes within the next three slots (the busy namespace's and the unnamed one's at most).
+    assertThat(granted.indexOf("quiet") - busyBefore).isLessThanOrEqualTo(2);
+    assertThat(granted.indexOf("unnamed") - busyBefore).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void requestsLeaveEvenlySpacedAtTheRate() throws Exception {
+    RequestRateLimiter limiter = new RequestRateLimiter(50); // 20 ms apart
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      threads.add(request(limiter, i % 2 == 0 ? "a" : "b", "r" + i));
+    }
+    for (Thread t : threads) {
+      t.join(20_000);
+    }
+    assertThat(grantedAt).hasSize(10);
+    List<Long> sorted = new ArrayList<>(grantedAt);
+    Collections.sort(sorted);
+    long spread = sorted.get(9) - sorted.get(0);
+    // Nine intervals of 20 ms, whatever the namespaces; a little slack for the scheduler.
+    assertThat(TimeUnit.NANOSECONDS.toMillis(spread)).isGreaterThanOrEqualTo(175);
+    assertThat(limiter.waitingCount()).isZero();
+  }
+
+  @Test
+  void anInterruptedWaiterLeavesTheQueue() throws Exception {
+    RequestRateLimiter limiter = new RequestRateLimiter(0.1); // a slot per 10 s
+    limiter.acquire("a");
+    Thread waiter = request(limiter, "a", "interrupted");
+    awaitArrived(limiter, 1);
+    assertThat(granted).as("still waiting for its slot").isEmpty();
+    waiter.interrupt();
+    waiter.join(5_000);
+    assertThat(limiter.waitingCount()).isZero();
+  }
+}
