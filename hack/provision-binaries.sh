@@ -329,6 +329,11 @@ finish() {
     log "node parts:             $NODE_K8S_DIR, $CONTAINERD_DIR, $PAUSE_DIR ($(marker_value "$PAUSE_DIR/.complete" image || echo '?'))"
     printf 'export KXOPS_NODE_DIR=%q\n' "$NODE_ROOT"
   fi
+  # The export lines go to stdout for callers; said here, because printed to a terminal they do
+  # nothing by themselves.
+  if [[ -t 1 ]]; then
+    log "to set these in your shell: eval \"\$(hack/provision-binaries.sh)\""
+  fi
   log "done in $(elapsed "$T_START")s"
 }
 

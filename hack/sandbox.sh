@@ -79,6 +79,9 @@ done
 java_major=$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
 ((${java_major%%.*} >= 17)) 2>/dev/null || die "JDK 17 or newer is needed (java is '$java_major')"
 
+# The options, checked by the sandbox's own parser before anything is built.
+java src/test/java/io/kxops/local/SandboxOptions.java "$@" || exit 2
+
 OUT=target/sandbox
 mkdir -p "$OUT"
 # An env file left by a sandbox that was killed would look like a running one: remove it now,

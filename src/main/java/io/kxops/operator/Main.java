@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kxops.operator.config.ConfigException;
 import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.config.OperatorConfig;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,15 @@ public final class Main {
       return;
     }
     Logging.configure(config.logFormat(), config.logLevel());
+    String home = System.getProperty("user.home");
+    var notConfigured =
+        ClusterAccess.notConfigured(
+            System.getenv(), home == null ? null : Path.of(home), ClusterAccess.TOKEN);
+    if (notConfigured.isPresent()) {
+      System.err.println("start-up failed: " + notConfigured.get());
+      System.exit(2);
+      return;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorApp app;
     try {
@@ -54,6 +64,13 @@ public final class Main {
       System.exit(2);
       return;
     } catch (RuntimeException e) {
+      var unreachable = ClusterAccess.unreachable(e, client.getConfiguration().getMasterUrl());
+      if (unreachable.isPresent()) {
+        LoggerFactory.getLogger(Main.class).error("start-up failed: {}", unreachable.get());
+        LoggerFactory.getLogger(Main.class).debug("start-up failure", e);
+        System.exit(1);
+        return;
+      }
       LoggerFactory.getLogger(Main.class).error("start-up failed: {}", e.getMessage(), e);
       System.exit(1);
       return;

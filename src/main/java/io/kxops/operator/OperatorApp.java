@@ -4,9 +4,13 @@
  */
 package io.kxops.operator;
 
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
@@ -16,6 +20,7 @@ import io.kxops.operator.controller.AccessPolicyCache;
 import io.kxops.operator.controller.CacheClusterView;
 import io.kxops.operator.controller.ChangesetMetrics;
 import io.kxops.operator.controller.EventRecorder;
+import io.kxops.operator.controller.FinalFilter;
 import io.kxops.operator.controller.JitteredRetry;
 import io.kxops.operator.controller.KxChangesetReconciler;
 import io.kxops.operator.controller.StatusWriter;
@@ -36,10 +41,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +118,7 @@ public final class OperatorApp implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    Leadership leadership = new Leadership(registry);
     SdkFinSpace finspace =
         new SdkFinSpace(
             new SdkFinSpace.Settings(
@@ -124,21 +133,32 @@ public final class OperatorApp implements AutoCloseable {
                 SdkFinSpace.MAX_REGIONS),
             registry);
     Clock clock = Clock.systemUTC();
+    // Final KxChangesets leave the informer (memory follows the work in flight) where the API
+    // server can select them by status; else the informer keeps them, as before issue 17.
+    boolean finalLeaveCache = FinalFilter.supported(client, config.watchNamespaces());
+    if (!finalLeaveCache) {
+      LOG.warn(
+          "the API server cannot select KxChangesets by status.status (the CRD's selectableFields"
+              + " need Kubernetes 1.31+ and the CRD of this release): COMPLETED and FAILED"
+              + " KxChangesets stay in the operator's cache, and its memory grows with them");
+    }
+    List<String> watched =
+        config.watchesAllNamespaces() ? List.of() : List.copyOf(config.watchNamespaces());
     CacheClusterView cluster =
-        config.watchesAllNamespaces()
-            ? new CacheClusterView()
-            : new CacheClusterView(
-                List.copyOf(config.watchNamespaces()),
-                (ns, notOlderThan) ->
-                    client
-                        .resources(KxChangeset.class)
-                        .inNamespace(ns)
-                        .list(
-                            new ListOptionsBuilder()
-                                .withResourceVersion(notOlderThan)
-                                .withResourceVersionMatch("NotOlderThan")
-                                .build())
-                        .getItems());
+        new CacheClusterView(
+            watched,
+            (ns, notOlderThan) ->
+                client
+                    .resources(KxChangeset.class)
+                    .inNamespace(ns)
+                    .list(
+                        new ListOptionsBuilder()
+                            .withResourceVersion(notOlderThan)
+                            .withResourceVersionMatch("NotOlderThan")
+                            .withFieldSelector(finalLeaveCache ? FinalFilter.NOT_FINAL_QUERY : null)
+                            .build())
+                    .getItems(),
+            finalLeaveCache ? selected(client, watched) : null);
     AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());
     ChangesetLogic logic = logic(config, region, finspace, cluster, policies, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),
@@ -183,24 +203,25 @@ public final class OperatorApp implements AutoCloseable {
                             config.leaderElectionLeaseName())
                         .withLeaseNamespace(config.leaderElectionNamespace())
                         .withIdentity(config.identity())
-                        .withLeaderCallbacks(lease.orElseThrow().callbacks())
+                        .withLeaderCallbacks(leadership.around(lease.orElseThrow().callbacks()))
                         .build());
               }
             });
-    operator.register(
-        reconciler,
-        o -> {
-          if (config.watchesAllNamespaces()) {
-            o.watchingAllNamespaces();
-          } else {
-            o.settingNamespaces(config.watchNamespaces());
-          }
-          o.withRetry(new JitteredRetry(config.retryInitialInterval(), config.retryMaxInterval()));
-          // A paginated initial LIST and a cache without managedFields keep the heap small with
-          // many resources (docs/benchmarks.md, memory).
-          o.withInformerListLimit(500L);
-          o.withItemStore(new PrunedItemStore());
-        });
+    ControllerConfigurationOverrider<KxChangeset> o =
+        ControllerConfigurationOverrider.override(
+            operator.getConfigurationService().getConfigurationFor(reconciler));
+    if (config.watchesAllNamespaces()) {
+      o.watchingAllNamespaces();
+    } else {
+      o.settingNamespaces(config.watchNamespaces());
+    }
+    o.withRetry(new JitteredRetry(config.retryInitialInterval(), config.retryMaxInterval()));
+    // A paginated initial LIST and a cache without managedFields keep the heap small with
+    // many resources (docs/benchmarks.md, memory).
+    o.withInformerListLimit(500L);
+    o.withItemStore(new PrunedItemStore());
+    ControllerConfiguration<KxChangeset> controller = o.build();
+    operator.register(reconciler, finalLeaveCache ? FinalFilter.notFinal(controller) : controller);
     HttpEndpoints http;
     try {
       http =
@@ -219,6 +240,9 @@ public final class OperatorApp implements AutoCloseable {
       throw new UncheckedIOException("cannot open the metrics/health ports", e);
     }
     operator.start();
+    if (!config.leaderElection()) {
+      leadership.started();
+    }
     LOG.info(
         "started: region {}, namespaces {}, endpoint {}, leader election {}, access policy {}"
             + " ({}), allowed regions {}",
@@ -230,6 +254,35 @@ public final class OperatorApp implements AutoCloseable {
         config.access().policyRequired() ? "required" : "optional",
         config.access().allowedRegions().isEmpty() ? "any" : config.access().allowedRegions());
     return new OperatorApp(operator, lease, finspace, events, http, registry);
+  }
+
+  /**
+   * Lists what a fieldSelector selects in the watched namespaces ({@code watched} empty: all), page
+   * by page.
+   */
+  private static CacheClusterView.SelectedList selected(
+      KubernetesClient client, List<String> watched) {
+    return fieldSelector -> {
+      List<KxChangeset> out = new ArrayList<>();
+      for (String ns : watched.isEmpty() ? Collections.<String>singletonList(null) : watched) {
+        var resources = client.resources(KxChangeset.class);
+        Function<ListOptions, KubernetesResourceList<KxChangeset>> scope =
+            ns == null ? resources.inAnyNamespace()::list : resources.inNamespace(ns)::list;
+        String next = null;
+        do {
+          KubernetesResourceList<KxChangeset> page =
+              scope.apply(
+                  new ListOptionsBuilder()
+                      .withFieldSelector(fieldSelector)
+                      .withLimit(500L)
+                      .withContinue(next)
+                      .build());
+          out.addAll(page.getItems());
+          next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+        } while (next != null && !next.isEmpty());
+      }
+      return out;
+    };
   }
 
   static ChangesetLogic logic(

@@ -48,6 +48,10 @@ public final class BenchRun {
   /** Run parameters; the defaults are the full run. */
   static final class Options extends Args.Common {
     int memoryResources = 10_000;
+
+    /** Of {@link #memoryResources}, how many are not final (-1: 1 %, at least one). */
+    int memoryInFlight = -1;
+
     int throttledResources = 1000;
     int startupRuns = 3;
     int repeat = 3;
@@ -72,6 +76,7 @@ public final class BenchRun {
           o.with(
               Map.ofEntries(
                   Map.entry("--memory-resources", v -> o.memoryResources = Integer.parseInt(v)),
+                  Map.entry("--memory-in-flight", v -> o.memoryInFlight = Integer.parseInt(v)),
                   Map.entry(
                       "--throttled-resources", v -> o.throttledResources = Integer.parseInt(v)),
                   Map.entry("--startup-runs", v -> o.startupRuns = Integer.parseInt(v)),
@@ -82,13 +87,17 @@ public final class BenchRun {
                   Map.entry("--reconcile-threads", v -> o.reconcileThreads = Integer.parseInt(v)),
                   Map.entry("--scenarios", v -> o.scenarios = Set.of(v.split(","))))));
       o.check();
+      if (o.memoryInFlight < 0) {
+        o.memoryInFlight = Math.max(1, o.memoryResources / 100);
+      }
       if (o.throttledResources < o.databases
           || o.memoryResources < 1
+          || o.memoryInFlight > o.memoryResources
           || o.startupRuns < 1
           || o.repeat < 1) {
         throw new IllegalArgumentException(
             "need --throttled-resources >= --databases; --memory-resources, --startup-runs and"
-                + " --repeat >= 1");
+                + " --repeat >= 1; --memory-in-flight <= --memory-resources");
       }
       return o;
     }
@@ -97,6 +106,7 @@ public final class BenchRun {
   static final String USAGE =
       """
       Usage: hack/bench.sh [--resources 1000] [--databases 100] [--memory-resources 10000]
+                           [--memory-in-flight 1% of them]
                            [--throttled-resources 1000] [--startup-runs 3] [--repeat 3]
                            [--rate-limit 200]
                            [--scenarios startup,e2e,raised,throttled,memory]
@@ -363,18 +373,22 @@ public final class BenchRun {
   }
 
   /**
-   * Many COMPLETED KxChangesets in the cluster (their changesets in the emulator, their status as
-   * the operator writes it), then the operator started with the chart's JVM flags: its RSS and heap
-   * after GC once it has reconciled them all.
+   * History and work in flight: many KxChangesets in the cluster, all but {@code
+   * --memory-in-flight} of them COMPLETED (their changesets in the emulator, their status as the
+   * operator writes it), the others new, on an emulator that keeps their changesets PROCESSING for
+   * an hour (so the first of each database stays in flight and the rest queue). Then the operator
+   * is started with the chart's JVM flags: its start-up time with that history, and its RSS and
+   * heap after GC once it has reconciled what it caches and created the changesets it may.
    */
   private ObjectNode memory(Harness h) {
     String ns = "bench-memory";
     h.namespace(ns);
     FinSpaceEmulator emu = h.emulator();
     emu.reset();
-    say("memory: creating " + o.memoryResources + " COMPLETED KxChangesets");
+    int done = o.memoryResources - o.memoryInFlight;
+    say("memory: creating %d COMPLETED and %d new KxChangesets".formatted(done, o.memoryInFlight));
     long s = System.nanoTime();
-    List<Workload.Item> items = Workload.items("done", o.memoryResources, o.databases);
+    List<Workload.Item> items = Workload.items("done", done, o.databases);
     Map<String, Workload.Applied> applied = Workload.apply(h.client(), ns, items, 8);
     emu.lifecycle().processing(Duration.ZERO); // every changeset below is COMPLETED at once
     ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -391,35 +405,47 @@ public final class BenchRun {
     } finally {
       pool.shutdownNow();
     }
+    emu.lifecycle().processing(Duration.ofHours(1));
+    Workload.apply(h.client(), ns, Workload.items("active", o.memoryInFlight, o.databases), 8);
+    long createsBefore = sum(emu.counters(), "CreateKxChangeset/");
+    long callsBefore = emu.counters().values().stream().mapToLong(Long::longValue).sum();
     double prepare = (System.nanoTime() - s) / 1e9;
     say("memory: prepared in %.0fs; starting the operator".formatted(prepare));
     OperatorProcess p = h.operator("memory", env(h, ns, 1, o.rateLimit), o.operatorJvm);
     p.start();
     ObjectNode r = Report.JSON.createObjectNode();
+    int creates = Math.min(o.memoryInFlight, o.databases);
     try {
       double ready = p.awaitReady(Duration.ofMinutes(5)).toNanos() / 1e9;
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-      double seen = 0;
+      double cached = 0;
       double reconciled = 0;
+      long created = 0;
       while (System.nanoTime() < deadline) {
-        seen = gauge(p, "kxchangeset_changesets", "status=\"COMPLETED\"");
+        // Once ready, the informer holds what it caches: every one of them reconciled at least
+        // once, and one changeset created per database, is the operator at rest.
+        cached = gauge(p, "kxchangeset_changesets", "");
         reconciled = gauge(p, RECONCILED, "");
-        if (seen >= o.memoryResources && reconciled >= o.memoryResources) {
+        created = sum(emu.counters(), "CreateKxChangeset/") - createsBefore;
+        if (cached > 0 && reconciled >= cached && created >= creates) {
           break;
         }
         Harness.sleep(500);
       }
       double allSeen = (System.nanoTime() - p.startedNanos()) / 1e9;
-      Harness.sleep(10_000); // settle: no reconciliation is left to run
+      Harness.sleep(10_000); // settle: what is left are the polls of the changesets in flight
       long rssBeforeGc = p.rssKiB();
       jcmd(p.pid(), "GC.run");
       Harness.sleep(2_000);
       r.put("resources", o.memoryResources);
+      r.put("final", done);
+      r.put("inFlightOrQueued", o.memoryInFlight);
+      r.put("cachedByOperator", (long) gauge(p, "kxchangeset_changesets", ""));
       r.put("jvmOptions", String.join(" ", o.operatorJvm));
       r.put("secondsToReady", Report.round2(ready));
       r.put("secondsToAllReconciled", Report.round2(allSeen));
-      r.put("completedSeenByOperator", (long) seen);
       r.put("reconciliations", (long) reconciled);
+      r.put("changesetsCreated", created);
       r.put("rssMiBBeforeGc", Report.round2(rssBeforeGc / 1024.0));
       r.put("rssMiBAfterGc", Report.round2(p.rssKiB() / 1024.0));
       r.put("rssMiBPeak", Report.round2(p.peakRssKiB() / 1024.0));
@@ -434,18 +460,24 @@ public final class BenchRun {
           Report.round2(gauge(p, "jvm_memory_used_bytes", "area=\"nonheap\"") / 1048576.0));
       r.put(
           "finspaceCallsAfterStart",
-          emu.counters().values().stream().mapToLong(Long::longValue).sum());
-      if (seen < o.memoryResources || reconciled < o.memoryResources) {
+          emu.counters().values().stream().mapToLong(Long::longValue).sum() - callsBefore);
+      if (cached <= 0 || reconciled < cached || created < creates) {
         fail(
-            "memory: the operator reported %d COMPLETED and %d reconciliations for %d"
-                .formatted((long) seen, (long) reconciled, o.memoryResources));
+            "memory: the operator cached %d, reconciled %d times and created %d of %d changesets"
+                .formatted((long) cached, (long) reconciled, created, creates));
+      }
+      if (created > creates) {
+        fail("memory: %d changesets created, at most %d may be".formatted(created, creates));
       }
     } finally {
       p.stop(20);
     }
     say(
-        "memory: RSS %s MiB after GC, heap %s MiB"
-            .formatted(r.path("rssMiBAfterGc").asText(), r.path("heapUsedMiBAfterGc").asText()));
+        "memory: RSS %s MiB after GC, heap %s MiB, %s cached"
+            .formatted(
+                r.path("rssMiBAfterGc").asText(),
+                r.path("heapUsedMiBAfterGc").asText(),
+                r.path("cachedByOperator").asText()));
     return r;
   }
 
@@ -727,12 +759,15 @@ public final class BenchRun {
     ObjectNode m = (ObjectNode) r.get("memory");
     if (m != null) {
       sb.append(
-          "memory: %s COMPLETED KxChangesets: RSS %s MiB after GC (peak %s, goal <= 256), heap used %s MiB after GC%n"
+          "memory: %s KxChangesets (%s final), %s in the operator's cache: RSS %s MiB after GC (peak %s, goal <= 256), heap used %s MiB after GC, ready after %s s%n"
               .formatted(
                   m.path("resources").asText(),
+                  m.path("final").asText(),
+                  m.path("cachedByOperator").asText(),
                   m.path("rssMiBAfterGc").asText(),
                   m.path("rssMiBPeak").asText(),
-                  m.path("heapUsedMiBAfterGc").asText()));
+                  m.path("heapUsedMiBAfterGc").asText(),
+                  m.path("secondsToReady").asText()));
     }
     ObjectNode s = (ObjectNode) r.get("startup");
     if (s != null) {

@@ -52,7 +52,10 @@ class BenchRunIT {
     assertThat(r.path("endToEnd").path("exactlyOneChangesetEach").asBoolean()).isTrue();
     assertThat(r.path("ratioOperatorToBaseline").asDouble()).isPositive();
     assertThat(r.path("throttled").path("floorSeconds").asDouble()).isPositive();
-    assertThat(r.path("memory").path("reconciliations").asLong()).isGreaterThanOrEqualTo(300);
+    // Of the 300, 297 are COMPLETED: the operator caches only the 3 in flight (issue 17).
+    assertThat(r.path("memory").path("cachedByOperator").asLong()).as(table).isEqualTo(3);
+    assertThat(r.path("memory").path("changesetsCreated").asLong()).isEqualTo(3);
+    assertThat(r.path("memory").path("reconciliations").asLong()).isGreaterThanOrEqualTo(3);
     assertThat(r.path("memory").path("rssMiBAfterGc").asDouble()).isPositive();
     assertThat(r.path("startup").path("secondsToFirstCreate").path("count").asInt()).isEqualTo(1);
     assertThat(Files.readString(o.out.resolve("results.json"))).contains("\"correct\" : true");

@@ -39,6 +39,7 @@ class HarnessPartsTest {
     assertThat(b.resources).isEqualTo(1000);
     assertThat(b.databases).isEqualTo(100);
     assertThat(b.memoryResources).isEqualTo(10_000);
+    assertThat(b.memoryInFlight).isEqualTo(100);
     assertThat(b.processing).isEqualTo(Duration.ofSeconds(3));
     assertThat(b.timeout).isEqualTo(Duration.ofMinutes(7));
 

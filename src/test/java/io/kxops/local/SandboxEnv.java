@@ -56,6 +56,8 @@ final class SandboxEnv {
     v.put("KUBECONFIG", dir.resolve("kubeconfig").toString());
     v.put("AWS_ENDPOINT_URL_FINSPACE", emu);
     v.put("AWS_REGION", REGION);
+    // AWS CLI v1 reads only AWS_DEFAULT_REGION ("You must specify a region" without it).
+    v.put("AWS_DEFAULT_REGION", REGION);
     v.put("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID);
     v.put("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY);
     v.put("FINSPACE_EMULATOR_ADMIN_URL", emu + "/_emulator");
@@ -116,7 +118,7 @@ final class SandboxEnv {
         "The sandbox is running. In another terminal (from " + root + "):",
         "",
         "  source target/sandbox/env          # KUBECONFIG, AWS_*, FINSPACE_*; kubectl on PATH",
-        "  kubectl get kxcs -w                # watch every KxChangeset",
+        "  kubectl get kxcs -A -w             # watch every KxChangeset, all namespaces",
         "",
         "  # your own changeset (copy and edit the example, or write one like config/samples/*)",
         "  kubectl apply -f target/sandbox/examples/changeset.yaml",

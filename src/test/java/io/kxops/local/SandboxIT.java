@@ -76,6 +76,7 @@ class SandboxIT {
     assertThat(env)
         .containsEntry("AWS_ENDPOINT_URL_FINSPACE", "http://127.0.0.1:" + (portBase + 3))
         .containsEntry("AWS_REGION", "us-east-1")
+        .containsEntry("AWS_DEFAULT_REGION", "us-east-1") // AWS CLI v1 reads only this one
         .containsEntry(
             "FINSPACE_EMULATOR_ADMIN_URL", "http://127.0.0.1:" + (portBase + 3) + "/_emulator")
         .containsEntry("FINSPACE_ENVIRONMENT_ID", "jlcenjvtkgzrdek2qqv7ic")

@@ -18,6 +18,30 @@ import org.junit.jupiter.api.Test;
 /** The sandbox's pure parts: options, the env file, the progress table. */
 class SandboxMainTest {
 
+  /** The banner's commands work as pasted: the samples are not in the default namespace. */
+  @Test
+  void theBannerWatchesEveryNamespace() {
+    assertThat(SandboxEnv.howTo(Path.of("/repo")))
+        .anySatisfy(l -> assertThat(l).contains("kubectl get kxcs -A -w"))
+        .noneSatisfy(l -> assertThat(l).containsPattern("get kxcs -w"));
+  }
+
+  /** hack/sandbox.sh checks its options before it builds anything: a typo costs a second. */
+  @Test
+  void theScriptRejectsABadOptionBeforeBuilding() throws Exception {
+    Process p =
+        new ProcessBuilder("bash", "hack/sandbox.sh", "--port-base", "12")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(out)
+        .startsWith("error: --port-base must be a number from 1024 to 65530, got '12'")
+        .doesNotContain("... binaries")
+        .doesNotContain("... build");
+  }
+
   @Test
   void defaultsAvoidCommonPortsAndTheEphemeralRange() {
     SandboxOptions o = SandboxOptions.parse().orElseThrow();

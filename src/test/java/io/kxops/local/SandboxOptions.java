@@ -24,6 +24,21 @@ record SandboxOptions(
       new SandboxOptions(
           DEFAULT_PORT_BASE, Duration.ofSeconds(1), Duration.ofSeconds(4), "IN_PROGRESS", true);
 
+  /**
+   * Checks the options and exits 2 with the error and usage if one is bad. hack/sandbox.sh runs
+   * this file as a program (java's source launcher: it needs nothing but the JDK) before it builds
+   * anything, so a typo costs a second, not a build.
+   */
+  public static void main(String[] args) {
+    try {
+      parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.print(usage(Path.of("")));
+      System.exit(2);
+    }
+  }
+
   /** Parses {@code args}; empty for --help; IllegalArgumentException naming the bad option. */
   static Optional<SandboxOptions> parse(String... args) {
     int portBase = DEFAULTS.portBase;

@@ -35,6 +35,22 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * One line a person can act on for a failed start (a stack trace says nothing more): above all a
+   * busy port, LocalStack's 4566 being the usual one.
+   */
+  static String startFailure(java.io.UncheckedIOException e) {
+    String what = e.getMessage();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return what
+            + ": the address is already in use (LocalStack listens on 4566 too): stop what"
+            + " listens there, or pass --port with another port (--port 0 picks a free one)";
+      }
+    }
+    return what + ": " + e.getCause();
+  }
+
   public static void main(String[] args) throws InterruptedException {
     // Before the first logger: the standalone jar's logback configuration, unless one is given.
     if (System.getProperty("logback.configurationFile") == null) {
@@ -55,7 +71,14 @@ public final class Main {
     }
 
     // Every option is start-up configuration, so POST /_emulator/reset restores all of them.
-    FinSpaceEmulator emulator = b.start();
+    FinSpaceEmulator emulator;
+    try {
+      emulator = b.start();
+    } catch (java.io.UncheckedIOException e) {
+      System.err.println("error: " + startFailure(e));
+      System.exit(1);
+      return;
+    }
     Lifecycle.Settings s = emulator.lifecycle().settings();
     System.out.println("FinSpace emulator listening on " + emulator.endpoint());
     System.out.println(

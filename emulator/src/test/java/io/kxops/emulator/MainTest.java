@@ -153,6 +153,22 @@ class MainTest {
   }
 
   @Test
+  void aBusyPortIsOneLineThatSaysWhatToDo() throws java.io.IOException {
+    try (var busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      var e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.io.UncheckedIOException.class,
+              () -> Main.parse("--port", String.valueOf(busy.getLocalPort())).start());
+      String line = Main.startFailure(e);
+      assertThat(line)
+          .doesNotContain("\n")
+          .contains("127.0.0.1:" + busy.getLocalPort())
+          .contains("already in use")
+          .contains("--port 0");
+    }
+  }
+
+  @Test
   void helpAndBadOptions() {
     assertThat(Main.parse("--help")).isNull();
     assertThat(Main.parse("--port", "0", "-h")).isNull();

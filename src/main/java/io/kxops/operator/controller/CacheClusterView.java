@@ -6,6 +6,8 @@ package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,11 +47,21 @@ public final class CacheClusterView implements ClusterView {
     List<KxChangeset> list(String namespace, String notOlderThan);
   }
 
+  /**
+   * Reads the KxChangesets of every watched namespace that match a fieldSelector from the API
+   * server (a consistent read: at least as fresh as anything the watch delivered).
+   */
+  @FunctionalInterface
+  public interface SelectedList {
+    List<KxChangeset> list(String fieldSelector);
+  }
+
   private volatile IndexerResourceCache<KxChangeset> cache;
   private volatile Function<KxChangeset, String> databaseKey;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
   private final List<String> namespaces;
   private final FreshList freshList;
+  private final SelectedList finals;
 
   /** A view over one informer: every watched namespace in one watch (all namespaces, or one). */
   public CacheClusterView() {
@@ -62,8 +74,17 @@ public final class CacheClusterView implements ClusterView {
    * confirmation reads the other namespaces from the API server instead, as fresh as the write.
    */
   public CacheClusterView(List<String> namespaces, FreshList freshList) {
+    this(namespaces, freshList, null);
+  }
+
+  /**
+   * @param finals reads final KxChangesets from the API server when the informer leaves them out
+   *     ({@link FinalFilter}); null when the informer keeps them
+   */
+  public CacheClusterView(List<String> namespaces, FreshList freshList, SelectedList finals) {
     this.namespaces = namespaces.size() > 1 ? List.copyOf(namespaces) : List.of();
     this.freshList = freshList;
+    this.finals = finals;
   }
 
   /** Called once the informer cache exists (JOSDK's prepareEventSources). */
@@ -193,6 +214,23 @@ public final class CacheClusterView implements ClusterView {
       }
     }
     return view;
+  }
+
+  @Override
+  public List<KxChangeset> finalOn(DatabaseRef db) {
+    if (finals == null) {
+      return List.of();
+    }
+    List<KxChangeset> out = new ArrayList<>();
+    for (String status : List.of(Changeset.COMPLETED, Changeset.FAILED)) {
+      for (KxChangeset r : finals.list(FinalFilter.finalOn(status, db))) {
+        // The selector names the environment and database; the region is the key's.
+        if (db.key().equals(keyOf(databaseKey, r))) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
   }
 
   private KxChangeset freshest(KxChangeset cached) {

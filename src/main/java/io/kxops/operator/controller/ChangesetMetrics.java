@@ -6,7 +6,10 @@ package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.status.ResourceCheck;
+import io.kxops.operator.status.StatusMapper;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,8 +20,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The operator's own metrics beyond JOSDK's: KxChangesets by FinSpace status (read from the
- * informer cache at scrape time) and seconds from resource creation to a final state.
+ * The operator's own metrics beyond JOSDK's: the KxChangesets in the informer cache (the work in
+ * flight) by FinSpace status, read at scrape time; those this process saw become final, by status;
+ * and seconds from resource creation to a final state.
  */
 public final class ChangesetMetrics {
 
@@ -42,6 +46,33 @@ public final class ChangesetMetrics {
             .register(registry);
     KNOWN.forEach(this::gauge);
     gauge(OTHER);
+    Gauge.builder("kxchangeset.oldest.in.flight", () -> oldestInFlightSeconds(Instant.now()))
+        .description("Age of the oldest KxChangeset not yet COMPLETED or FAILED (0: none)")
+        .baseUnit("seconds")
+        .register(registry);
+    for (String status : List.of(Changeset.COMPLETED, Changeset.FAILED)) {
+      Counter.builder("kxchangeset.final")
+          .description(
+              "KxChangesets this process saw become COMPLETED or FAILED (final ones leave the"
+                  + " operator's cache, and with it kxchangeset_changesets)")
+          .tag("status", status)
+          .register(registry);
+    }
+  }
+
+  /** For the alert on a changeset not final after N minutes: one series, whatever the count. */
+  double oldestInFlightSeconds(Instant now) {
+    ResourceCache<KxChangeset> c = cache;
+    if (c == null) {
+      return 0;
+    }
+    return c.list()
+        .filter(r -> !StatusMapper.isFinal(r.getStatus()))
+        .map(r -> ResourceCheck.parse(r.getMetadata().getCreationTimestamp()))
+        .filter(java.util.Objects::nonNull)
+        .mapToDouble(t -> Math.max(0, Duration.between(t, now).toMillis() / 1000.0))
+        .max()
+        .orElse(0);
   }
 
   /** Status label of every status outside {@link #KNOWN}. */
@@ -68,7 +99,10 @@ public final class ChangesetMetrics {
     gauge(statusLabel(status));
   }
 
-  void reachedFinal(KxChangeset r, Instant now) {
+  void reachedFinal(KxChangeset r, String status, Instant now) {
+    if (Changeset.COMPLETED.equals(status) || Changeset.FAILED.equals(status)) {
+      registry.counter("kxchangeset.final", "status", status).increment();
+    }
     Instant created = ResourceCheck.parse(r.getMetadata().getCreationTimestamp());
     if (created != null) {
       timeToFinal.record(Duration.between(created, now).toMillis() / 1000.0);
@@ -78,7 +112,9 @@ public final class ChangesetMetrics {
   private void gauge(String status) {
     if (statuses.add(status)) {
       Gauge.builder("kxchangeset.changesets", () -> count(status))
-          .description("KxChangesets by FinSpace status (NONE: not created yet)")
+          .description(
+              "KxChangesets in the operator's cache by FinSpace status (NONE: not created yet);"
+                  + " COMPLETED and FAILED ones leave it once the watch delivers them")
           .tag("status", status)
           .register(registry);
     }

@@ -15,14 +15,17 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.reconcile.ChangesetLogic;
 import io.kxops.operator.reconcile.Outcome;
 import io.kxops.operator.reconcile.ReconcileFailure;
 import io.kxops.operator.reconcile.StaleResourceException;
+import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,13 +137,42 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
     if (outcome.status() != null) {
       metrics.seen(outcome.status().getStatus());
       if (!StatusMapper.isFinal(resource.getStatus()) && StatusMapper.isFinal(outcome.status())) {
-        metrics.reachedFinal(resource, clock.instant());
+        metrics.reachedFinal(resource, outcome.status().getStatus(), clock.instant());
+        LOG.info(finalLine(resource, outcome.status(), clock.instant()));
       }
     }
     outcome.events().forEach(e -> events.record(resource, e));
     if (outcome.wakeDatabase()) {
       wakeDatabase(resource);
     }
+  }
+
+  /** The INFO line for a changeset that reached COMPLETED or FAILED, with the time it took. */
+  static String finalLine(KxChangeset r, KxChangesetStatus s, Instant now) {
+    Instant created = ResourceCheck.parse(r.getMetadata().getCreationTimestamp());
+    String took =
+        created == null
+            ? ""
+            : " " + Duration.between(created, now).toSeconds() + " s after creation";
+    String failed =
+        s.getErrorInfo() == null
+            ? ""
+            : ": " + s.getErrorInfo().getErrorType() + " " + s.getErrorInfo().getErrorMessage();
+    return r.getMetadata().getNamespace()
+        + "/"
+        + r.getMetadata().getName()
+        + ": FinSpace changeset "
+        + s.getChangesetId()
+        + " on database "
+        + s.getRegion()
+        + "/"
+        + r.getSpec().getEnvironmentId()
+        + "/"
+        + r.getSpec().getDatabaseName()
+        + " "
+        + s.getStatus()
+        + took
+        + failed;
   }
 
   /** Triggers the changesets of the same database that may start now. */

@@ -623,15 +623,26 @@ public final class ChangesetLogic {
         StatusMapper.callFailed(latest, db.region(), e, now, settings.accessDeniedStallAfter());
     String previous = failingReason(latest.getStatus());
     boolean wasInFlight = DatabaseQueue.inFlight(latest);
+    boolean wasFailingLong = StatusMapper.failingLong(latest.getStatus());
     store.write(latest, next);
     Failure f = e.failure();
     List<Outcome.Event> events = new ArrayList<>();
     if (!f.reaction().retry() && e.operation() == Operation.CREATE) {
       events.add(Outcome.Event.warning("CreateRejected", e.getMessage()));
     }
-    if (f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
+    // A Warning for every wait that lasts: a person must act on these, or at least know.
+    if ((f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
+            || f == Failure.DATABASE_NOT_FOUND)
         && !f.reason().equals(previous)) {
       events.add(Outcome.Event.warning(f.reason(), e.getMessage()));
+    } else if (StatusMapper.failingLong(next) && !wasFailingLong) {
+      events.add(
+          Outcome.Event.warning(
+              f.reason(),
+              e.getMessage()
+                  + " (failing for "
+                  + StatusMapper.LASTING_FAILURE.toMinutes()
+                  + " minutes or more; still retried)"));
     }
     LOG.warn("{} failed ({}): {}", e.operation().apiName(), f.reason(), e.getMessage());
     // A slot given up (a rejected create, an intent withdrawn, a changeset gone) wakes the queue.
@@ -649,10 +660,14 @@ public final class ChangesetLogic {
         peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter());
   }
 
+  /**
+   * The other resources of {@code db}, final ones included: the view first, then the final ones it
+   * leaves out (read after it, so a resource that became final in between is in one or the other).
+   */
   private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
-    return cluster.onDatabase(db.key()).stream()
-        .filter(o -> !DatabaseQueue.sameResource(o, r))
-        .toList();
+    List<KxChangeset> all = new ArrayList<>(cluster.onDatabase(db.key()));
+    all.addAll(cluster.finalOn(db));
+    return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
   }
 
   /**

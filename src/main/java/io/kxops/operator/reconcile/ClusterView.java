@@ -5,6 +5,7 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.DatabaseRef;
 import java.time.Duration;
 import java.util.List;
 
@@ -13,9 +14,23 @@ public interface ClusterView {
 
   /**
    * Every KxChangeset (in any watched namespace) whose target database key is {@code databaseKey},
-   * with this process's own latest status writes laid over what the watch delivered.
+   * with this process's own latest status writes laid over what the watch delivered. Final ones
+   * (COMPLETED, FAILED) may be missing: the operator's cache keeps only the work in flight.
    */
   List<KxChangeset> onDatabase(String databaseKey);
+
+  /**
+   * The final KxChangesets of {@code db} that {@link #onDatabase} leaves out, read at least as
+   * fresh as any call of it that returned before: whatever left the view before then is here. Only
+   * adoption needs them (a changeset one of them records is not another resource's); it is a read
+   * of the API server, so it is not for the queue's hot path. A view that keeps final resources
+   * itself returns none.
+   *
+   * @throws RuntimeException when they cannot be read (the caller must not decide without them)
+   */
+  default List<KxChangeset> finalOn(DatabaseRef db) {
+    return List.of();
+  }
 
   /**
    * Waits until this process's watch has delivered {@code written} (that version or a later one):

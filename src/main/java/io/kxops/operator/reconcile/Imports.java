@@ -113,7 +113,7 @@ final class Imports {
     LOG.info("imported changeset {} of {} ({})", cs.id(), db, cs.status());
     Outcome.Event event =
         Outcome.Event.normal(
-            Reasons.CHANGESET_IMPORTED,
+            "ChangesetImported",
             "Imported FinSpace changeset "
                 + cs.id()
                 + " of database "

@@ -27,9 +27,6 @@ public final class Reasons {
   /** An import names a changeset that another KxChangeset already records or imports. */
   public static final String DUPLICATE_IMPORT = "DuplicateImport";
 
-  /** Event: a resource's spec.changesetId was found and recorded (no changeset was created). */
-  public static final String CHANGESET_IMPORTED = "ChangesetImported";
-
   public static final String SPEC_CHANGED = "SpecChanged";
 
   /**

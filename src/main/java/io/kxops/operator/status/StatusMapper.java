@@ -34,6 +34,16 @@ public final class StatusMapper {
   /** How long after its creation a changeset FinSpace cannot find is still expected to appear. */
   public static final Duration NOT_FOUND_GRACE = Duration.ofMinutes(2);
 
+  /**
+   * A failure retried without ever stalling (DatabaseNotFound, Throttled, ...) that lasts this long
+   * says so in its condition message and earns one Warning event: a wait that long is no longer a
+   * blip a person can ignore.
+   */
+  public static final Duration LASTING_FAILURE = Duration.ofMinutes(5);
+
+  /** How a condition message says that its failure is lasting (see {@link #failingLong}). */
+  static final String FAILING_SINCE = " (failing since ";
+
   /** The longest errorType or errorMessage kept from FinSpace, in characters. */
   public static final int MAX_ERROR_INFO = 4096;
 
@@ -68,7 +78,19 @@ public final class StatusMapper {
   public static KxChangesetStatus intentRecorded(KxChangeset r, CreateIntent intent, Instant now) {
     KxChangesetStatus s = base(r, intent.getRegion());
     s.setCreateIntent(intent);
-    // A failure record stays until a create succeeds: it says since when creates keep failing.
+    // A failure record stays until a create succeeds: it says since when creates keep failing
+    // (the fair queue's clock, and the "failing since" of a wait that lasts).
+    // A create retried after a failure that never stalls (DatabaseNotFound: FinSpace proved nothing
+    // was created, so the intent was withdrawn) also keeps its conditions (they name the failure,
+    // and such a failure is never Stalled): Ready does not flap between Creating and
+    // DatabaseNotFound on every retry.
+    CallFailure previous = s.getFailure();
+    if (previous != null
+        && Failure.byReason(previous.getReason())
+            .map(f -> f.reaction().stall() == Reaction.Stall.NEVER)
+            .orElse(false)) {
+      return s;
+    }
     String message = "creating the FinSpace changeset on database " + target(intent);
     s.setConditions(conditions(r, s, now).progressing(Reasons.CREATING, message).build());
     return s;
@@ -241,6 +263,10 @@ public final class StatusMapper {
               : message;
       c.stalled(f.reason(), stalled);
     } else {
+      if (f.reaction().stall() == Reaction.Stall.NEVER
+          && !Duration.between(since, now).minus(LASTING_FAILURE).isNegative()) {
+        message = message + FAILING_SINCE + rfc3339(since) + "; still retried)";
+      }
       // Ready says what is known of the changeset: a transient failure (a throttled poll) leaves
       // it as it was, unless it still says Queued, which is no longer true.
       var ready = Conditions.find(s.getConditions(), READY);
@@ -254,6 +280,22 @@ public final class StatusMapper {
     }
     s.setConditions(c.build());
     return s;
+  }
+
+  /**
+   * True when the status says a retried failure has lasted {@link #LASTING_FAILURE} (its
+   * Reconciling condition's message says since when); the status is restart-proof, so the Warning
+   * event for it is sent once whatever restarts in between.
+   */
+  public static boolean failingLong(KxChangesetStatus s) {
+    if (s == null || s.getFailure() == null) {
+      return false;
+    }
+    var reconciling = Conditions.find(s.getConditions(), RECONCILING);
+    return reconciling != null
+        && TRUE.equals(reconciling.getStatus())
+        && reconciling.getMessage() != null
+        && reconciling.getMessage().contains(FAILING_SINCE);
   }
 
   /**

@@ -29,7 +29,12 @@ class ChangesetMetricsTest {
     assertThat(ChangesetMetrics.statusLabel("MADE_UP")).isEqualTo("other");
     assertThat(ChangesetMetrics.statusLabel("COMPLETED")).isEqualTo("COMPLETED");
     assertThat(ChangesetMetrics.statusLabel(null)).isEqualTo("NONE");
-    assertThat(registry.getMeters()).map(Meter::getId).hasSize(8); // 7 gauges, 1 histogram
+    // 7 status gauges, the oldest-in-flight gauge, 2 counters of final resources, 1 histogram:
+    // the number does not grow with input.
+    assertThat(registry.getMeters()).map(Meter::getId).hasSize(11);
+    assertThat(registry.find("kxchangeset.oldest.in.flight").gauge().value())
+        .as("no informer cache yet: nothing in flight")
+        .isZero();
   }
 
   @Test
@@ -38,9 +43,9 @@ class ChangesetMetricsTest {
     ChangesetMetrics metrics = new ChangesetMetrics(registry);
     io.kxops.operator.api.v1alpha1.KxChangeset r = new io.kxops.operator.api.v1alpha1.KxChangeset();
     r.getMetadata().setCreationTimestamp("yesterday");
-    metrics.reachedFinal(r, java.time.Instant.parse("2026-11-28T10:00:00Z"));
+    metrics.reachedFinal(r, "COMPLETED", java.time.Instant.parse("2026-11-28T10:00:00Z"));
     r.getMetadata().setCreationTimestamp("2026-11-28T09:59:00Z");
-    metrics.reachedFinal(r, java.time.Instant.parse("2026-11-28T10:00:00Z"));
+    metrics.reachedFinal(r, "COMPLETED", java.time.Instant.parse("2026-11-28T10:00:00Z"));
     assertThat(registry.find("kxchangeset.time.to.final").summary().count()).isEqualTo(1);
   }
 }

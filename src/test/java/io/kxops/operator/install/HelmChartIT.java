@@ -690,6 +690,83 @@ class HelmChartIT extends OperatorAccessContract {
         .hasMessageContaining("violates PodSecurity");
   }
 
+  // ------------------------------------------------------------ helm test and monitoring
+
+  @Test
+  void helmTestPodPassesRestrictedAndIsNoReplicaOfTheOperator() throws Exception {
+    createNamespace("restricted-test", Map.of("pod-security.kubernetes.io/enforce", "restricted"));
+    Manifests m =
+        Manifests.parse(
+            cli.helm(
+                    "template",
+                    RELEASE,
+                    CHART,
+                    "-n",
+                    NS,
+                    "--show-only",
+                    "templates/tests/test-operator.yaml")
+                .ok()
+                .stdout());
+    Pod test = m.all(Pod.class).get(0);
+    assertThat(test.getMetadata().getAnnotations()).containsEntry("helm.sh/hook", "test");
+    // A pod with the Deployment's selector labels would be adopted by its ReplicaSet.
+    Map<String, String> selector = template().deployment().getSpec().getSelector().getMatchLabels();
+    assertThat(test.getMetadata().getLabels().entrySet())
+        .doesNotContainAnyElementsOf(selector.entrySet());
+    var c = test.getSpec().getContainers().get(0);
+    assertThat(c.getCommand()).containsExactly("/opt/java/bin/java");
+    String main = c.getArgs().get(c.getArgs().size() - 2);
+    assertThat(Class.forName(main))
+        .as("the class helm test runs is in the operator's jar")
+        .isNotNull();
+    assertThat(c.getArgs().get(c.getArgs().size() - 1))
+        .isEqualTo("http://kxchangeset-operator-metrics.kxchangeset-system.svc:8080/metrics");
+    test.getMetadata().setNamespace("restricted-test");
+    assertThat(admin.resource(test).dryRun().create().getMetadata().getNamespace())
+        .isEqualTo("restricted-test");
+  }
+
+  @Test
+  void monitoringIsOffByDefaultAndShipsTheCheckedFilesAsTheyAre() throws IOException {
+    assertThat(template().ids()).noneMatch(id -> id.startsWith("PrometheusRule"));
+    assertThat(template().ids()).noneMatch(id -> id.startsWith("ConfigMap"));
+    Manifests m =
+        template(
+            "--set",
+            "metrics.prometheusRule.enabled=true",
+            "--set",
+            "metrics.prometheusRule.labels.release=prometheus",
+            "--set",
+            "metrics.grafanaDashboard.enabled=true",
+            "--set",
+            "metrics.grafanaDashboard.namespace=monitoring");
+    assertThat(m.ids())
+        .contains(
+            "PrometheusRule kxchangeset-system/kxchangeset-operator",
+            "ConfigMap monitoring/kxchangeset-operator-dashboard");
+    var rule =
+        m.all().stream()
+            .filter(o -> o.getKind().equals("PrometheusRule"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(rule.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    Object spec =
+        ((io.fabric8.kubernetes.api.model.GenericKubernetesResource) rule)
+            .getAdditionalProperties()
+            .get("spec");
+    assertThat(spec)
+        .isEqualTo(
+            Serialization.unmarshal(
+                Files.readString(io.kxops.operator.testing.MonitoringFiles.RULES), Map.class));
+    var cm =
+        m.get(io.fabric8.kubernetes.api.model.ConfigMap.class, "kxchangeset-operator-dashboard");
+    assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(json.readTree(cm.getData().get("kxchangeset-operator.json")))
+        .isEqualTo(
+            json.readTree(Files.readString(io.kxops.operator.testing.MonitoringFiles.DASHBOARD)));
+  }
+
   // ------------------------------------------------------------- upgrade, then uninstall
 
   @Test

@@ -60,9 +60,12 @@ final class Install {
     }
   }
 
-  /** {@code helm template} of the chart as release {@link #NAME} in {@link #NS}. */
+  /**
+   * {@code helm template} of the chart as release {@link #NAME} in {@link #NS}, without the {@code
+   * helm test} pod (a hook: installing the release does not create it).
+   */
   static Manifests helmTemplate(Cli cli, Object... args) {
-    List<Object> cmd = new ArrayList<>(List.of("template", NAME, CHART, "-n", NS));
+    List<Object> cmd = new ArrayList<>(List.of("template", NAME, CHART, "-n", NS, "--skip-tests"));
     cmd.addAll(List.of(args));
     return Manifests.parse(cli.helm(cmd.toArray()).ok().stdout());
   }

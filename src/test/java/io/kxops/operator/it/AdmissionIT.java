@@ -17,6 +17,7 @@ import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.testkit.ApiServer;
+import io.kxops.testkit.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -315,6 +316,68 @@ class AdmissionIT {
               assertThat(e.getCode()).isIn(400, 422);
               assertThat(e.getMessage()).contains(field);
             });
+  }
+
+  /** Each field with a pattern, a value that breaks only the pattern, and what the user reads. */
+  static Stream<Arguments> patternViolations() {
+    String put = "- changeType: PUT\n  s3Path: s3://bucket/x/\n  dbPath: %s\n";
+    String s3 = "- changeType: PUT\n  s3Path: %s\n  dbPath: /\n";
+    return Stream.of(
+        Arguments.of(
+            valid().replace("jlcenjvtkgzrdek2qqv7ic", "\"jlcenjv\\ntkgzrdek\""),
+            "spec.environmentId",
+            "no control characters"),
+        Arguments.of(
+            valid().replace("databaseName: trades", "databaseName: -trades"),
+            "spec.databaseName",
+            "letters, digits, '-' and '_'"),
+        Arguments.of(valid() + "region: useast1\n", "spec.region", "for example us-east-1"),
+        Arguments.of(
+            withRequest(s3.formatted("s3://Bucket/x")),
+            "spec.changeRequests[0].s3Path",
+            "s3://bucket/key"),
+        Arguments.of(
+            withRequest(put.formatted("/a/b/c/")),
+            "spec.changeRequests[0].dbPath",
+            "at most two directories deep"));
+  }
+
+  /** The API server prints an OpenAPI pattern's regex as is; a CEL rule says it in words. */
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("patternViolations")
+  void patternViolationsSayWhatIsExpectedInWords(String spec, String field, String words) {
+    assertThatThrownBy(() -> create(spec))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage()).contains(field).contains(words);
+              assertThat(e.getMessage()).doesNotContain("should match");
+            });
+  }
+
+  /** kubectl reads the columns and the category from the CRD as installed. */
+  @Test
+  void kubectlShowsTheColumnsInOrderAndTheCategoryListsThem() {
+    create(valid());
+    Cli cli = new Cli(Path.of("target", "admission-it", "kubectl"), api);
+    String plain = cli.kubectl("get", "kxcs", "-n", NS).ok().stdout();
+    assertThat(plain.lines().findFirst().orElseThrow().split("\\s+"))
+        .containsExactly("NAME", "DATABASE", "CHANGESET", "STATUS", "READY", "REASON", "AGE");
+    String wide = cli.kubectl("get", "kxops", "-n", NS, "-o", "wide").ok().stdout();
+    assertThat(wide.lines().findFirst().orElseThrow().split("\\s+"))
+        .containsExactly(
+            "NAME",
+            "DATABASE",
+            "CHANGESET",
+            "STATUS",
+            "READY",
+            "REASON",
+            "AGE",
+            "ENVIRONMENT",
+            "REGION",
+            "MESSAGE");
+    assertThat(wide).contains("trades").contains("jlcenjvtkgzrdek2qqv7ic");
   }
 
   @Test

@@ -242,6 +242,50 @@ class OperatorE2EIT {
     assertThat(eventReasons(r)).containsExactlyInAnyOrder("ChangesetCreated", "ChangesetFailed");
   }
 
+  /**
+   * Issue 17: COMPLETED and FAILED resources leave the operator's informer (its field selector on
+   * status.status), so its cache holds the work in flight only; the final ones are still counted.
+   */
+  @Test
+  void finalChangesetsLeaveTheOperatorsCache() {
+    String db = newDatabase();
+    emulator
+        .lifecycle()
+        .addFailureRule(
+            FailureRule.s3Path("s3://kdb-staging/leave-failed*")
+                .withErrorType("One or more inputs to this request were not found.")
+                .withErrorMessage("s3://kdb-staging/leave-failed/ does not exist"));
+    startOperator(Map.of("MAX_IN_FLIGHT_PER_DATABASE", "2"));
+    resource("leave-done", db);
+    resource("leave-failed", db);
+    awaitReady("leave-done");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> conditionIs("leave-failed", "Stalled", "True", "ChangesetFailed"));
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(operator.registry().scrape())
+                    .as("nothing left in the operator's cache")
+                    .doesNotContainPattern(
+                        "kxchangeset_changesets\\{status=\"[A-Z_a-z]+\"\\} [1-9]")
+                    .containsPattern("kxchangeset_final_total\\{status=\"COMPLETED\"\\} 1")
+                    .containsPattern("kxchangeset_final_total\\{status=\"FAILED\"\\} 1"));
+    // What adoption reads instead: the API server selects them by status and database.
+    assertThat(
+            client
+                .resources(KxChangeset.class)
+                .inNamespace(NS)
+                .withField("status.status", "COMPLETED")
+                .withField("spec.databaseName", db)
+                .list()
+                .getItems())
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly("leave-done");
+  }
+
   @Test
   void aRejectedCreateIsStalledAndNotRetried() {
     String db = newDatabase();
@@ -463,14 +507,15 @@ class OperatorE2EIT {
     assertThat(get.exitCode()).as(get.output()).isZero();
     String[] lines = get.stdout().strip().split("\n");
     assertThat(lines[0].split("\\s+"))
-        .containsExactly("NAME", "AGE", "DATABASE", "CHANGESET", "READY", "STATUS");
+        .containsExactly("NAME", "DATABASE", "CHANGESET", "STATUS", "READY", "REASON", "AGE");
     KxChangeset done = get("kubectl-sample");
     assertThat(lines[1])
         .contains("kubectl-sample")
         .contains(db)
         .contains(done.getStatus().getChangesetId())
         .contains("True")
-        .contains("COMPLETED");
+        .contains("COMPLETED")
+        .contains("Completed");
   }
 
   @Test
@@ -502,10 +547,19 @@ class OperatorE2EIT {
               assertThat(metrics)
                   .contains(
                       "kxchangeset_finspace_calls_seconds_count{operation=\"CreateKxChangeset\",outcome=\"success\"} ")
-                  .containsPattern("kxchangeset_changesets\\{status=\"COMPLETED\"\\} [1-9]")
+                  .containsPattern("kxchangeset_final_total\\{status=\"COMPLETED\"\\} [1-9]")
                   .containsPattern("kxchangeset_time_to_final_seconds_count [1-9]")
                   .contains("jvm_memory_used_bytes")
-                  .contains("operator_sdk_");
+                  .contains("operator_sdk_")
+                  .contains("kxchangeset_leader 1.0")
+                  .contains("kxchangeset_oldest_in_flight_seconds 0.0");
+              // Every metric the shipped alerts and Grafana dashboard query is one this operator
+              // really exports (config/monitoring).
+              for (String name : io.kxops.operator.testing.MonitoringFiles.allMetricNames()) {
+                assertThat(metrics)
+                    .as("config/monitoring queries %s", name)
+                    .containsPattern("(?m)^" + name + "[{ ]");
+              }
             });
   }
 

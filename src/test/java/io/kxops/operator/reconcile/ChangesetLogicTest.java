@@ -309,6 +309,59 @@ class ChangesetLogicTest {
   }
 
   @Test
+  void databaseNotFoundWarnsAtOnceAndAgainWhenItLastsOnceEach() {
+    KxChangeset r = add("p1", T0);
+    for (int i = 0; i < 5; i++) {
+      finspace.failNext(
+          Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404));
+    }
+    Outcome first = step(r);
+    assertThat(first.events())
+        .extracting(Outcome.Event::warning, Outcome.Event::reason)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(true, "DatabaseNotFound"));
+    assertThat(first.retry()).isTrue();
+    assertThat(condition(r, "Ready").getReason()).isEqualTo("DatabaseNotFound");
+
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(step(r).events()).as("no event per retry").isEmpty();
+
+    clock.advance(Duration.ofMinutes(4));
+    Outcome lasting = step(r);
+    assertThat(reasons(lasting)).containsExactly("DatabaseNotFound");
+    assertThat(lasting.events().get(0).message()).contains("5 minutes or more");
+    assertThat(condition(r, "Reconciling").getMessage())
+        .contains("(failing since " + T0 + "; still retried)");
+
+    logic = newLogic(); // a restart does not repeat it: the status says it was sent
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(step(r).events()).isEmpty();
+    assertThat(condition(r, "Stalled")).as("never stalls: GitOps may create it later").isNull();
+  }
+
+  @Test
+  void throttlingWarnsOnlyWhenItLasts() {
+    KxChangeset r = add("p1", T0);
+    for (int i = 0; i < 4; i++) {
+      finspace.failNext(
+          Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ThrottlingException", 400));
+    }
+    assertThat(step(r).events()).isEmpty();
+    clock.advance(Duration.ofMinutes(3));
+    assertThat(step(r).events()).isEmpty();
+    assertThat(condition(r, "Reconciling").getMessage()).doesNotContain("failing since");
+    clock.advance(Duration.ofMinutes(3));
+    Outcome lasting = step(r);
+    assertThat(lasting.events())
+        .extracting(Outcome.Event::warning, Outcome.Event::reason)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(true, "Throttled"));
+    clock.advance(Duration.ofMinutes(3));
+    assertThat(step(r).events()).isEmpty();
+    step(r); // FinSpace answers again
+    assertThat(r.getStatus().getChangesetId()).isNotBlank();
+    assertThat(condition(r, "Reconciling").getMessage()).doesNotContain("failing since");
+  }
+
+  @Test
   void anAccessDeniedStallSurvivesARestart() {
     KxChangeset r = add("p1", T0);
     for (int i = 0; i < 3; i++) {

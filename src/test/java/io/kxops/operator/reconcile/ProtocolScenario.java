@@ -127,6 +127,11 @@ abstract class ProtocolScenario {
                     }
 
                     @Override
+                    public List<KxChangeset> finalOn(DatabaseRef db) {
+                      return watch.finalOn(db);
+                    }
+
+                    @Override
                     public boolean awaitSeen(KxChangeset written, Duration timeout) {
                       if (crashBeforeConfirm) {
                         throw new Crash("after writing its create intent, before confirming it");

@@ -927,6 +927,12 @@ class ReconcileSimulationTest {
         }
 
         @Override
+        public List<KxChangeset> finalOn(DatabaseRef db) {
+          yieldPoint();
+          return view.finalOn(db);
+        }
+
+        @Override
         public boolean awaitSeen(KxChangeset written, Duration timeout) {
           yieldPoint();
           return view.awaitSeen(written, timeout);

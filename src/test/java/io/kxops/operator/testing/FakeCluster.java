@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import io.kxops.operator.reconcile.StaleResourceException;
 import io.kxops.operator.reconcile.StatusStore;
@@ -80,6 +81,13 @@ public final class FakeCluster {
    * operator's own check is what stands.
    */
   public boolean freezeSpec = true;
+
+  /**
+   * Final resources (COMPLETED, FAILED) leave each process's view as soon as its watch delivers
+   * them, as the operator's field-selected informer drops them; {@link Process#finalOn} reads them
+   * fresh. False plays an informer that keeps everything.
+   */
+  public boolean finalLeaveCache = true;
 
   public synchronized boolean editSpec(String uid, UnaryOperator<KxChangesetSpec> edit) {
     KxChangeset current = live.get(uid);
@@ -205,12 +213,30 @@ public final class FakeCluster {
       synchronized (FakeCluster.this) {
         List<KxChangeset> out = new ArrayList<>();
         for (String uid : informer.keySet()) {
+          if (finalLeaveCache && StatusMapper.isFinal(informer.get(uid).getStatus())) {
+            continue; // the watch's field selector dropped it when it delivered the final status
+          }
           KxChangeset r = freshest(uid);
           if (key.equals(databaseKey.apply(r))) {
             out.add(copy(r));
           }
         }
         return out;
+      }
+    }
+
+    /** A fresh read of the API server: the final resources of {@code db}. */
+    @Override
+    public List<KxChangeset> finalOn(DatabaseRef db) {
+      if (!finalLeaveCache) {
+        return List.of();
+      }
+      synchronized (FakeCluster.this) {
+        return live.values().stream()
+            .filter(r -> StatusMapper.isFinal(r.getStatus()))
+            .filter(r -> db.key().equals(databaseKey.apply(r)))
+            .map(FakeCluster::copy)
+            .toList();
       }
     }
 

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -44,7 +43,12 @@ public class ChangeRequest {
   private ChangeType changeType;
 
   @Size(min = 9, max = 1093)
-  @Pattern(S3_PATH_PATTERN)
+  @ValidationRule(
+      value = "self.matches(r'" + S3_PATH_PATTERN + "')",
+      message =
+          "s3Path must be an S3 URI s3://bucket/key: a bucket of 3-63 lower-case letters, digits,"
+              + " '.' or '-', then '/' and a key without empty segments ('//'), for example"
+              + " s3://kdb-staging/trades/2020.01.02/ or s3://kdb-staging/trades/sym")
   @JsonPropertyDescription(
       "S3 location of the files to PUT, for example s3://bucket/db/2020.01.02/ (a directory,"
           + " ending with '/') or s3://bucket/db/sym (a single file). Required for PUT, not"
@@ -53,7 +57,11 @@ public class ChangeRequest {
 
   @Required
   @Size(min = 1, max = 1025)
-  @Pattern(DB_PATH_PATTERN)
+  @ValidationRule(
+      value = "self.matches(r'" + DB_PATH_PATTERN + "')",
+      message =
+          "dbPath must be / or a directory at most two directories deep below it, without empty"
+              + " segments ('//'), for example /2020.01.02/ or /2020.01.02/part/")
   @ValidationRule(
       value = "self.startsWith('/') && self.endsWith('/')",
       message = "dbPath must start and end with '/', for example /2020.01.02/ or /")

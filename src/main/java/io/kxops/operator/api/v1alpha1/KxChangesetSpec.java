@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -16,7 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** The desired changeset: where it goes and the ordered change requests it applies. */
+/**
+ * The desired changeset: where it goes and the ordered change requests it applies. Patterns are CEL
+ * rules rather than OpenAPI patterns: the API server prints a pattern's regex as the error, a
+ * rule's message says in words what is expected.
+ */
 @JsonClassDescription(
     "The FinSpace changeset to create, or with changesetId the existing one to import. Field"
         + " names mirror the CreateKxChangeset API. Immutable once status.changesetId is set.")
@@ -54,8 +58,13 @@ public class KxChangesetSpec {
   public static final String REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$";
 
   @Required
+  @SelectableField
   @Size(min = 1, max = 32)
-  @Pattern(ENVIRONMENT_ID_PATTERN)
+  @ValidationRule(
+      value = "self.matches(r'" + ENVIRONMENT_ID_PATTERN + "')",
+      message =
+          "environmentId must be a FinSpace kdb environment id: at least one visible character and"
+              + " no control characters (newline, tab), for example jlcenjvtkgzrdek2qqv7ic")
   @JsonPropertyDescription(
       "Identifier of the FinSpace kdb environment (1-32 characters, not blank, no control"
           + " characters), for example"
@@ -63,22 +72,34 @@ public class KxChangesetSpec {
   private String environmentId;
 
   @Required
+  @SelectableField
   @Size(min = 3, max = 63)
-  @Pattern(DATABASE_NAME_PATTERN)
+  @ValidationRule(
+      value = "self.matches(r'" + DATABASE_NAME_PATTERN + "')",
+      message =
+          "databaseName may hold only letters, digits, '-' and '_', and must start and end with a"
+              + " letter or digit, for example trades or trades_2020")
   @JsonPropertyDescription(
       "Name of the kdb database in the environment (3-63 characters: letters, digits, '-' and"
           + " '_', starting and ending with a letter or digit).")
   private String databaseName;
 
   @Size(min = 1, max = 32)
-  @Pattern(REGION_PATTERN)
+  @ValidationRule(
+      value = "self.matches(r'" + REGION_PATTERN + "')",
+      message =
+          "region must be an AWS region name in lower case, for example us-east-1 or eu-west-2")
   @JsonPropertyDescription(
       "AWS region of the environment, for example us-east-1. Defaults to the operator's region"
           + " (AWS_REGION).")
   private String region;
 
   @Size(min = 1, max = 26)
-  @Pattern(CHANGESET_ID_PATTERN)
+  @ValidationRule(
+      value = "self.matches(r'" + CHANGESET_ID_PATTERN + "')",
+      message =
+          "changesetId must be the id of an existing FinSpace changeset: letters and digits only,"
+              + " for example Msm0c8y8XB1k8zYZFNhRug")
   @JsonPropertyDescription(
       "Import: the identifier of an existing FinSpace changeset of this database (1-26 letters"
           + " and digits, as GetKxChangeset takes it). The operator never creates a changeset for"

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -39,6 +40,9 @@ public class KxChangesetStatus {
       "Identifier FinSpace gave the changeset. Once set, the spec can no longer change.")
   private String changesetId;
 
+  // Selectable: the operator's informer leaves out COMPLETED and FAILED resources (a field
+  // selector), so its memory follows the work in flight, not history.
+  @SelectableField
   @JsonPropertyDescription(
       "FinSpace's status string, verbatim: PENDING, PROCESSING, IN_PROGRESS, COMPLETED or"
           + " FAILED (other values are shown as sent).")
