@@ -13,12 +13,30 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
-/** Starts the operator: configuration from the environment, then {@link OperatorApp}. */
+/**
+ * Starts the operator: configuration from the environment, then {@link OperatorApp}; or, with the
+ * argument {@code export}, runs {@link Export} and exits.
+ */
 public final class Main {
 
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
+    if (args.length > 0 && args[0].equals("export")) {
+      System.exit(
+          Export.run(
+              java.util.List.of(args).subList(1, args.length),
+              System.getenv(),
+              System.out,
+              System.err));
+      return;
+    }
+    if (args.length > 0) {
+      System.err.println("unknown argument '" + args[0] + "'; the one subcommand is 'export'");
+      System.err.println(Export.USAGE);
+      System.exit(2);
+      return;
+    }
     OperatorConfig config;
     try {
       config = ConfigLoader.fromEnvironment();

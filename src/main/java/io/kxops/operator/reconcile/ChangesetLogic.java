@@ -142,6 +142,7 @@ public final class ChangesetLogic {
   private final Clock clock;
   private final Settings settings;
   private final PollSchedule polls;
+  private final Imports imports;
   private final Object[] admissionLocks = new Object[64];
   private final AccessPolicies policies;
   private final AccessCheck.Rules rules;
@@ -167,6 +168,7 @@ public final class ChangesetLogic {
     this.clock = clock;
     this.settings = settings;
     this.polls = polls;
+    this.imports = new Imports(clock, polls);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
     }
@@ -220,6 +222,15 @@ public final class ChangesetLogic {
     }
     if (StatusMapper.hasChangeset(s)) {
       return StatusMapper.isFinal(s) ? Outcome.idle() : poll(r, store);
+    }
+    if (Imports.requested(r)) {
+      // An import sends no create, but it reads the database as the namespace's role: the
+      // namespace's access policy applies to it as to any other KxChangeset.
+      DatabaseRef db = targetOf(r);
+      Optional<Outcome> refused = refuse(r, db, store);
+      return refused.isPresent()
+          ? refused.get()
+          : imports.reconcile(r, db, othersOn(r, db), finspace(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resume(r, store);

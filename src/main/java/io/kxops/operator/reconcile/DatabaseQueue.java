@@ -161,10 +161,11 @@ public final class DatabaseQueue {
     return StatusMapper.hasChangeset(s) ? !StatusMapper.isFinal(s) : StatusMapper.hasIntent(s);
   }
 
-  /** Waiting for its turn: no intent, no changeset, not refused, not being deleted. */
+  /** Waiting for its turn: no intent, no changeset, no import, not refused, not being deleted. */
   public static boolean waiting(KxChangeset r) {
     var s = r.getStatus();
     return r.getSpec() != null
+        && !Imports.requested(r) // an import never creates, so it never takes a turn
         && !StatusMapper.hasChangeset(s)
         && !StatusMapper.hasIntent(s)
         && !StatusMapper.isRejected(r)

@@ -24,6 +24,9 @@ public final class Reasons {
   /** Several changesets could be this resource's, all of them final: the queue moves on. */
   public static final String ADOPTION_AMBIGUOUS_FINAL = "AdoptionAmbiguousFinal";
 
+  /** An import names a changeset that another KxChangeset already records or imports. */
+  public static final String DUPLICATE_IMPORT = "DuplicateImport";
+
   public static final String SPEC_CHANGED = "SpecChanged";
 
   /**

@@ -44,6 +44,27 @@ public final class ResourceCheck {
       }
     }
     CreateIntent i = r.getStatus() == null ? null : r.getStatus().getCreateIntent();
+    String imported = spec.getChangesetId();
+    if (imported != null && !imported.isBlank()) {
+      // The CRD's rules make both impossible; an API server that does not enforce them, or a
+      // hand-written status, must not make the operator mirror one changeset for another.
+      if (i != null) {
+        return status(
+            "status.createIntent is recorded but spec.changesetId imports " + imported.trim());
+      }
+      String recorded = r.getStatus() == null ? null : r.getStatus().getChangesetId();
+      if (recorded != null && !recorded.isEmpty() && !recorded.equals(imported.trim())) {
+        return Optional.of(
+            new Problem(
+                Reasons.INVALID_STATUS,
+                "status.changesetId "
+                    + recorded
+                    + " is not the changeset spec.changesetId imports ("
+                    + imported.trim()
+                    + "): the operator did not write this, and nothing is sent to FinSpace"
+                    + " for it; delete the resource and apply it again"));
+      }
+    }
     if (i == null) {
       return Optional.empty();
     }

@@ -144,6 +144,18 @@ public final class StatusMapper {
   }
 
   /**
+   * The changeset a resource imports (spec.changesetId) cannot be recorded: FinSpace does not have
+   * it, or it holds other requests, or another resource has it. Nothing is recorded or created.
+   */
+  public static KxChangesetStatus importRefused(
+      KxChangeset r, String region, String reason, String message, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
+    s.setConditions(conditions(r, s, now).stalled(reason, message).build());
+    return s;
+  }
+
+  /**
    * Outside its namespace's access policy: Stalled with reason Forbidden and the violations as
    * message. A create intent, if recorded, stays (its create may have reached FinSpace).
    */

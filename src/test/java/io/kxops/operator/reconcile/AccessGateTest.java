@@ -287,4 +287,27 @@ class AccessGateTest {
         .startsWith("spec.region: region 'us-east-1' (the operator's region: none is set) is not");
     assertThat(finspace.calls(Operation.CREATE)).isZero();
   }
+
+  @Test
+  void anImportOutsideItsPolicyIsForbiddenUnreadAndInsideItIsReadAsThePolicysRole() {
+    Changeset existing =
+        finspace.inject(
+            TRADES, List.of(ChangeRequest.put("s3://bucket/db/p1/", "/p1/")), T0.minusSeconds(60));
+    policies.put("kdb", policy(List.of("quotes"), ROLE));
+    KxChangeset r = add("p1");
+    r.getSpec().setChangesetId(existing.id());
+
+    step(r);
+
+    assertThat(stalledReason(r)).isEqualTo(Reasons.FORBIDDEN);
+    assertThat(finspace.calls(Operation.GET)).isZero();
+    assertThat(r.getStatus().getChangesetId()).isNull();
+
+    policies.put("kdb", policy(List.of("trades"), ROLE));
+    step(r);
+
+    assertThat(r.getStatus().getChangesetId()).isEqualTo(existing.id());
+    assertThat(callers).containsOnly(new Caller("kdb", ROLE));
+    assertThat(finspace.calls(Operation.CREATE)).isZero();
+  }
 }

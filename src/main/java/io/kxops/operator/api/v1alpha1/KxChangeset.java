@@ -35,12 +35,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
             + " || oldSelf.status.changesetId == '') && !has(oldSelf.status.createIntent))"
             // Written so that an object without spec (stored before spec was required) still
             // takes status writes: comparing a missing spec is an evaluation error, not false.
-            + " || (has(oldSelf.spec) ? has(self.spec) && self.spec == oldSelf.spec"
+            + " || (has(oldSelf.spec) ? has(self.spec) && (self.spec == oldSelf.spec"
+            // The one edit left: recording in spec.changesetId the changeset status.changesetId
+            // already holds (the GitOps write-back of README "Rebuilding a cluster"), everything
+            // else unchanged. It names the same changeset, so nothing drifts apart.
+            + " || (!has(oldSelf.spec.changesetId) && has(self.spec.changesetId)"
+            + " && has(oldSelf.status.changesetId)"
+            + " && self.spec.changesetId == oldSelf.status.changesetId"
+            + " && self.spec.environmentId == oldSelf.spec.environmentId"
+            + " && self.spec.databaseName == oldSelf.spec.databaseName"
+            + " && has(self.spec.region) == has(oldSelf.spec.region)"
+            + " && (!has(self.spec.region) || self.spec.region == oldSelf.spec.region)"
+            + " && self.spec.changeRequests == oldSelf.spec.changeRequests))"
             + " : !has(self.spec))",
     message =
         "spec is immutable once the operator may have created the FinSpace changeset"
             + " (status.createIntent or status.changesetId is set): a FinSpace changeset cannot be"
-            + " changed; create a new KxChangeset instead",
+            + " changed; create a new KxChangeset instead (the one edit allowed is setting"
+            + " spec.changesetId to status.changesetId)",
     fieldPath = ".spec",
     reason = "FieldValueForbidden")
 // kubectl's columns, in the order users scan them: what it targets, how far it is, why. The

@@ -22,11 +22,26 @@ import java.util.Objects;
  * rule's message says in words what is expected.
  */
 @JsonClassDescription(
-    "The FinSpace changeset to create. Field names mirror the CreateKxChangeset API. Immutable"
-        + " once status.changesetId is set.")
+    "The FinSpace changeset to create, or with changesetId the existing one to import. Field"
+        + " names mirror the CreateKxChangeset API. Immutable once status.changesetId is set.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"environmentId", "databaseName", "region", "changeRequests"})
+@JsonPropertyOrder({"environmentId", "databaseName", "region", "changesetId", "changeRequests"})
+// An import names one changeset for good: pointing the resource at another one would make its
+// history (status, events) describe two changesets. Adding the id is left to the rule on
+// KxChangeset, which allows it only while nothing was created or when it records
+// status.changesetId.
+@ValidationRule(
+    value =
+        "!has(oldSelf.changesetId) || (has(self.changesetId) && self.changesetId == oldSelf.changesetId)",
+    message =
+        "spec.changesetId is immutable: it names the FinSpace changeset this resource imports;"
+            + " to import another one, create a new KxChangeset",
+    fieldPath = ".changesetId",
+    reason = "FieldValueForbidden")
 public class KxChangesetSpec {
+
+  /** The model's ChangesetId rule: 1-26 letters and digits. */
+  public static final String CHANGESET_ID_PATTERN = "^[a-zA-Z0-9]+$";
 
   /**
    * The model's EnvironmentId rule (at least one non-blank character), anchored: an OpenAPI pattern
@@ -79,6 +94,19 @@ public class KxChangesetSpec {
           + " (AWS_REGION).")
   private String region;
 
+  @Size(min = 1, max = 26)
+  @ValidationRule(
+      value = "self.matches(r'" + CHANGESET_ID_PATTERN + "')",
+      message =
+          "changesetId must be the id of an existing FinSpace changeset: letters and digits only,"
+              + " for example Msm0c8y8XB1k8zYZFNhRug")
+  @JsonPropertyDescription(
+      "Import: the identifier of an existing FinSpace changeset of this database (1-26 letters"
+          + " and digits, as GetKxChangeset takes it). The operator never creates a changeset for"
+          + " this resource: it checks that the changeset exists with exactly spec.changeRequests"
+          + " and mirrors it. Immutable once set.")
+  private String changesetId;
+
   @Required
   @Size(min = 1, max = 32)
   @JsonPropertyDescription(
@@ -120,6 +148,14 @@ public class KxChangesetSpec {
     this.region = region;
   }
 
+  public String getChangesetId() {
+    return changesetId;
+  }
+
+  public void setChangesetId(String changesetId) {
+    this.changesetId = changesetId;
+  }
+
   public List<ChangeRequest> getChangeRequests() {
     return changeRequests;
   }
@@ -134,11 +170,12 @@ public class KxChangesetSpec {
         && Objects.equals(environmentId, other.environmentId)
         && Objects.equals(databaseName, other.databaseName)
         && Objects.equals(region, other.region)
+        && Objects.equals(changesetId, other.changesetId)
         && Objects.equals(changeRequests, other.changeRequests);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(environmentId, databaseName, region, changeRequests);
+    return Objects.hash(environmentId, databaseName, region, changesetId, changeRequests);
   }
 }

@@ -1,0 +1,179 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator.reconcile;
+
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.DatabaseRef;
+import io.kxops.operator.finspace.Failure;
+import io.kxops.operator.finspace.FinSpace;
+import io.kxops.operator.finspace.FinSpaceException;
+import io.kxops.operator.status.Reasons;
+import io.kxops.operator.status.StatusMapper;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The import path: a resource whose {@code spec.changesetId} names an existing FinSpace changeset.
+ * It never creates: it reads the changeset (GetKxChangeset), checks that it holds exactly the
+ * spec's change requests, and records it; from then on it is polled like any other.
+ *
+ * <p>Queue: an import never waits in its database's queue (it sends nothing) and, until recorded,
+ * holds no slot. Once recorded it holds one exactly while the changeset is not final, like every
+ * recorded changeset: the database is busy at FinSpace then, and a create sent beside it would run
+ * past the limit. A changeset made outside the operator was never the operator's to limit, so the
+ * import does not wait for a slot before recording it.
+ */
+final class Imports {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Imports.class);
+
+  private final Clock clock;
+  private final PollSchedule polls;
+
+  Imports(Clock clock, PollSchedule polls) {
+    this.clock = clock;
+    this.polls = polls;
+  }
+
+  /** True when the resource imports an existing changeset instead of creating one. */
+  static boolean requested(KxChangeset r) {
+    return r.getSpec() != null && importedId(r) != null;
+  }
+
+  /** The changeset id the spec imports, or null. */
+  static String importedId(KxChangeset r) {
+    String id = r.getSpec() == null ? null : r.getSpec().getChangesetId();
+    return id == null || id.isBlank() ? null : id.trim();
+  }
+
+  /**
+   * Reads the named changeset and records it, or says why it cannot be this resource's.
+   *
+   * @param others the other resources of the database
+   * @param finspace FinSpace as the resource's namespace calls it
+   */
+  Outcome reconcile(
+      KxChangeset r,
+      DatabaseRef db,
+      List<KxChangeset> others,
+      FinSpace finspace,
+      StatusStore store) {
+    String id = importedId(r);
+    Optional<KxChangeset> first = claimedBy(r, id, others);
+    if (first.isPresent()) {
+      // Looked at again slowly: the other resource may be deleted, which wakes no one here.
+      write(r, db, Reasons.DUPLICATE_IMPORT, duplicate(r, id, first.get(), db), store);
+      return Outcome.requeue(polls.max());
+    }
+    Changeset cs;
+    try {
+      cs = finspace.get(db, id);
+    } catch (FinSpaceException e) {
+      if (e.failure() != Failure.CHANGESET_NOT_FOUND) {
+        throw new ReconcileFailure(r, e);
+      }
+      // Not the create path's grace: nothing was just created, so the name is most likely wrong.
+      // Still looked at again slowly, in case it was made a moment ago or the database comes.
+      String message =
+          "spec.changesetId "
+              + id
+              + ": FinSpace has no such changeset in database "
+              + db
+              + " (or no such database); check spec.changesetId, spec.environmentId,"
+              + " spec.databaseName and spec.region. spec.changesetId cannot be changed: to"
+              + " import another changeset, create a new KxChangeset";
+      write(r, db, Failure.CHANGESET_NOT_FOUND.reason(), message, store);
+      return Outcome.requeue(polls.max());
+    }
+    if (!Objects.equals(cs.changeRequests(), r.getSpec().getChangeRequests())) {
+      String message =
+          "FinSpace changeset "
+              + id
+              + " holds change requests "
+              + cs.changeRequests()
+              + " but spec.changeRequests is "
+              + r.getSpec().getChangeRequests()
+              + "; an import must state them exactly, in order. Nothing was recorded; correct"
+              + " spec.changeRequests (or delete this KxChangeset)";
+      // The changeset at FinSpace never changes, so only a spec edit can change the answer.
+      write(r, db, Reasons.SPEC_MISMATCH, message, store);
+      return Outcome.idle();
+    }
+    Instant now = now();
+    var next = StatusMapper.mirror(r, db.region(), cs, now);
+    store.write(r, next);
+    LOG.info("imported changeset {} of {} ({})", cs.id(), db, cs.status());
+    Outcome.Event event =
+        Outcome.Event.normal(
+            "ChangesetImported",
+            "Imported FinSpace changeset "
+                + cs.id()
+                + " of database "
+                + db
+                + " ("
+                + cs.status()
+                + ", created "
+                + StatusMapper.rfc3339(cs.createdTimestamp())
+                + "); no changeset was created");
+    return new Outcome(
+        next,
+        cs.isFinal() ? Optional.empty() : Optional.of(polls.next(cs.createdTimestamp(), now)),
+        List.of(event),
+        false,
+        true);
+  }
+
+  private void write(
+      KxChangeset r, DatabaseRef db, String reason, String message, StatusStore store) {
+    store.write(r, StatusMapper.importRefused(r, db.region(), reason, message, now()));
+  }
+
+  /**
+   * The resource that has the first claim on changeset {@code id}, when it is not {@code r}: one
+   * that records it in its status, else the import of it that sorts first in queue order.
+   */
+  private static Optional<KxChangeset> claimedBy(
+      KxChangeset r, String id, List<KxChangeset> others) {
+    Optional<KxChangeset> recorded =
+        others.stream()
+            .filter(o -> o.getStatus() != null && id.equals(o.getStatus().getChangesetId()))
+            .findFirst();
+    if (recorded.isPresent()) {
+      return recorded;
+    }
+    return others.stream()
+        .filter(o -> id.equals(importedId(o)))
+        .filter(o -> DatabaseQueue.ORDER.compare(o, r) < 0)
+        .findFirst();
+  }
+
+  private static String duplicate(KxChangeset r, String id, KxChangeset owner, DatabaseRef db) {
+    String who =
+        Objects.equals(owner.getMetadata().getNamespace(), r.getMetadata().getNamespace())
+            ? owner.getMetadata().getNamespace() + "/" + owner.getMetadata().getName()
+            : "a KxChangeset of another namespace";
+    return "FinSpace changeset "
+        + id
+        + " of database "
+        + db
+        + " is already "
+        + (owner.getStatus() != null && id.equals(owner.getStatus().getChangesetId())
+            ? "recorded"
+            : "imported")
+        + " by "
+        + who
+        + "; one changeset is mirrored by one KxChangeset. Delete this one";
+  }
+
+  private Instant now() {
+    return clock.instant();
+  }
+}
