@@ -62,8 +62,11 @@ class RequestRateLimiterTest {
     assertThat(granted).hasSize(32);
     // First come, first served, 30 deep, would put "quiet" after every busy request; in turn, it
     // goes within the next three slots (the busy namespace's and the unnamed one's at most).
-    assertThat(granted.indexOf("quiet") - busyBefore).isLessThanOrEqualTo(2);
-    assertThat(granted.indexOf("unnamed") - busyBefore).isLessThanOrEqualTo(2);
+    // (One more slot of slack: a busy request may go between counting and the quiet one's arrival.)
+    assertThat(granted.indexOf("quiet") - busyBefore).isLessThanOrEqualTo(3);
+    assertThat(granted.indexOf("unnamed") - busyBefore).isLessThanOrEqualTo(3);
+    // And the point of it: most of the busy namespace's queue still waited when the quiet one went.
+    assertThat(granted.size() - 1 - granted.indexOf("quiet")).isGreaterThanOrEqualTo(18);
   }
 
   @Test
