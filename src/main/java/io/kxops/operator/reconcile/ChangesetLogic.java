@@ -683,9 +683,14 @@ public final class ChangesetLogic {
    */
   private Optional<Outcome> refuse(KxChangeset r, DatabaseRef db, StatusStore store) {
     String namespace = r.getMetadata().getNamespace();
+    // A recorded intent's create goes to the intent's region, whatever the operator's region is now
+    // (AWS_REGION may have changed since): check that one, not today's default.
+    String region =
+        StatusMapper.hasIntent(r.getStatus()) && r.getStatus().getCreateIntent().getRegion() != null
+            ? r.getStatus().getCreateIntent().getRegion()
+            : settings.defaultRegion();
     List<AccessCheck.Violation> violations =
-        AccessCheck.check(
-            namespace, r.getSpec(), policies.policyOf(namespace), rules, settings.defaultRegion());
+        AccessCheck.check(namespace, r.getSpec(), policies.policyOf(namespace), rules, region);
     if (violations.isEmpty()) {
       return Optional.empty();
     }

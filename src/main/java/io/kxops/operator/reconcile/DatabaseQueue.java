@@ -169,7 +169,7 @@ public final class DatabaseQueue {
         && !StatusMapper.hasChangeset(s)
         && !StatusMapper.hasIntent(s)
         && !StatusMapper.isRejected(r)
-        && !StatusMapper.stalledForGood(s)
+        && !StatusMapper.stalledForGoodAtThisGeneration(r)
         && r.getMetadata().getDeletionTimestamp() == null;
   }
 

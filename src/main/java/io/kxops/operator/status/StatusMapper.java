@@ -84,8 +84,13 @@ public final class StatusMapper {
     // was created, so the intent was withdrawn) also keeps its conditions (they name the failure,
     // and such a failure is never Stalled): Ready does not flap between Creating and
     // DatabaseNotFound on every retry.
+    // Only while Ready still shows that failure: a resource that queued since must not go on
+    // showing Queued while its create is on its way.
     CallFailure previous = s.getFailure();
+    var ready = Conditions.find(s.getConditions(), READY);
     if (previous != null
+        && ready != null
+        && Objects.equals(previous.getReason(), ready.getReason())
         && Failure.byReason(previous.getReason())
             .map(f -> f.reaction().stall() == Reaction.Stall.NEVER)
             .orElse(false)) {
@@ -162,7 +167,8 @@ public final class StatusMapper {
   public static KxChangesetStatus forbidden(
       KxChangeset r, String region, String message, Instant now) {
     KxChangesetStatus s = base(r, region);
-    s.setFailure(null);
+    // The failure record stays (it ends only when a create succeeds): a waiter that has been
+    // failing and then becomes Forbidden stays stuck, it does not win its turn back.
     s.setConditions(conditions(r, s, now).stalled(Reasons.FORBIDDEN, message).build());
     return s;
   }
@@ -315,6 +321,21 @@ public final class StatusMapper {
     return stalled != null
         && TRUE.equals(stalled.getStatus())
         && Failure.byReason(stalled.getReason()).map(f -> f.reaction().freesSlot()).orElse(false);
+  }
+
+  /**
+   * {@link #stalledForGood} for the spec it judged: a person who edited the spec since (a new
+   * generation) gets the resource looked at again, so it is not left out of the queue meanwhile.
+   */
+  public static boolean stalledForGoodAtThisGeneration(KxChangeset r) {
+    if (!stalledForGood(r.getStatus())) {
+      return false;
+    }
+    var stalled = Conditions.find(r.getStatus().getConditions(), STALLED);
+    Long generation = r.getMetadata().getGeneration();
+    return generation == null
+        || stalled.getObservedGeneration() == null
+        || generation.equals(stalled.getObservedGeneration());
   }
 
   /** True when a create intent is recorded. */

@@ -89,6 +89,14 @@ public final class FakeCluster {
    */
   public boolean finalLeaveCache = true;
 
+  /**
+   * True: {@link Process#finalOn} selects as the real API server does for CacheClusterView (a
+   * fieldSelector on status.status, spec.environmentId and spec.databaseName, then the database
+   * key): a final resource whose spec no longer names the database of its intent is not selected.
+   * False (the default, as before): the fake selects by the database key alone.
+   */
+  public boolean finalOnBySpecSelector = Boolean.getBoolean("fake.finalOnBySpecSelector");
+
   public synchronized boolean editSpec(String uid, UnaryOperator<KxChangesetSpec> edit) {
     KxChangeset current = live.get(uid);
     if (current == null) {
@@ -234,6 +242,12 @@ public final class FakeCluster {
       synchronized (FakeCluster.this) {
         return live.values().stream()
             .filter(r -> StatusMapper.isFinal(r.getStatus()))
+            .filter(
+                r ->
+                    !finalOnBySpecSelector
+                        || r.getSpec() != null
+                            && db.environmentId().equals(r.getSpec().getEnvironmentId())
+                            && db.databaseName().equals(r.getSpec().getDatabaseName()))
             .filter(r -> db.key().equals(databaseKey.apply(r)))
             .map(FakeCluster::copy)
             .toList();

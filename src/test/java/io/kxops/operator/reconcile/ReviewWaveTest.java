@@ -1,0 +1,229 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.Operation;
+import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.Reasons;
+import io.kxops.operator.testing.FakeCluster;
+import io.kxops.operator.testing.FinSpaceErrors;
+import io.kxops.operator.testing.Resources;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Adversarial review of the wave that landed issue-17-memory, issue-18, issue-19-runtime and
+ * issue-19-fair: interleavings that try to break "one KxChangeset makes exactly one FinSpace
+ * changeset" and "at most N changesets run on a database at once, in order".
+ */
+class ReviewWaveTest extends ProtocolScenario {
+
+  /**
+   * The access check before a resumed create reads the region from the spec, defaulting to the
+   * operator's region now, but the create goes where the intent points: a spec without a region
+   * meant the operator's region when the intent was recorded. After a restart with another
+   * AWS_REGION and an ALLOWED_REGIONS that excludes the old one, the check passes (it checks the
+   * new region) and the resume sends CreateKxChangeset to the old, no longer allowed region.
+   */
+  @Test
+  void aResumedCreateIsCheckedAgainstTheRegionItsIntentTargets() {
+    KxChangeset a = add("a", T0); // no spec.region: the operator's region, us-east-1
+    Proc before = new Proc(time);
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    before.reconcile(a); // intent for us-east-1; the create never reached FinSpace
+    assertThat(now(a).getStatus().getCreateIntent().getRegion()).isEqualTo("us-east-1");
+    long createsBefore = finspace.calls(Operation.CREATE);
+
+    // Restarted with AWS_REGION=eu-west-1 and ALLOWED_REGIONS=eu-west-1.
+    ChangesetLogic[] self = new ChangesetLogic[1];
+    FakeCluster.Process watch = cluster.process(r -> self[0].targetOf(r).key());
+    ChangesetLogic after =
+        self[0] =
+            new ChangesetLogic(
+                finspace,
+                watch,
+                time,
+                new ChangesetLogic.Settings(
+                    "eu-west-1",
+                    limit,
+                    adoptAfter,
+                    Duration.ofMinutes(10),
+                    ChangesetLogic.CONFIRM_TIMEOUT),
+                new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5),
+                AccessPolicies.NONE,
+                new AccessCheck.Rules("finspace-access", false, Set.of("eu-west-1")));
+    time.advance(Duration.ofSeconds(30)); // the token is still fresh: a resend
+    try {
+      after.reconcile(watch.cached(a.getMetadata().getUid()), watch);
+    } catch (ReconcileFailure e) {
+      after.failed(e.latest(), e.failure(), watch);
+    }
+
+    assertThat(finspace.calls(Operation.CREATE) - createsBefore)
+        .as("nothing is sent to us-east-1, which ALLOWED_REGIONS no longer allows")
+        .isZero();
+    var stalled = Conditions.find(now(a).getStatus().getConditions(), Conditions.STALLED);
+    assertThat(stalled).isNotNull();
+    assertThat(stalled.getReason()).isEqualTo(Reasons.FORBIDDEN);
+  }
+
+  /**
+   * A waiter whose create FinSpace rejected (Stalled InvalidRequest) and whose spec a person has
+   * just fixed (a new generation) can create again, and it was Stalled for less than
+   * QUEUE_YIELD_AFTER: it is not stuck, so no later waiter may pass it. But DatabaseQueue.waiting
+   * leaves it out while its Stalled condition still names InvalidRequest (stalledForGood ignores
+   * the generation, unlike isRejected): a later waiter woken before the fixed one is reconciled
+   * again is admitted ahead of it.
+   */
+  @Test
+  void aFixedRejectedWaiterIsNotPassedBeforeItIsReconciledAgain() {
+    KxChangeset r = add("r", T0);
+    Proc p = new Proc(time);
+    finspace.failNext(
+        Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ValidationException", 400));
+    p.reconcile(r); // rejected: Stalled InvalidRequest, the intent withdrawn, the slot freed
+    var rejected = Conditions.find(now(r).getStatus().getConditions(), Conditions.STALLED);
+    assertThat(rejected.getReason()).isEqualTo("InvalidRequest");
+    KxChangeset x = add("x", T0.plusSeconds(1));
+    p.watch.catchUp();
+    p.reconcile(x); // x takes the slot
+    KxChangeset b = add("b", T0.plusSeconds(2));
+    p.watch.catchUp();
+    p.reconcile(b); // b queues behind x
+    assertThat(now(b).getStatus().getCreateIntent()).isNull();
+    time.advance(Duration.ofSeconds(30));
+    // A person fixes r's spec: generation 2, r may create again (30 s < QUEUE_YIELD_AFTER).
+    assertThat(
+            cluster.editSpec(
+                r.getMetadata().getUid(),
+                s -> {
+                  s.setChangeRequests(List.of(ChangeRequest.put("s3://bucket/db/fixed/", "/f/")));
+                  return s;
+                }))
+        .isTrue();
+    finspace.setStatus(now(x).getStatus().getChangesetId(), Changeset.COMPLETED);
+    p.watch.catchUp();
+    p.reconcile(x); // x final: the queue wakes the next waiter
+    p.watch.catchUp();
+    // The queue wakes b, not r (DatabaseQueue.next leaves r out); b is reconciled before r.
+    List<String> woken =
+        p.logic.toWake(now(x)).stream().map(o -> o.getMetadata().getName()).toList();
+
+    p.reconcile(b);
+
+    assertThat(now(b).getStatus().getCreateIntent())
+        .as(
+            "b must not be admitted ahead of r, which came first and is not stuck (woken: %s)",
+            woken)
+        .isNull();
+  }
+
+  /**
+   * "A waiter that has been unable to create for QUEUE_YIELD_AFTER is stuck", and "the failure
+   * record stays ... so a stuck resource does not take its place back". But the Forbidden status
+   * drops the failure record and starts a new Stalled condition: a waiter whose creates have failed
+   * (DatabaseNotFound) for six minutes, and whose namespace's policy then stops allowing its
+   * database, is no longer stuck and holds the later waiter of another namespace for another
+   * QUEUE_YIELD_AFTER, though it has been unable to create all along.
+   */
+  @Test
+  void aStuckWaiterThatBecomesForbiddenDoesNotTakeItsPlaceBack() {
+    KxChangeset a = add("a", T0);
+    KxChangeset kb = Resources.changeset("b", T0.plusSeconds(1));
+    kb.getMetadata().setNamespace("team-b");
+    KxChangeset b = cluster.create(kb);
+    java.util.Map<String, io.kxops.operator.api.v1alpha1.KxAccessPolicy> policies =
+        new java.util.HashMap<>();
+    ChangesetLogic[] self = new ChangesetLogic[1];
+    FakeCluster.Process watch = cluster.process(r -> self[0].targetOf(r).key());
+    ChangesetLogic logic =
+        self[0] =
+            new ChangesetLogic(
+                finspace,
+                watch,
+                time,
+                new ChangesetLogic.Settings(
+                    "us-east-1",
+                    1,
+                    adoptAfter,
+                    Duration.ofMinutes(10),
+                    ChangesetLogic.CONFIRM_TIMEOUT),
+                new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5),
+                policies::get,
+                AccessCheck.Rules.OPEN);
+    java.util.function.Consumer<KxChangeset> reconcile =
+        r -> {
+          watch.catchUp();
+          try {
+            logic.reconcile(watch.cached(r.getMetadata().getUid()), watch);
+          } catch (ReconcileFailure e) {
+            logic.failed(e.latest(), e.failure(), watch);
+          }
+        };
+    // a's creates fail: the database does not exist (yet) in FinSpace's answer.
+    for (int i = 0; i < 12; i++) {
+      finspace.failNext(
+          Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404));
+      reconcile.accept(a);
+      reconcile.accept(b);
+      assertThat(now(b).getStatus().getCreateIntent()).as("b waits behind a at first").isNull();
+      time.advance(Duration.ofSeconds(20));
+    }
+    // Four minutes of DatabaseNotFound. Now a's namespace's policy no longer allows trades.
+    policies.put("kdb", AccessGateTest.policy(List.of("quotes"), null));
+    reconcile.accept(a);
+    assertThat(Conditions.find(now(a).getStatus().getConditions(), Conditions.STALLED).getReason())
+        .isEqualTo(Reasons.FORBIDDEN);
+    time.advance(Duration.ofMinutes(2)); // a unable to create for six minutes in all
+
+    reconcile.accept(b);
+
+    assertThat(now(b).getStatus().getChangesetId())
+        .as("b passes a, unable to create since %s (now %s)", T0, time.instant())
+        .isNotNull();
+  }
+
+  /**
+   * Issue 18 keeps the conditions when an intent is recorded after a failure that never stalls
+   * (DatabaseNotFound), so Ready does not flap. But when the resource queued in between, the kept
+   * conditions say "Queued: waiting for ... to finish" while it holds a create intent and its
+   * create is on its way (kubectl shows QUEUED for a resource that is in flight).
+   */
+  @Test
+  void aRecordedIntentIsNeverShownAsQueued() {
+    KxChangeset a = add("a", T0);
+    Proc p = new Proc(time);
+    finspace.failNext(
+        Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404));
+    p.reconcile(a); // DatabaseNotFound: the intent withdrawn, the failure recorded
+    time.advance(ChangesetLogic.QUEUE_YIELD_AFTER.plusSeconds(1)); // a is stuck
+    KxChangeset y = add("y", time.instant());
+    p.watch.catchUp();
+    p.reconcile(y); // y passes the stuck a and takes the slot
+    assertThat(now(y).getStatus().getChangesetId()).isNotNull();
+    p.reconcile(a); // a queues behind y, its failure record kept
+    assertThat(Conditions.find(now(a).getStatus().getConditions(), Conditions.READY).getReason())
+        .isEqualTo(Reasons.QUEUED);
+    finspace.setStatus(now(y).getStatus().getChangesetId(), Changeset.COMPLETED);
+    p.reconcile(y);
+    p.watch.catchUp();
+    io.kxops.operator.api.v1alpha1.KxChangesetStatus[] recorded = {null};
+    p.afterWrite = s -> recorded[0] = s; // the next write: a's create intent
+    p.reconcile(a);
+
+    assertThat(recorded[0].getCreateIntent()).isNotNull();
+    var ready = Conditions.find(recorded[0].getConditions(), Conditions.READY);
+    assertThat(ready.getReason())
+        .as("Ready while the create intent is recorded: %s", ready.getMessage())
+        .isNotEqualTo(Reasons.QUEUED);
+  }
+}
