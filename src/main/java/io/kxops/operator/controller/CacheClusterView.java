@@ -6,7 +6,6 @@ package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
@@ -221,16 +220,11 @@ public final class CacheClusterView implements ClusterView {
     if (finals == null) {
       return List.of();
     }
-    List<KxChangeset> out = new ArrayList<>();
-    for (String status : List.of(Changeset.COMPLETED, Changeset.FAILED)) {
-      for (KxChangeset r : finals.list(FinalFilter.finalOn(status, db))) {
-        // The selector names the environment and database; the region is the key's.
-        if (db.key().equals(keyOf(databaseKey, r))) {
-          out.add(r);
-        }
-      }
-    }
-    return out;
+    // The selectors name the environment and database; the region is the key's, and the key is
+    // the intent's target where there is one.
+    return FinalFilter.finalCandidates(finals, db).stream()
+        .filter(r -> db.key().equals(keyOf(databaseKey, r)))
+        .toList();
   }
 
   private KxChangeset freshest(KxChangeset cached) {

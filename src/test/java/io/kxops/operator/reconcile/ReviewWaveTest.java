@@ -228,6 +228,52 @@ class ReviewWaveTest extends ProtocolScenario {
   }
 
   /**
+   * Adoption's claim set reads final resources with a fieldSelector on spec.environmentId and
+   * spec.databaseName (FinalFilter.finalOn), but a resource's database is its create intent's
+   * target. On an API server without the CEL rule (the case SpecChanged exists for), b's spec is
+   * edited after b made its changeset; b completes and leaves the cache; its changeset is then
+   * claimed by nobody the operator can see, and a, whose create never reached FinSpace, adopts it:
+   * a makes no changeset of its own, and one changeset is recorded by two resources. Fixed: the
+   * claim set also selects by the intent's target (status.createIntent, selectable); FakeCluster
+   * evaluates FinalFilter's own selectors.
+   */
+  @Test
+  void adoptionSeesTheChangesetOfAFinalResourceWhoseSpecNoLongerNamesItsDatabase() {
+    limit = 2;
+    KxChangeset a = add("a", T0);
+    Proc p = new Proc(time);
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    p.reconcile(a); // a's intent; its create never reached FinSpace
+    KxChangeset b =
+        add("b", T0.plusSeconds(1), a.getSpec().getChangeRequests().toArray(new ChangeRequest[0]));
+    p.watch.catchUp();
+    p.reconcile(b);
+    String bs = now(b).getStatus().getChangesetId();
+    assertThat(bs).isNotNull();
+    // An API server without the CEL rule stores an edit of b's database name.
+    cluster.freezeSpec = false;
+    assertThat(
+            cluster.editSpec(
+                b.getMetadata().getUid(),
+                s -> {
+                  s.setDatabaseName("renamed");
+                  return s;
+                }))
+        .isTrue();
+    finspace.setStatus(bs, Changeset.COMPLETED);
+    p.watch.catchUp();
+    p.reconcile(b); // polled where its intent points: COMPLETED, and it leaves the view
+    p.watch.catchUp();
+    assertThat(now(b).getStatus().getStatus()).isEqualTo(Changeset.COMPLETED);
+
+    time.advance(Duration.ofMinutes(9).plusSeconds(30));
+    p.reconcile(a);
+
+    String as = now(a).getStatus().getChangesetId();
+    assertThat(as).as("a's own changeset, not the one b records").isNotEqualTo(bs);
+  }
+
+  /**
    * Fairness (README: "one resource that cannot create (another team's, say) holds the others for
    * at most the bound"). Team a's KxAccessPolicy names a role STS refuses: its first create attempt
    * fails with RoleNotAssumed before anything reaches FinSpace (README's table says so), yet the
