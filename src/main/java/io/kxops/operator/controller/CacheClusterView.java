@@ -11,6 +11,7 @@ import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -225,6 +226,30 @@ public final class CacheClusterView implements ClusterView {
     return FinalFilter.finalCandidates(finals, db).stream()
         .filter(r -> db.key().equals(keyOf(databaseKey, r)))
         .toList();
+  }
+
+  @Override
+  public List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+    if (finals == null) {
+      return ClusterView.super.claiming(db, changesetId);
+    }
+    // The view first (this process's own writes over the watch), then the API server's answer for
+    // what is not in it: final resources, and any the watch has not delivered yet.
+    Map<String, KxChangeset> out = new LinkedHashMap<>();
+    for (KxChangeset r : onDatabase(db.key())) {
+      boolean claims =
+          r.getStatus() != null && changesetId.equals(r.getStatus().getChangesetId())
+              || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId());
+      if (claims) {
+        out.put(r.getMetadata().getUid(), r);
+      }
+    }
+    for (KxChangeset r : FinalFilter.claimCandidates(finals, changesetId)) {
+      if (db.key().equals(keyOf(databaseKey, r))) {
+        out.putIfAbsent(r.getMetadata().getUid(), r);
+      }
+    }
+    return List.copyOf(out.values());
   }
 
   private KxChangeset freshest(KxChangeset cached) {

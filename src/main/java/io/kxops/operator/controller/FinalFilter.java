@@ -73,6 +73,21 @@ public final class FinalFilter {
   }
 
   /**
+   * The resources, final or not, in any database, that record changeset {@code id} in their status
+   * or import it in their spec (each once); the caller keeps those of the database.
+   */
+  public static List<KxChangeset> claimCandidates(SelectedList finals, String id) {
+    Map<String, KxChangeset> out = new LinkedHashMap<>();
+    for (String selector :
+        List.of("status.changesetId=" + escape(id), "spec.changesetId=" + escape(id))) {
+      for (KxChangeset r : finals.list(selector)) {
+        out.putIfAbsent(r.getMetadata().getUid(), r);
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  /**
    * The resources whose spec names {@code db}'s environment and database (final or not: one read
    * for both final statuses; the few in flight are dropped by the caller).
    */

@@ -160,6 +160,20 @@ public final class StatusMapper {
     return s;
   }
 
+  /** An import that waits (not Stalled: it goes on by itself once the other create is recorded). */
+  public static KxChangesetStatus importWaiting(
+      KxChangeset r, String region, String message, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.IMPORT_WAITING, message)
+            .set(RECONCILING, TRUE, Reasons.IMPORT_WAITING, message)
+            .remove(STALLED)
+            .build());
+    return s;
+  }
+
   /**
    * Outside its namespace's access policy: Stalled with reason Forbidden and the violations as
    * message. A create intent, if recorded, stays (its create may have reached FinSpace).

@@ -55,16 +55,16 @@ class FinalSelectionIT {
   @Test
   void theFinalResourcesOfADatabaseAreSelectedByTheirSpecOrTheirIntentsTarget() {
     // Created on trades, its spec now naming another database.
-    KxChangeset edited = create("edited", "renamed", "trades", "COMPLETED", "cs-edited");
+    KxChangeset edited = create("edited", "renamed", "trades", "COMPLETED", "csedited");
     // Imported: no intent, its spec names trades.
-    KxChangeset imported = create("imported", "trades", null, "COMPLETED", "cs-imported");
+    KxChangeset imported = create("imported", "trades", null, "COMPLETED", "csimported");
     // Spec names trades, but its changeset was made on another database: a candidate only (the
     // caller keeps those whose database key is trades').
-    KxChangeset elsewhere = create("elsewhere", "trades", "quotes", "FAILED", "cs-elsewhere");
+    KxChangeset elsewhere = create("elsewhere", "trades", "quotes", "FAILED", "cselsewhere");
     // Not final: the informer has it; not a candidate.
-    create("running", "trades", "trades", "PROCESSING", "cs-running");
+    create("running", "trades", "trades", "PROCESSING", "csrunning");
     // Another database altogether.
-    create("other", "quotes", "quotes", "COMPLETED", "cs-other");
+    create("other", "quotes", "quotes", "COMPLETED", "csother");
 
     List<KxChangeset> candidates =
         FinalFilter.finalCandidates(FinalFilter.selectedList(client, List.of()), TRADES);
@@ -81,6 +81,34 @@ class FinalSelectionIT {
                 FinalFilter.selectedList(client, List.of(NS)),
                 new DatabaseRef("us-east-1", ENV, "trades,spec.databaseName=quotes")))
         .isEmpty();
+  }
+
+  /**
+   * An import's duplicate check reads only the resources naming the id: in status (recorded) or
+   * spec (imported), final or not, of any database (the caller keeps its database's).
+   */
+  @Test
+  void theResourcesClaimingAChangesetIdAreSelectedByIt() {
+    create("claimed", "trades", "trades", "COMPLETED", "csclaimed");
+    KxChangeset importer = new KxChangeset();
+    importer.setMetadata(new ObjectMetaBuilder().withName("importer").withNamespace(NS).build());
+    importer.setSpec(spec("importer", "trades"));
+    importer.getSpec().setChangesetId("csclaimed");
+    client.resource(importer).create();
+    create("unrelated", "trades", "trades", "PROCESSING", "csunrelated");
+
+    assertThat(
+            FinalFilter.claimCandidates(FinalFilter.selectedList(client, List.of()), "csclaimed"))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactlyInAnyOrder("claimed", "importer");
+  }
+
+  static KxChangesetSpec spec(String name, String database) {
+    KxChangesetSpec spec = new KxChangesetSpec();
+    spec.setEnvironmentId(ENV);
+    spec.setDatabaseName(database);
+    spec.setChangeRequests(List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/")));
+    return spec;
   }
 
   static KxChangeset create(

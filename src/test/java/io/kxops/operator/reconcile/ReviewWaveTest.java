@@ -316,4 +316,52 @@ class ReviewWaveTest extends ProtocolScenario {
             bound, ready.getReason(), ready.getMessage())
         .isNotNull();
   }
+
+  /**
+   * Issue 16's import against a create whose answer was lost. a's create made changeset x, but its
+   * process died before recording it. Someone runs {@code export} (FinSpace lists x, which no
+   * KxChangeset records) and applies an import of x. If the import records x at once, a's resend
+   * with its token then returns x too: one changeset recorded by two resources. The import must
+   * wait while a create intent that may have made x is unrecorded, and a must keep x.
+   */
+  @Test
+  void anImportWaitsForAnUnrecordedCreateThatMayHaveMadeItsChangeset() {
+    KxChangeset a = add("a", T0);
+    Proc p1 = new Proc(time);
+    p1.crashBeforeRecord = true;
+    p1.reconcile(a); // intent, confirmed, created; the process dies before recording it
+    String x =
+        finspace.all().stream()
+            .filter(c -> a.getMetadata().getUid().equals(finspace.tokenOf(c.id())))
+            .findFirst()
+            .orElseThrow()
+            .id();
+    assertThat(now(a).getStatus().getChangesetId()).isNull();
+
+    time.advance(Duration.ofSeconds(20));
+    KxChangeset ki =
+        Resources.changeset(
+            "imported",
+            time.instant(),
+            a.getSpec().getChangeRequests().toArray(new ChangeRequest[0]));
+    ki.getSpec().setChangesetId(x);
+    KxChangeset imported = cluster.create(ki);
+    Proc p2 = new Proc(time);
+    p2.watch.catchUp();
+    p2.reconcile(imported); // must not record x while a may have made it
+    p2.watch.catchUp();
+    p2.reconcile(a); // the resend with a's token: FinSpace answers x
+    p2.watch.catchUp();
+    p2.reconcile(imported);
+
+    assertThat(now(a).getStatus().getChangesetId()).as("a made x").isEqualTo(x);
+    assertThat(cluster.all())
+        .filteredOn(r -> r.getStatus() != null && x.equals(r.getStatus().getChangesetId()))
+        .as("resources recording x")
+        .hasSize(1);
+    assertThat(
+            Conditions.find(now(imported).getStatus().getConditions(), Conditions.READY)
+                .getReason())
+        .isEqualTo(Reasons.DUPLICATE_IMPORT);
+  }
 }

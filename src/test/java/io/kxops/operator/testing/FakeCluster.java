@@ -352,7 +352,11 @@ public final class FakeCluster {
   }
 
   private static KxChangesetSpec copySpec(KxChangesetSpec s) {
-    return new KxChangesetSpec(
-        s.getEnvironmentId(), s.getDatabaseName(), s.getRegion(), s.getChangeRequests());
+    // Every field: a copy that drops one (changesetId did) hides that path from every test.
+    KxChangesetSpec c =
+        new KxChangesetSpec(
+            s.getEnvironmentId(), s.getDatabaseName(), s.getRegion(), s.getChangeRequests());
+    c.setChangesetId(s.getChangesetId());
+    return c;
   }
 }
