@@ -4,8 +4,6 @@
  */
 package io.kxops.operator;
 
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -41,13 +39,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,7 +153,7 @@ public final class OperatorApp implements AutoCloseable {
                             .withFieldSelector(finalLeaveCache ? FinalFilter.NOT_FINAL_QUERY : null)
                             .build())
                     .getItems(),
-            finalLeaveCache ? selected(client, watched) : null);
+            finalLeaveCache ? FinalFilter.selectedList(client, watched) : null);
     AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());
     ChangesetLogic logic = logic(config, region, finspace, cluster, policies, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),
@@ -254,35 +249,6 @@ public final class OperatorApp implements AutoCloseable {
         config.access().policyRequired() ? "required" : "optional",
         config.access().allowedRegions().isEmpty() ? "any" : config.access().allowedRegions());
     return new OperatorApp(operator, lease, finspace, events, http, registry);
-  }
-
-  /**
-   * Lists what a fieldSelector selects in the watched namespaces ({@code watched} empty: all), page
-   * by page.
-   */
-  private static CacheClusterView.SelectedList selected(
-      KubernetesClient client, List<String> watched) {
-    return fieldSelector -> {
-      List<KxChangeset> out = new ArrayList<>();
-      for (String ns : watched.isEmpty() ? Collections.<String>singletonList(null) : watched) {
-        var resources = client.resources(KxChangeset.class);
-        Function<ListOptions, KubernetesResourceList<KxChangeset>> scope =
-            ns == null ? resources.inAnyNamespace()::list : resources.inNamespace(ns)::list;
-        String next = null;
-        do {
-          KubernetesResourceList<KxChangeset> page =
-              scope.apply(
-                  new ListOptionsBuilder()
-                      .withFieldSelector(fieldSelector)
-                      .withLimit(500L)
-                      .withContinue(next)
-                      .build());
-          out.addAll(page.getItems());
-          next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
-        } while (next != null && !next.isEmpty());
-      }
-      return out;
-    };
   }
 
   static ChangesetLogic logic(

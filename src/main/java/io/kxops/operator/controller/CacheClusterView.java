@@ -6,12 +6,12 @@ package io.kxops.operator.controller;
 
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -221,16 +221,35 @@ public final class CacheClusterView implements ClusterView {
     if (finals == null) {
       return List.of();
     }
-    List<KxChangeset> out = new ArrayList<>();
-    for (String status : List.of(Changeset.COMPLETED, Changeset.FAILED)) {
-      for (KxChangeset r : finals.list(FinalFilter.finalOn(status, db))) {
-        // The selector names the environment and database; the region is the key's.
-        if (db.key().equals(keyOf(databaseKey, r))) {
-          out.add(r);
-        }
+    // The selectors name the environment and database; the region is the key's, and the key is
+    // the intent's target where there is one.
+    return FinalFilter.finalCandidates(finals, db).stream()
+        .filter(r -> db.key().equals(keyOf(databaseKey, r)))
+        .toList();
+  }
+
+  @Override
+  public List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+    if (finals == null) {
+      return ClusterView.super.claiming(db, changesetId);
+    }
+    // The view first (this process's own writes over the watch), then the API server's answer for
+    // what is not in it: final resources, and any the watch has not delivered yet.
+    Map<String, KxChangeset> out = new LinkedHashMap<>();
+    for (KxChangeset r : onDatabase(db.key())) {
+      boolean claims =
+          r.getStatus() != null && changesetId.equals(r.getStatus().getChangesetId())
+              || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId());
+      if (claims) {
+        out.put(r.getMetadata().getUid(), r);
       }
     }
-    return out;
+    for (KxChangeset r : FinalFilter.claimCandidates(finals, changesetId)) {
+      if (db.key().equals(keyOf(databaseKey, r))) {
+        out.putIfAbsent(r.getMetadata().getUid(), r);
+      }
+    }
+    return List.copyOf(out.values());
   }
 
   private KxChangeset freshest(KxChangeset cached) {

@@ -4,6 +4,8 @@
  */
 package io.kxops.operator.controller;
 
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,15 +15,23 @@ import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelectorBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.controller.CacheClusterView.SelectedList;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.DatabaseRef;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The field selector that keeps final KxChangesets (COMPLETED, FAILED) out of the operator's
  * informer, so that its memory follows the work in flight rather than history; and the selectors of
  * the reads that still need them. The CRD declares {@code .status.status}, {@code
- * .spec.environmentId} and {@code .spec.databaseName} as selectable fields (Kubernetes 1.31+).
+ * .spec.environmentId}, {@code .spec.databaseName} and the create intent's environment and database
+ * as selectable fields (Kubernetes 1.31+).
  */
 public final class FinalFilter {
 
@@ -41,16 +51,87 @@ public final class FinalFilter {
   private FinalFilter() {}
 
   /**
-   * The fieldSelector of the resources of {@code db}'s environment and database in {@code status}.
+   * The final resources that may belong to {@code db}: those whose spec names its environment and
+   * database, and those whose create intent does. A resource's database is its intent's target when
+   * it has one, and its spec's otherwise (an import, or a resource from before intents); the two
+   * differ only where an API server without the CRD's CEL freeze let a spec be edited after its
+   * create. The caller keeps those whose database key is {@code db}'s (the selectors cannot name
+   * the region); each resource is returned once.
    */
-  static String finalOn(String status, DatabaseRef db) {
-    return STATUS
-        + "="
-        + status
-        + ",spec.environmentId="
+  public static List<KxChangeset> finalCandidates(SelectedList finals, DatabaseRef db) {
+    Map<String, KxChangeset> out = new LinkedHashMap<>();
+    for (String selector : List.of(bySpec(db), byIntent(db))) {
+      for (KxChangeset r : finals.list(selector)) {
+        if (r.getStatus() != null
+            && (Changeset.COMPLETED.equals(r.getStatus().getStatus())
+                || Changeset.FAILED.equals(r.getStatus().getStatus()))) {
+          out.putIfAbsent(r.getMetadata().getUid(), r);
+        }
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  /**
+   * The resources, final or not, in any database, that record changeset {@code id} in their status
+   * or import it in their spec (each once); the caller keeps those of the database.
+   */
+  public static List<KxChangeset> claimCandidates(SelectedList finals, String id) {
+    Map<String, KxChangeset> out = new LinkedHashMap<>();
+    for (String selector :
+        List.of("status.changesetId=" + escape(id), "spec.changesetId=" + escape(id))) {
+      for (KxChangeset r : finals.list(selector)) {
+        out.putIfAbsent(r.getMetadata().getUid(), r);
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  /**
+   * The resources whose spec names {@code db}'s environment and database (final or not: one read
+   * for both final statuses; the few in flight are dropped by the caller).
+   */
+  static String bySpec(DatabaseRef db) {
+    return "spec.environmentId="
         + escape(db.environmentId())
         + ",spec.databaseName="
         + escape(db.databaseName());
+  }
+
+  /** The resources whose create intent targets {@code db}'s environment and database. */
+  static String byIntent(DatabaseRef db) {
+    return "status.createIntent.environmentId="
+        + escape(db.environmentId())
+        + ",status.createIntent.databaseName="
+        + escape(db.databaseName());
+  }
+
+  /**
+   * Lists what a fieldSelector selects in the watched namespaces ({@code watched} empty: all), page
+   * by page.
+   */
+  public static SelectedList selectedList(KubernetesClient client, List<String> watched) {
+    return fieldSelector -> {
+      List<KxChangeset> out = new ArrayList<>();
+      for (String ns : watched.isEmpty() ? Collections.<String>singletonList(null) : watched) {
+        var resources = client.resources(KxChangeset.class);
+        Function<ListOptions, KubernetesResourceList<KxChangeset>> scope =
+            ns == null ? resources.inAnyNamespace()::list : resources.inNamespace(ns)::list;
+        String next = null;
+        do {
+          KubernetesResourceList<KxChangeset> page =
+              scope.apply(
+                  new ListOptionsBuilder()
+                      .withFieldSelector(fieldSelector)
+                      .withLimit(500L)
+                      .withContinue(next)
+                      .build());
+          out.addAll(page.getItems());
+          next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+        } while (next != null && !next.isEmpty());
+      }
+      return out;
+    };
   }
 
   /**

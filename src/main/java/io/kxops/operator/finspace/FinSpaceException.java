@@ -14,6 +14,7 @@ public final class FinSpaceException extends RuntimeException {
   private final String errorCode;
   private final int httpStatus;
   private final Failure failure;
+  private final boolean sent;
 
   public FinSpaceException(
       Operation operation,
@@ -22,11 +23,36 @@ public final class FinSpaceException extends RuntimeException {
       Failure failure,
       String message,
       Throwable cause) {
+    this(operation, errorCode, httpStatus, failure, message, cause, true);
+  }
+
+  private FinSpaceException(
+      Operation operation,
+      String errorCode,
+      int httpStatus,
+      Failure failure,
+      String message,
+      Throwable cause,
+      boolean sent) {
     super(message, cause);
     this.operation = operation;
     this.errorCode = errorCode;
     this.httpStatus = httpStatus;
     this.failure = failure;
+    this.sent = sent;
+  }
+
+  /**
+   * This failure, known to have happened before any attempt of the call was transmitted (no HTTP
+   * request left the process: the credentials could not be had, the send deadline held it back).
+   * Without this mark a failure may have been sent.
+   */
+  public FinSpaceException notSent() {
+    FinSpaceException e =
+        new FinSpaceException(
+            operation, errorCode, httpStatus, failure, getMessage(), getCause(), false);
+    e.setStackTrace(getStackTrace());
+    return e;
   }
 
   /**
@@ -77,6 +103,14 @@ public final class FinSpaceException extends RuntimeException {
   /** The CamelCase condition reason, e.g. Throttled. */
   public String reason() {
     return failure.reason();
+  }
+
+  /**
+   * True when this create never left the process: no attempt of the call, the SDK's retries
+   * included, was transmitted, so it cannot have made a changeset whatever the error says.
+   */
+  public boolean provesNothingSent() {
+    return operation == Operation.CREATE && !sent;
   }
 
   /** True when FinSpace's answer proves that this create made no changeset. */

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -158,6 +159,22 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       String token,
       Instant sendBy) {
     AwsCredentialsProvider credentials = credentials(caller);
+    AtomicBoolean sent = new AtomicBoolean();
+    try {
+      return createMarked(caller, db, requests, token, sendBy, credentials, sent);
+    } catch (FinSpaceException e) {
+      throw sent.get() ? e : e.notSent();
+    }
+  }
+
+  private Changeset createMarked(
+      Caller caller,
+      DatabaseRef db,
+      List<io.kxops.operator.api.v1alpha1.ChangeRequest> requests,
+      String token,
+      Instant sendBy,
+      AwsCredentialsProvider credentials,
+      AtomicBoolean sent) {
     return call(
         Operation.CREATE,
         caller,
@@ -173,6 +190,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                           .overrideConfiguration(
                               o -> {
                                 o.putExecutionAttribute(SendDeadline.SEND_BY, sendBy);
+                                o.putExecutionAttribute(Transmissions.SENT, sent);
                                 signAs(o, caller, credentials);
                               }));
           // The Create response has no activeFromTimestamp (the model omits it).
@@ -364,7 +382,9 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
                                 .build())
                         .apiCallTimeout(settings.apiCallTimeout())
                         .addExecutionInterceptor(limiter)
-                        .addExecutionInterceptor(sendDeadline));
+                        .addExecutionInterceptor(sendDeadline)
+                        // Last: only an attempt every other interceptor let through is marked.
+                        .addExecutionInterceptor(new Transmissions()));
     settings.endpoint().ifPresent(builder::endpointOverride);
     return builder.build();
   }

@@ -230,7 +230,13 @@ public final class ChangesetLogic {
       Optional<Outcome> refused = refuse(r, db, store);
       return refused.isPresent()
           ? refused.get()
-          : imports.reconcile(r, db, othersOn(r, db), finspace(r), store);
+          : imports.reconcile(
+              r,
+              db,
+              others(r, cluster.claiming(db, Imports.importedId(r))),
+              others(r, cluster.onDatabase(db.key())),
+              finspace(r),
+              store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resume(r, store);
@@ -658,6 +664,10 @@ public final class ChangesetLogic {
             .toList();
     return DatabaseQueue.next(
         peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter());
+  }
+
+  private static List<KxChangeset> others(KxChangeset r, List<KxChangeset> all) {
+    return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
   }
 
   /**

@@ -7,6 +7,7 @@ package io.kxops.operator.reconcile;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.DatabaseRef;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** What the reconcile logic reads of other KxChangesets: those targeting the same database. */
@@ -30,6 +31,22 @@ public interface ClusterView {
    */
   default List<KxChangeset> finalOn(DatabaseRef db) {
     return List.of();
+  }
+
+  /**
+   * The KxChangesets of {@code db}, final or not, that record {@code changesetId} in their status
+   * or import it with spec.changesetId, read at least as fresh as {@link #finalOn}. An import's
+   * duplicate check needs only these: a read by the id, not of the whole database's history.
+   */
+  default List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+    List<KxChangeset> all = new ArrayList<>(onDatabase(db.key()));
+    all.addAll(finalOn(db));
+    return all.stream()
+        .filter(
+            r ->
+                r.getStatus() != null && changesetId.equals(r.getStatus().getChangesetId())
+                    || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId()))
+        .toList();
   }
 
   /**

@@ -11,6 +11,7 @@ import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.status.Reasons;
+import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
 import java.time.Instant;
@@ -57,17 +58,19 @@ final class Imports {
   /**
    * Reads the named changeset and records it, or says why it cannot be this resource's.
    *
-   * @param others the other resources of the database
+   * @param claims the other resources of the database that record or import the same id
+   * @param inFlight the other resources of the database in the view (those with a create intent)
    * @param finspace FinSpace as the resource's namespace calls it
    */
   Outcome reconcile(
       KxChangeset r,
       DatabaseRef db,
-      List<KxChangeset> others,
+      List<KxChangeset> claims,
+      List<KxChangeset> inFlight,
       FinSpace finspace,
       StatusStore store) {
     String id = importedId(r);
-    Optional<KxChangeset> first = claimedBy(r, id, others);
+    Optional<KxChangeset> first = claimedBy(r, id, claims);
     if (first.isPresent()) {
       // Looked at again slowly: the other resource may be deleted, which wakes no one here.
       write(r, db, Reasons.DUPLICATE_IMPORT, duplicate(r, id, first.get(), db), store);
@@ -106,6 +109,20 @@ final class Imports {
       // The changeset at FinSpace never changes, so only a spec edit can change the answer.
       write(r, db, Reasons.SPEC_MISMATCH, message, store);
       return Outcome.idle();
+    }
+    Optional<KxChangeset> maker = mayHaveMade(cs, inFlight);
+    if (maker.isPresent()) {
+      String message =
+          "FinSpace changeset "
+              + id
+              + " may have been made by the create of "
+              + who(r, maker.get())
+              + ", whose answer is not recorded yet (its create intent was recorded at "
+              + maker.get().getStatus().getCreateIntent().getAttemptedAt()
+              + "); importing it now could let two KxChangesets record one changeset. Waiting"
+              + " until that create is recorded";
+      store.write(r, StatusMapper.importWaiting(r, db.region(), message, now()));
+      return Outcome.requeue(polls.max());
     }
     Instant now = now();
     var next = StatusMapper.mirror(r, db.region(), cs, now);
@@ -155,11 +172,37 @@ final class Imports {
         .findFirst();
   }
 
+  /**
+   * A resource whose create intent may have made {@code cs} without its answer being recorded: the
+   * intent sends the same change requests (FinSpace makes what it is sent) and was recorded before
+   * {@code cs} was created, clocks apart by at most {@link ChangesetLogic#CLOCK_SKEW}. (An intent
+   * recorded later cannot have made it: its create is sent after the intent.)
+   */
+  private static Optional<KxChangeset> mayHaveMade(Changeset cs, List<KxChangeset> inFlight) {
+    String digest = Intents.digest(cs.changeRequests());
+    return inFlight.stream()
+        .filter(o -> StatusMapper.hasIntent(o.getStatus()))
+        .filter(o -> !StatusMapper.hasChangeset(o.getStatus()))
+        .filter(o -> digest.equals(o.getStatus().getCreateIntent().getRequestsDigest()))
+        .filter(
+            o -> {
+              Instant at = ResourceCheck.parse(o.getStatus().getCreateIntent().getAttemptedAt());
+              return at == null
+                  || cs.createdTimestamp() == null
+                  || !at.minus(ChangesetLogic.CLOCK_SKEW).isAfter(cs.createdTimestamp());
+            })
+        .findFirst();
+  }
+
+  /** How a status names another resource: never one of another namespace by name. */
+  private static String who(KxChangeset r, KxChangeset other) {
+    return Objects.equals(other.getMetadata().getNamespace(), r.getMetadata().getNamespace())
+        ? other.getMetadata().getNamespace() + "/" + other.getMetadata().getName()
+        : "a KxChangeset of another namespace";
+  }
+
   private static String duplicate(KxChangeset r, String id, KxChangeset owner, DatabaseRef db) {
-    String who =
-        Objects.equals(owner.getMetadata().getNamespace(), r.getMetadata().getNamespace())
-            ? owner.getMetadata().getNamespace() + "/" + owner.getMetadata().getName()
-            : "a KxChangeset of another namespace";
+    String who = who(r, owner);
     return "FinSpace changeset "
         + id
         + " of database "

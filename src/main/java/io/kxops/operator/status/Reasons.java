@@ -27,6 +27,12 @@ public final class Reasons {
   /** An import names a changeset that another KxChangeset already records or imports. */
   public static final String DUPLICATE_IMPORT = "DuplicateImport";
 
+  /**
+   * An import waits: a create of another KxChangeset whose answer is not recorded yet may have made
+   * the changeset it names.
+   */
+  public static final String IMPORT_WAITING = "ImportWaiting";
+
   public static final String SPEC_CHANGED = "SpecChanged";
 
   /**

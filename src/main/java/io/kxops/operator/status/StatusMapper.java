@@ -160,6 +160,20 @@ public final class StatusMapper {
     return s;
   }
 
+  /** An import that waits (not Stalled: it goes on by itself once the other create is recorded). */
+  public static KxChangesetStatus importWaiting(
+      KxChangeset r, String region, String message, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    s.setFailure(null);
+    s.setConditions(
+        conditions(r, s, now)
+            .set(READY, FALSE, Reasons.IMPORT_WAITING, message)
+            .set(RECONCILING, TRUE, Reasons.IMPORT_WAITING, message)
+            .remove(STALLED)
+            .build());
+    return s;
+  }
+
   /**
    * Outside its namespace's access policy: Stalled with reason Forbidden and the violations as
    * message. A create intent, if recorded, stays (its create may have reached FinSpace).
@@ -250,7 +264,8 @@ public final class StatusMapper {
             ? Objects.requireNonNullElse(ResourceCheck.parse(previous.getSince()), now)
             : now;
     s.setFailure(new CallFailure(f.reason(), rfc3339(since)));
-    if (e.provesNothingCreated()) {
+    boolean nothingMade = e.provesNothingCreated() || neverSent(s.getCreateIntent(), e);
+    if (nothingMade) {
       s.setCreateIntent(null);
     }
     Conditions c = conditions(r, s, now);
@@ -276,7 +291,7 @@ public final class StatusMapper {
       // Ready says what is known of the changeset: a transient failure (a throttled poll) leaves
       // it as it was, unless it still says Queued, which is no longer true.
       var ready = Conditions.find(s.getConditions(), READY);
-      if (e.provesNothingCreated()
+      if (nothingMade
           || f.reaction().stall() == Reaction.Stall.AFTER_ACCESS_BOUND
           || ready == null
           || Reasons.QUEUED.equals(ready.getReason())) {
@@ -286,6 +301,19 @@ public final class StatusMapper {
     }
     s.setConditions(c.build());
     return s;
+  }
+
+  /**
+   * True when nothing was ever sent with {@code intent}'s token: the failed call was the intent's
+   * first attempt (a resumed one is recorded as a retry before it is sent) and none of its attempts
+   * left the process. Such an intent holds nothing and is withdrawn, so that a create that cannot
+   * even be sent (STS refuses the namespace's role) does not keep the database's slot. After a
+   * resumed attempt nothing is proven: an earlier attempt may have reached FinSpace.
+   */
+  static boolean neverSent(CreateIntent intent, FinSpaceException e) {
+    return intent != null
+        && (intent.getRetries() == null || intent.getRetries() == 0)
+        && e.provesNothingSent();
   }
 
   /**

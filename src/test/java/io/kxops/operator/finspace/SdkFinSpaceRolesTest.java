@@ -10,8 +10,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.RequestLog;
 import io.kxops.emulator.Role;
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -39,6 +41,7 @@ class SdkFinSpaceRolesTest {
     emulator =
         FinSpaceEmulator.builder()
             .database(ENV, "trades")
+            .database(ENV, "quotes")
             .role(Role.of(ROLE, ENV, "trades"))
             .start();
   }
@@ -120,6 +123,45 @@ class SdkFinSpaceRolesTest {
     assertThat(emulator.requestLog())
         .extracting(RequestLog.Entry::operation)
         .containsOnly("AssumeRole");
+  }
+
+  /**
+   * A create whose role STS refuses never leaves the process: the exception says so, and a first
+   * attempt so refused withdraws its create intent (StatusMapper) instead of holding the database.
+   * A create FinSpace itself answered (here: AccessDenied for a role outside its databases) was
+   * sent, and says so.
+   */
+  @Test
+  void aCreateWhoseRoleStsRefusesProvesNothingWasSentAndOneFinSpaceAnsweredDoesNot() {
+    finspace = client(8);
+    Caller stranger = new Caller("team-z", "arn:aws:iam::111122223333:role/unknown");
+    var requests = List.of(ChangeRequest.put("s3://bucket/sym/", "/"));
+    FinSpaceException refused =
+        catchThrowableOfType(
+            FinSpaceException.class,
+            () ->
+                finspace
+                    .as(stranger)
+                    .create(DB, requests, "token-sts-refused", Instant.now().plusSeconds(60)));
+    assertThat(refused.failure()).isEqualTo(Failure.ROLE_NOT_ASSUMED);
+    assertThat(refused.provesNothingSent()).isTrue();
+    assertThat(emulator.requestLog())
+        .extracting(RequestLog.Entry::operation)
+        .doesNotContain("CreateKxChangeset");
+
+    FinSpaceException denied =
+        catchThrowableOfType(
+            FinSpaceException.class,
+            () ->
+                finspace
+                    .as(new Caller("team-x", ROLE))
+                    .create(
+                        new DatabaseRef(DB.region(), ENV, "quotes"),
+                        requests,
+                        "token-denied",
+                        Instant.now().plusSeconds(60)));
+    assertThat(denied.failure()).isEqualTo(Failure.ACCESS_DENIED);
+    assertThat(denied.provesNothingSent()).as("FinSpace answered it").isFalse();
   }
 
   @Test

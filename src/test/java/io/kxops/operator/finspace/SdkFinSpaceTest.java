@@ -270,6 +270,7 @@ class SdkFinSpaceTest {
               assertThat(e.failure().reaction().nothingCreated())
                   .as("an earlier attempt may have taken effect")
                   .isFalse();
+              assertThat(e.provesNothingSent()).as("no attempt of this call left").isTrue();
             });
     assertThat(createRequestsReceived()).isZero();
     assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-late");
@@ -288,7 +289,12 @@ class SdkFinSpaceTest {
     assertThatThrownBy(() -> finspace.create(DB, REQUESTS, "token-retry-late", sendBy))
         .isInstanceOfSatisfying(
             FinSpaceException.class,
-            e -> assertThat(e.failure()).isEqualTo(Failure.SEND_WINDOW_CLOSED));
+            e -> {
+              assertThat(e.failure()).isEqualTo(Failure.SEND_WINDOW_CLOSED);
+              assertThat(e.provesNothingSent())
+                  .as("the SDK's first attempt was transmitted, though the last was held back")
+                  .isFalse();
+            });
     assertThat(createRequestsReceived()).as("only the first attempt was sent").isEqualTo(1);
     assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-retry-late");
   }

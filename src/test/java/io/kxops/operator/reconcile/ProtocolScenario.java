@@ -104,7 +104,7 @@ abstract class ProtocolScenario {
                         DatabaseRef db, List<ChangeRequest> requests, String token, Instant by) {
                       beforeSend.run();
                       if (clock.instant().isAfter(by)) {
-                        throw FinSpaceErrors.of(Operation.CREATE, "SendWindowClosed", 0);
+                        throw FinSpaceErrors.notSent(Operation.CREATE, "SendWindowClosed");
                       }
                       inTransit.run();
                       return finspace.create(db, requests, token, by);

@@ -868,6 +868,11 @@ class ReconcileSimulationTest {
           return call(
               Operation.CREATE,
               () -> {
+                if (fault(4)) {
+                  // The namespace's role could not be assumed: no attempt left the process.
+                  trace.add(step + ": p" + id + " create not sent (role not assumed)");
+                  throw FinSpaceErrors.notSent(Operation.CREATE, "RoleNotAssumed");
+                }
                 if (SEND_DELAY_S > 0 && fault(10)) {
                   Duration d = Duration.ofSeconds(1 + rnd.nextInt(SEND_DELAY_S));
                   d = advance(d);
@@ -877,7 +882,7 @@ class ReconcileSimulationTest {
                 // What SdkFinSpace's send deadline does, on this process's clock.
                 if (clock.instant().plus(skew).isAfter(sendBy)) {
                   trace.add(step + ": p" + id + " create held back at its send deadline");
-                  throw FinSpaceErrors.of(Operation.CREATE, "SendWindowClosed", 0);
+                  throw FinSpaceErrors.notSent(Operation.CREATE, "SendWindowClosed");
                 }
                 if (TRANSIT_S > 0 && fault(30)) {
                   // Left before its deadline; on its way while others act.

@@ -226,4 +226,142 @@ class ReviewWaveTest extends ProtocolScenario {
         .as("Ready while the create intent is recorded: %s", ready.getMessage())
         .isNotEqualTo(Reasons.QUEUED);
   }
+
+  /**
+   * Adoption's claim set reads final resources with a fieldSelector on spec.environmentId and
+   * spec.databaseName (FinalFilter.finalOn), but a resource's database is its create intent's
+   * target. On an API server without the CEL rule (the case SpecChanged exists for), b's spec is
+   * edited after b made its changeset; b completes and leaves the cache; its changeset is then
+   * claimed by nobody the operator can see, and a, whose create never reached FinSpace, adopts it:
+   * a makes no changeset of its own, and one changeset is recorded by two resources. Fixed: the
+   * claim set also selects by the intent's target (status.createIntent, selectable); FakeCluster
+   * evaluates FinalFilter's own selectors.
+   */
+  @Test
+  void adoptionSeesTheChangesetOfAFinalResourceWhoseSpecNoLongerNamesItsDatabase() {
+    limit = 2;
+    KxChangeset a = add("a", T0);
+    Proc p = new Proc(time);
+    finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
+    p.reconcile(a); // a's intent; its create never reached FinSpace
+    KxChangeset b =
+        add("b", T0.plusSeconds(1), a.getSpec().getChangeRequests().toArray(new ChangeRequest[0]));
+    p.watch.catchUp();
+    p.reconcile(b);
+    String bs = now(b).getStatus().getChangesetId();
+    assertThat(bs).isNotNull();
+    // An API server without the CEL rule stores an edit of b's database name.
+    cluster.freezeSpec = false;
+    assertThat(
+            cluster.editSpec(
+                b.getMetadata().getUid(),
+                s -> {
+                  s.setDatabaseName("renamed");
+                  return s;
+                }))
+        .isTrue();
+    finspace.setStatus(bs, Changeset.COMPLETED);
+    p.watch.catchUp();
+    p.reconcile(b); // polled where its intent points: COMPLETED, and it leaves the view
+    p.watch.catchUp();
+    assertThat(now(b).getStatus().getStatus()).isEqualTo(Changeset.COMPLETED);
+
+    time.advance(Duration.ofMinutes(9).plusSeconds(30));
+    p.reconcile(a);
+
+    String as = now(a).getStatus().getChangesetId();
+    assertThat(as).as("a's own changeset, not the one b records").isNotEqualTo(bs);
+  }
+
+  /**
+   * Fairness (README: "one resource that cannot create (another team's, say) holds the others for
+   * at most the bound"). Team a's KxAccessPolicy names a role STS refuses: its first create attempt
+   * fails with RoleNotAssumed before anything reaches FinSpace (README's table says so), yet the
+   * create intent is kept (the failure does not prove nothing was created, since a resend could
+   * follow an earlier attempt that did). So a holds the database's slot for as long as its role is
+   * broken, and team b's changeset on the same database waits past QUEUE_YIELD_AFTER. Not a breach
+   * of the limit; a gap between the fairness bound and the intent rule, for the first attempt at
+   * least (nothing was ever sent with that intent's token). Fixed: SdkFinSpace marks a call none of
+   * whose attempts was transmitted, and a first attempt so marked withdraws the intent.
+   */
+  @Test
+  void aFirstCreateWhoseRoleStsRefusesHoldsOtherNamespacesPastTheYieldBound() {
+    KxChangeset ka = Resources.changeset("a", T0);
+    ka.getMetadata().setNamespace("team-a");
+    KxChangeset a = cluster.create(ka);
+    KxChangeset kb = Resources.changeset("b", T0.plusSeconds(1));
+    kb.getMetadata().setNamespace("team-b");
+    KxChangeset b = cluster.create(kb);
+    Proc p = new Proc(time);
+    finspace.refuseCreatesWith(
+        a.getMetadata().getUid(), FinSpaceErrors.notSent(Operation.CREATE, "RoleNotAssumed"));
+    Duration bound = ChangesetLogic.QUEUE_YIELD_AFTER;
+    for (Duration t = Duration.ZERO;
+        t.compareTo(bound.plusMinutes(1)) <= 0;
+        t = t.plusSeconds(30)) {
+      p.watch.catchUp();
+      p.reconcile(a); // every attempt: STS refuses a's role
+      p.watch.catchUp();
+      p.reconcile(b);
+      time.advance(Duration.ofSeconds(30));
+    }
+    assertThat(finspace.createdWith(a.getMetadata().getUid()))
+        .as("nothing of a's ever reached FinSpace")
+        .isZero();
+    var ready = Conditions.find(now(b).getStatus().getConditions(), Conditions.READY);
+    assertThat(now(b).getStatus().getChangesetId())
+        .as(
+            "b, of another namespace, is created once a has been unable to create for %s (b: %s,"
+                + " %s)",
+            bound, ready.getReason(), ready.getMessage())
+        .isNotNull();
+  }
+
+  /**
+   * Issue 16's import against a create whose answer was lost. a's create made changeset x, but its
+   * process died before recording it. Someone runs {@code export} (FinSpace lists x, which no
+   * KxChangeset records) and applies an import of x. If the import records x at once, a's resend
+   * with its token then returns x too: one changeset recorded by two resources. The import must
+   * wait while a create intent that may have made x is unrecorded, and a must keep x.
+   */
+  @Test
+  void anImportWaitsForAnUnrecordedCreateThatMayHaveMadeItsChangeset() {
+    KxChangeset a = add("a", T0);
+    Proc p1 = new Proc(time);
+    p1.crashBeforeRecord = true;
+    p1.reconcile(a); // intent, confirmed, created; the process dies before recording it
+    String x =
+        finspace.all().stream()
+            .filter(c -> a.getMetadata().getUid().equals(finspace.tokenOf(c.id())))
+            .findFirst()
+            .orElseThrow()
+            .id();
+    assertThat(now(a).getStatus().getChangesetId()).isNull();
+
+    time.advance(Duration.ofSeconds(20));
+    KxChangeset ki =
+        Resources.changeset(
+            "imported",
+            time.instant(),
+            a.getSpec().getChangeRequests().toArray(new ChangeRequest[0]));
+    ki.getSpec().setChangesetId(x);
+    KxChangeset imported = cluster.create(ki);
+    Proc p2 = new Proc(time);
+    p2.watch.catchUp();
+    p2.reconcile(imported); // must not record x while a may have made it
+    p2.watch.catchUp();
+    p2.reconcile(a); // the resend with a's token: FinSpace answers x
+    p2.watch.catchUp();
+    p2.reconcile(imported);
+
+    assertThat(now(a).getStatus().getChangesetId()).as("a made x").isEqualTo(x);
+    assertThat(cluster.all())
+        .filteredOn(r -> r.getStatus() != null && x.equals(r.getStatus().getChangesetId()))
+        .as("resources recording x")
+        .hasSize(1);
+    assertThat(
+            Conditions.find(now(imported).getStatus().getConditions(), Conditions.READY)
+                .getReason())
+        .isEqualTo(Reasons.DUPLICATE_IMPORT);
+  }
 }

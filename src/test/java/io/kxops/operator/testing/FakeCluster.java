@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.controller.FinalFilter;
 import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import io.kxops.operator.reconcile.StaleResourceException;
@@ -90,12 +91,54 @@ public final class FakeCluster {
   public boolean finalLeaveCache = true;
 
   /**
-   * True: {@link Process#finalOn} selects as the real API server does for CacheClusterView (a
-   * fieldSelector on status.status, spec.environmentId and spec.databaseName, then the database
-   * key): a final resource whose spec no longer names the database of its intent is not selected.
-   * False (the default, as before): the fake selects by the database key alone.
+   * What the API server returns for a LIST with {@code fieldSelector} (terms {@code path=value}
+   * joined by commas, with {@code \\}, {@code ,} and {@code =} escaped in values) over the
+   * selectable fields the CRD declares.
    */
-  public boolean finalOnBySpecSelector = Boolean.getBoolean("fake.finalOnBySpecSelector");
+  public synchronized List<KxChangeset> selected(String fieldSelector) {
+    List<String[]> terms = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    String path = null;
+    for (int i = 0; i < fieldSelector.length(); i++) {
+      char ch = fieldSelector.charAt(i);
+      if (ch == '\\' && i + 1 < fieldSelector.length()) {
+        cur.append(fieldSelector.charAt(++i));
+      } else if (ch == '=' && path == null) {
+        path = cur.toString();
+        cur.setLength(0);
+      } else if (ch == ',') {
+        terms.add(new String[] {path, cur.toString()});
+        path = null;
+        cur.setLength(0);
+      } else {
+        cur.append(ch);
+      }
+    }
+    terms.add(new String[] {path, cur.toString()});
+    return live.values().stream()
+        .filter(r -> terms.stream().allMatch(t -> t[1].equals(selectableField(r, t[0]))))
+        .map(FakeCluster::copy)
+        .toList();
+  }
+
+  /** A selectable field's value as the API server reads it ("" when absent). */
+  private static String selectableField(KxChangeset r, String path) {
+    var spec = r.getSpec();
+    var status = r.getStatus();
+    var intent = status == null ? null : status.getCreateIntent();
+    String v =
+        switch (path) {
+          case "spec.environmentId" -> spec == null ? null : spec.getEnvironmentId();
+          case "spec.databaseName" -> spec == null ? null : spec.getDatabaseName();
+          case "status.status" -> status == null ? null : status.getStatus();
+          case "status.createIntent.environmentId" ->
+              intent == null ? null : intent.getEnvironmentId();
+          case "status.createIntent.databaseName" ->
+              intent == null ? null : intent.getDatabaseName();
+          default -> throw new IllegalArgumentException("not a selectable field: " + path);
+        };
+    return v == null ? "" : v;
+  }
 
   public synchronized boolean editSpec(String uid, UnaryOperator<KxChangesetSpec> edit) {
     KxChangeset current = live.get(uid);
@@ -239,19 +282,11 @@ public final class FakeCluster {
       if (!finalLeaveCache) {
         return List.of();
       }
-      synchronized (FakeCluster.this) {
-        return live.values().stream()
-            .filter(r -> StatusMapper.isFinal(r.getStatus()))
-            .filter(
-                r ->
-                    !finalOnBySpecSelector
-                        || r.getSpec() != null
-                            && db.environmentId().equals(r.getSpec().getEnvironmentId())
-                            && db.databaseName().equals(r.getSpec().getDatabaseName()))
-            .filter(r -> db.key().equals(databaseKey.apply(r)))
-            .map(FakeCluster::copy)
-            .toList();
-      }
+      // The operator's own selection (FinalFilter), over field selectors evaluated as the API
+      // server does; then the database key, as CacheClusterView keeps them.
+      return FinalFilter.finalCandidates(FakeCluster.this::selected, db).stream()
+          .filter(r -> db.key().equals(databaseKey.apply(r)))
+          .toList();
     }
 
     private KxChangeset freshest(String uid) {
@@ -317,7 +352,11 @@ public final class FakeCluster {
   }
 
   private static KxChangesetSpec copySpec(KxChangesetSpec s) {
-    return new KxChangesetSpec(
-        s.getEnvironmentId(), s.getDatabaseName(), s.getRegion(), s.getChangeRequests());
+    // Every field: a copy that drops one (changesetId did) hides that path from every test.
+    KxChangesetSpec c =
+        new KxChangesetSpec(
+            s.getEnvironmentId(), s.getDatabaseName(), s.getRegion(), s.getChangeRequests());
+    c.setChangesetId(s.getChangesetId());
+    return c;
   }
 }

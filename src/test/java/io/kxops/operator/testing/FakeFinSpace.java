@@ -64,6 +64,20 @@ public final class FakeFinSpace implements FinSpace {
     failures.get(op).add(e);
   }
 
+  /**
+   * Every create with {@code clientToken} throws {@code e} until called again with null (a
+   * namespace whose role STS refuses, say), whatever other creates do.
+   */
+  public synchronized void refuseCreatesWith(String clientToken, FinSpaceException e) {
+    if (e == null) {
+      refusedTokens.remove(clientToken);
+    } else {
+      refusedTokens.put(clientToken, e);
+    }
+  }
+
+  private final Map<String, FinSpaceException> refusedTokens = new HashMap<>();
+
   /** The status new changesets are created in; null: FinSpace's answer carries none. */
   public synchronized void createdStatus(String status) {
     createdStatus = status;
@@ -148,6 +162,9 @@ public final class FakeFinSpace implements FinSpace {
     // The send deadline is the caller's (SdkFinSpace checks it on the operator's clock); tests that
     // model it check it in their own FinSpace wrapper.
     enter(Operation.CREATE);
+    if (refusedTokens.containsKey(clientToken)) {
+      throw refusedTokens.get(clientToken);
+    }
     Map<String, Changeset> changesets = database(db, Operation.CREATE);
     Instant now = clock.instant();
     Token t = tokens.get(clientToken);

@@ -15,4 +15,12 @@ public final class FinSpaceErrors {
   public static FinSpaceException of(Operation op, String code, int status) {
     return FinSpaceException.of(op, code, status, op.apiName() + ": " + code + " (test)", null);
   }
+
+  /**
+   * A failure that SdkFinSpace's transmission mark proves happened before any attempt left the
+   * process (STS refused the role, the send deadline held the create back).
+   */
+  public static FinSpaceException notSent(Operation op, String code) {
+    return of(op, code, 0).notSent();
+  }
 }

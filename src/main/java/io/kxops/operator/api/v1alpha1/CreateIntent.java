@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.crd.generator.annotation.SelectableField;
 import java.util.Objects;
 
 /**
@@ -34,9 +35,11 @@ public class CreateIntent {
   @JsonPropertyDescription("AWS region the create is sent to.")
   private String region;
 
+  @SelectableField
   @JsonPropertyDescription("FinSpace kdb environment the create is sent to.")
   private String environmentId;
 
+  @SelectableField
   @JsonPropertyDescription("kdb database the create is sent to.")
   private String databaseName;
 

@@ -94,6 +94,8 @@ public class KxChangesetSpec {
           + " (AWS_REGION).")
   private String region;
 
+  // Selectable: an import's duplicate check reads the resources that claim one changeset id.
+  @SelectableField
   @Size(min = 1, max = 26)
   @ValidationRule(
       value = "self.matches(r'" + CHANGESET_ID_PATTERN + "')",

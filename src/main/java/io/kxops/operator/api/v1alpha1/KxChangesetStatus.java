@@ -36,6 +36,8 @@ public class KxChangesetStatus {
   @JsonPropertyDescription("The metadata.generation this status was computed from.")
   private Long observedGeneration;
 
+  // Selectable: an import's duplicate check reads the resources that claim one changeset id.
+  @SelectableField
   @JsonPropertyDescription(
       "Identifier FinSpace gave the changeset. Once set, the spec can no longer change.")
   private String changesetId;
