@@ -120,6 +120,40 @@ class AccessPolicyIT {
     return db;
   }
 
+  /**
+   * Fairness with roles: team A's policy names a role STS refuses, so A's create never leaves the
+   * operator; its first attempt proves that nothing was sent, so A gives its create intent (and the
+   * database's slot) up, and team B's changeset on the same database goes within the bound.
+   */
+  @Test
+  void aNamespaceWhoseRoleStsRefusesHoldsAnotherNamespacesChangesetOnlyForTheBound() {
+    String db = database("b-shared");
+    policy(TEAM_A, "arn:aws:iam::111122223333:role/kxops-unknown", db);
+    policy(TEAM_B, ROLE_B, db);
+    Duration bound = Duration.ofSeconds(4);
+    startOperator(Map.of("QUEUE_YIELD_AFTER", bound.toSeconds() + "s"));
+
+    resource(TEAM_A, "a-load", db);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> is(TEAM_A, "a-load", "Ready", "False", "RoleNotAssumed"));
+    resource(TEAM_B, "b-load", db);
+
+    awaitReady(TEAM_B, "b-load", bound.plusSeconds(20));
+    KxChangeset a = get(TEAM_A, "a-load");
+    assertThat(a.getStatus().getCreateIntent()).as("nothing was sent with A's token").isNull();
+    assertThat(a.getStatus().getChangesetId()).isNull();
+    assertThat(a.getStatus().getFailure().getReason()).isEqualTo("RoleNotAssumed");
+    assertThat(emulator.changesets(ENV, db)).hasSize(1);
+    assertThat(emulator.requestLog())
+        .filteredOn(e -> "CreateKxChangeset".equals(e.operation()))
+        .filteredOn(e -> e.path() != null && e.path().contains("/databases/" + db + "/"))
+        .extracting(RequestLog.Entry::roleArn)
+        .as("every create that reached FinSpace was B's")
+        .containsOnly(ROLE_B);
+  }
+
   static KxAccessPolicy policy(String ns, String roleArn, String... databases) {
     KxAccessPolicy p = new KxAccessPolicy();
     p.setMetadata(new ObjectMetaBuilder().withName("finspace-access").withNamespace(ns).build());
