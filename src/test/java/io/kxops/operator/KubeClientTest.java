@@ -1,0 +1,49 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.http.TlsVersion;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Kubernetes client offers ChaCha20-Poly1305 first only where the JIT lacks C2. */
+class KubeClientTest {
+
+  @Test
+  void chachaSuitesGoFirstAndTheOthersKeepTheJdksOrder() {
+    assertThat(
+            KubeClient.reorder(
+                List.of(
+                    "TLS_AES_256_GCM_SHA384",
+                    "TLS_AES_128_GCM_SHA256",
+                    "TLS_CHACHA20_POLY1305_SHA256",
+                    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")))
+        .containsExactly(
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+  }
+
+  @Test
+  void theParametersOfferEveryDefaultSuiteChachaFirstWithFabric8sProtocols() throws Exception {
+    var p = KubeClient.chachaFirst(new TlsVersion[] {TlsVersion.TLS_1_3, TlsVersion.TLS_1_2});
+    var defaults =
+        javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
+    assertThat(p.getCipherSuites()).containsExactlyInAnyOrder(defaults);
+    assertThat(p.getCipherSuites()[0]).contains("CHACHA20");
+    assertThat(p.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+  }
+
+  @Test
+  void theTestJvmHasC2SoItKeepsTheJdksOrder() {
+    // Surefire's JVM runs with the default tiered compilation: C2 is there.
+    assertThat(KubeClient.c2Compiler()).isTrue();
+  }
+}
