@@ -23,7 +23,9 @@ import javax.net.ssl.SSLParameters;
  * the JVM has no AES-GCM intrinsics, and TLS to the API server (AES-GCM, what the JDK offers first)
  * was about 13 % of the operator's CPU in the e2e benchmark; ChaCha20-Poly1305 ran 3 to 5 times
  * faster there, so the client offers it first (the API server, in Go, then chooses it). With C2 the
- * JDK's own order stands: AES-GCM with intrinsics is the faster one.
+ * JDK's own order stands: AES-GCM with intrinsics is the faster one. Also: a kubeconfig without a
+ * token (a client certificate) is re-read at most once a minute, as fabric8 means to (see {@link
+ * KubeconfigToken}).
  */
 final class KubeClient {
 
@@ -32,6 +34,13 @@ final class KubeClient {
   /** The client of the kubeconfig or pod the environment gives (as fabric8's default would). */
   static KubernetesClient build() {
     Config config = Config.autoConfigure(null);
+    if (withoutToken(config)) {
+      String context =
+          config.getCurrentContext() == null ? null : config.getCurrentContext().getName();
+      config.setOauthTokenProvider(
+          new KubeconfigToken(
+              System::nanoTime, () -> Config.autoConfigure(context).getAutoOAuthToken()));
+    }
     KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config);
     if (!c2Compiler()) {
       SSLParameters tls = chachaFirst(config.getTlsVersions());
@@ -70,6 +79,58 @@ final class KubeClient {
     suites.stream().filter(s -> s.contains("CHACHA20")).forEach(out::add);
     suites.stream().filter(s -> !s.contains("CHACHA20")).forEach(out::add);
     return out;
+  }
+
+  /**
+   * Whether fabric8 would look for a token on every request: no token of any kind, no basic auth,
+   * no auth-provider (OIDC refreshes itself). Its TokenRefreshInterceptor re-reads the kubeconfig
+   * once a minute only when that yields a token; without one it re-read and re-parsed it on every
+   * request — 7 % of the operator's CPU in the e2e benchmark, whose kubeconfig holds a client
+   * certificate. A pod's ServiceAccount token is not affected.
+   */
+  static boolean withoutToken(Config c) {
+    return c.getOauthTokenProvider() == null
+        && (c.getOauthToken() == null || c.getOauthToken().isEmpty())
+        && (c.getAutoOAuthToken() == null || c.getAutoOAuthToken().isEmpty())
+        && (c.getUsername() == null || c.getPassword() == null)
+        && c.getAuthProvider() == null;
+  }
+
+  /**
+   * The kubeconfig's token, looked for again at most once a minute (an exec plugin that failed at
+   * start-up, a kubeconfig rewritten with a token): what fabric8's interceptor means to do. Until
+   * one appears there is none, and requests authenticate with the client certificate.
+   */
+  static final class KubeconfigToken implements io.fabric8.kubernetes.client.OAuthTokenProvider {
+
+    static final long EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+
+    private final java.util.function.LongSupplier nanos;
+    private final java.util.function.Supplier<String> load;
+    private long next;
+    private String token;
+
+    KubeconfigToken(
+        java.util.function.LongSupplier nanos, java.util.function.Supplier<String> load) {
+      this.nanos = nanos;
+      this.load = load;
+      this.next = nanos.getAsLong() + EVERY_NANOS; // the configuration was just read
+    }
+
+    @Override
+    public synchronized String getToken() {
+      long now = nanos.getAsLong();
+      if (now - next >= 0) {
+        next = now + EVERY_NANOS;
+        try {
+          String t = load.get();
+          token = t == null || t.isEmpty() ? null : t;
+        } catch (RuntimeException unreadable) {
+          // keep what there was: the next look is a minute away
+        }
+      }
+      return token;
+    }
   }
 
   /** Whether the JIT compiles with C2 (the default), where the AES-GCM intrinsics are. */

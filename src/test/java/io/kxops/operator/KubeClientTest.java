@@ -46,4 +46,62 @@ class KubeClientTest {
     // Surefire's JVM runs with the default tiered compilation: C2 is there.
     assertThat(KubeClient.c2Compiler()).isTrue();
   }
+
+  @Test
+  void aKubeconfigWithoutATokenIsLookedAtAgainAtMostOnceAMinute() {
+    long[] now = {0};
+    int[] loads = {0};
+    String[] onDisk = {null};
+    var token =
+        new KubeClient.KubeconfigToken(
+            () -> now[0],
+            () -> {
+              loads[0]++;
+              return onDisk[0];
+            });
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(token.getToken()).isNull();
+    }
+    assertThat(loads[0]).as("the configuration was just read").isZero();
+
+    now[0] += KubeClient.KubeconfigToken.EVERY_NANOS;
+    onDisk[0] = "";
+    assertThat(token.getToken()).as("an empty token is none").isNull();
+    for (int i = 0; i < 10_000; i++) {
+      token.getToken();
+    }
+    assertThat(loads[0]).isEqualTo(1);
+
+    onDisk[0] = "a-token";
+    now[0] += KubeClient.KubeconfigToken.EVERY_NANOS - 1;
+    assertThat(token.getToken()).isNull();
+    now[0] += 1;
+    assertThat(token.getToken()).isEqualTo("a-token");
+    assertThat(loads[0]).isEqualTo(2);
+  }
+
+  @Test
+  void onlyAConfigurationWithNoTokenOfAnyKindGetsTheMinuteLongLook() {
+    var cert =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withClientCertData("Y2VydA==")
+            .build();
+    assertThat(KubeClient.withoutToken(cert)).isTrue();
+    var token =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withAutoOAuthToken("sa-token")
+            .build();
+    assertThat(KubeClient.withoutToken(token)).as("a pod's ServiceAccount token").isFalse();
+    var oauth =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withOauthToken("t")
+            .build();
+    assertThat(KubeClient.withoutToken(oauth)).isFalse();
+    var basic =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withUsername("u")
+            .withPassword("p")
+            .build();
+    assertThat(KubeClient.withoutToken(basic)).isFalse();
+  }
 }
