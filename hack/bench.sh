@@ -21,7 +21,7 @@
 # Usage: hack/bench.sh [--resources N] [--databases N] [--memory-resources N] [--memory-in-flight N]
 #                      [--throttled-resources N] [--startup-runs N] [--repeat N]
 #                      [--scenarios startup,e2e,raised,throttled,memory] [--rate-limit N]
-#                      [--reconcile-threads N] [--operator-jvm "FLAGS"]
+#                      [--reconcile-threads N] [--operator-jvm "FLAGS"] [--operator-jvm-add "FLAGS"]
 #                      [--operator-log-level LEVEL] [--timeout MINUTES] [--out DIR]
 # Needs: JDK 17+, Maven, Go (the first time: kube-apiserver and etcd are provisioned by
 # hack/provision-binaries.sh, cached in ~/.cache/kxops); Linux.

@@ -5,7 +5,6 @@
 package io.kxops.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.kxops.operator.config.ConfigException;
 import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.config.OperatorConfig;
@@ -55,7 +54,7 @@ public final class Main {
       System.exit(2);
       return;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = KubeClient.build();
     OperatorApp app;
     try {
       app = OperatorApp.start(config, client);

@@ -4,6 +4,7 @@
  */
 package io.kxops.harness;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kxops.emulator.ChangesetView;
 import io.kxops.emulator.FinSpaceEmulator;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The performance harness: the operator process (java -jar, the chart's JVM flags) on a real API
@@ -84,6 +86,14 @@ public final class BenchRun {
                   Map.entry("--rate-limit", v -> o.rateLimit = Double.parseDouble(v)),
                   Map.entry("--operator-log-level", v -> o.operatorLogLevel = v),
                   Map.entry("--operator-jvm", v -> o.operatorJvm = List.of(v.trim().split("\\s+"))),
+                  // Added to the chart's flags, e.g. a flight recording of the operator.
+                  Map.entry(
+                      "--operator-jvm-add",
+                      v ->
+                          o.operatorJvm =
+                              Stream.concat(
+                                      o.operatorJvm.stream(), Stream.of(v.trim().split("\\s+")))
+                                  .toList()),
                   Map.entry("--reconcile-threads", v -> o.reconcileThreads = Integer.parseInt(v)),
                   Map.entry("--scenarios", v -> o.scenarios = Set.of(v.split(","))))));
       o.check();
@@ -111,6 +121,7 @@ public final class BenchRun {
                            [--rate-limit 200]
                            [--scenarios startup,e2e,raised,throttled,memory]
                            [--operator-log-level warn] [--operator-jvm "FLAGS"]
+                           [--operator-jvm-add "FLAGS"]
                            [--reconcile-threads 10] [--timeout MINUTES] [--out target/bench]
       """;
 
@@ -286,6 +297,7 @@ public final class BenchRun {
               + " KxChangesets, "
               + perDatabase
               + " in flight per database");
+      Map<String, Double> kubeBefore = KubeCost.apiServer(h.client());
       CpuMeter cpu = cpuMeter(h).add("operator", p::pid).start();
       long start = System.nanoTime();
       Instant startWall = Instant.now();
@@ -306,6 +318,16 @@ public final class BenchRun {
       // last of them (ChangesetCreated + ChangesetCompleted per changeset) reached the API.
       r.put("eventsExpected", 2 * count);
       r.put("secondsEventsBehindStatus", Report.round2(eventsCaughtUp(h, ns, 2 * count, last)));
+      // Counted once the events are in: what the run cost the API server, per changeset.
+      r.set(
+          "kube",
+          KubeCost.of(
+              kubeBefore,
+              KubeCost.apiServer(h.client()),
+              count,
+              tracker.events(),
+              p.metrics().orElse(null),
+              r.path("cpuSeconds")));
       r.set("finspaceCalls", calls(emu, count));
       Workload.Verification v = Workload.verify(h.client(), ns, emu);
       check(name, v);
@@ -727,6 +749,21 @@ public final class BenchRun {
           });
     }
     StringBuilder sb = new StringBuilder(Report.table(rows));
+    for (String k : List.of("endToEnd", "endToEndRaisedLimit", "throttled")) {
+      JsonNode per = r.path(k).path("kube").path("perChangeset");
+      if (!per.isMissingNode()) {
+        sb.append(
+            "%s per changeset: %s status writes, %s events, %s watch events to the operator, %s reconciliations; CPU ms operator %s, API server %s%n"
+                .formatted(
+                    k,
+                    per.path("statusWrites").asText(),
+                    per.path("eventsCreated").asText(),
+                    per.path("watchEventsToOperator").asText(),
+                    per.path("reconciliations").asText(),
+                    per.path("operatorCpuMs").asText(),
+                    per.path("apiServerCpuMs").asText()));
+      }
+    }
     for (String suffix : List.of("", "RaisedLimit")) {
       if (r.has("ratioOperatorToBaseline" + suffix)) {
         List<String> each = new ArrayList<>();
@@ -782,7 +819,7 @@ public final class BenchRun {
     return sb.toString();
   }
 
-  private static String cpu(com.fasterxml.jackson.databind.JsonNode c) {
+  private static String cpu(JsonNode c) {
     return "%s/%s/%s/%s"
         .formatted(
             c.path("operator").asText("-"),

@@ -148,4 +148,51 @@ class HarnessPartsTest {
         .hasMessageContaining("NO_SUCH_SETTING")
         .hasMessageContaining("config.noSuchSetting");
   }
+
+  @Test
+  void kubeCostCountsTheApiServersRequestsPerChangesetFromTwoSnapshots() {
+    String before =
+        """
+        apiserver_request_total{code="200",component="apiserver",group="finspace.kxops.io",resource="kxchangesets",scope="resource",subresource="status",verb="APPLY",version="v1alpha1"} 10
+        apiserver_request_total{code="201",component="apiserver",group="",resource="events",scope="resource",subresource="",verb="POST",version="v1"} 4
+        apiserver_request_total{code="200",component="apiserver",group="",resource="pods",scope="resource",subresource="",verb="GET",version="v1"} 99
+        apiserver_watch_cache_events_dispatched_total{group="finspace.kxops.io",resource="kxchangesets"} 100
+        """;
+    String after =
+        """
+        apiserver_request_total{code="200",component="apiserver",group="finspace.kxops.io",resource="kxchangesets",scope="resource",subresource="status",verb="APPLY",version="v1alpha1"} 50
+        apiserver_request_total{code="409",component="apiserver",group="finspace.kxops.io",resource="kxchangesets",scope="resource",subresource="status",verb="APPLY",version="v1alpha1"} 2
+        apiserver_request_total{code="201",component="apiserver",group="",resource="events",scope="resource",subresource="",verb="POST",version="v1"} 24
+        apiserver_request_total{code="201",component="apiserver",group="finspace.kxops.io",resource="kxchangesets",scope="resource",subresource="",verb="POST",version="v1alpha1"} 10
+        apiserver_request_total{code="200",component="apiserver",group="",resource="pods",scope="resource",subresource="",verb="GET",version="v1"} 120
+        apiserver_watch_cache_events_dispatched_total{group="finspace.kxops.io",resource="kxchangesets"} 200
+        """;
+    var cpu = Report.JSON.createObjectNode().put("operator", 2.5).put("kubeApiserver", 3.0);
+    String operator =
+        """
+        operator_sdk_reconciliations_started_total{controller="kxchangeset",retries="0"} 30
+        operator_sdk_reconciliations_started_total{controller="kxchangeset",retries="1"} 5
+        operator_sdk_events_received_total{action="UPDATED",event="ResourceEvent"} 20
+        """;
+
+    var c =
+        KubeCost.of(
+            KubeCost.parseApiServer(before), KubeCost.parseApiServer(after), 10, 45, operator, cpu);
+
+    assertThat(c.path("statusWrites").asLong()).isEqualTo(42);
+    assertThat(c.path("statusWriteConflicts").asLong()).isEqualTo(2);
+    assertThat(c.path("eventsCreated").asLong()).isEqualTo(20);
+    assertThat(c.path("watchEventsSent").asLong()).isEqualTo(100);
+    assertThat(c.path("watchEventsToOperator").asLong()).isEqualTo(55);
+    assertThat(c.path("reconciliations").asLong()).isEqualTo(35);
+    assertThat(c.path("apiServerRequests").has("GET pods 200")).as("not ours").isFalse();
+    assertThat(c.path("apiServerRequests").path("POST kxchangesets 201").asLong()).isEqualTo(10);
+    var per = c.path("perChangeset");
+    assertThat(per.path("statusWrites").asDouble()).isEqualTo(4.2);
+    assertThat(per.path("eventsCreated").asDouble()).isEqualTo(2.0);
+    assertThat(per.path("watchEventsToOperator").asDouble()).isEqualTo(5.5);
+    assertThat(per.path("reconciliations").asDouble()).isEqualTo(3.5);
+    assertThat(per.path("operatorCpuMs").asDouble()).isEqualTo(250.0);
+    assertThat(per.path("apiServerCpuMs").asDouble()).isEqualTo(300.0);
+  }
 }

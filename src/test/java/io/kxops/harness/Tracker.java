@@ -25,6 +25,10 @@ final class Tracker implements AutoCloseable {
 
   private final SharedIndexInformer<KxChangeset> informer;
 
+  /** Watch events received (adds, updates, deletes): the harness's share of the API server's. */
+  private final java.util.concurrent.atomic.AtomicLong events =
+      new java.util.concurrent.atomic.AtomicLong();
+
   Tracker(KubernetesClient client, String namespace) {
     this.informer =
         client
@@ -44,6 +48,7 @@ final class Tracker implements AutoCloseable {
 
                   @Override
                   public void onDelete(KxChangeset r, boolean unknownFinalState) {
+                    events.incrementAndGet();
                     finalAt.remove(r.getMetadata().getName());
                   }
                 },
@@ -51,9 +56,15 @@ final class Tracker implements AutoCloseable {
   }
 
   private void seen(KxChangeset r) {
+    events.incrementAndGet();
     long now = System.nanoTime();
     boolean isFinal = StatusMapper.isFinal(r.getStatus());
     finalAt.merge(r.getMetadata().getName(), isFinal ? now : 0L, (old, n) -> old != 0 ? old : n);
+  }
+
+  /** Watch events this tracker received so far. */
+  long events() {
+    return events.get();
   }
 
   /** Resources seen final. */

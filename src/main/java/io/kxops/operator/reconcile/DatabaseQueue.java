@@ -34,7 +34,7 @@ public final class DatabaseQueue {
 
   /** The queue order. */
   public static final Comparator<KxChangeset> ORDER =
-      Comparator.comparing((KxChangeset r) -> creation(r))
+      ((Comparator<KxChangeset>) DatabaseQueue::compareCreation)
           .thenComparing(r -> String.valueOf(r.getMetadata().getName()))
           .thenComparing(r -> String.valueOf(r.getMetadata().getNamespace()));
 
@@ -171,6 +171,43 @@ public final class DatabaseQueue {
         && !StatusMapper.isRejected(r)
         && !StatusMapper.stalledForGoodAtThisGeneration(r)
         && r.getMetadata().getDeletionTimestamp() == null;
+  }
+
+  /**
+   * Creation order. The API server writes creationTimestamp as {@code yyyy-MM-ddTHH:mm:ssZ}, whose
+   * text sorts as its time does: compared as text, because parsing two instants for every
+   * comparison of every sort of a database's queue was 3.5 % of the operator's CPU in the benchmark
+   * (docs/benchmarks.md); any other form is parsed.
+   */
+  static int compareCreation(KxChangeset a, KxChangeset b) {
+    String x = a.getMetadata().getCreationTimestamp();
+    String y = b.getMetadata().getCreationTimestamp();
+    if (canonical(x) && canonical(y)) {
+      return x.compareTo(y);
+    }
+    return creation(a).compareTo(creation(b));
+  }
+
+  /** Whether {@code t} is {@code yyyy-MM-ddTHH:mm:ssZ}: fixed width, digits where digits go. */
+  static boolean canonical(String t) {
+    if (t == null || t.length() != 20) {
+      return false;
+    }
+    for (int i = 0; i < 20; i++) {
+      char c = t.charAt(i);
+      boolean ok =
+          switch (i) {
+            case 4, 7 -> c == '-';
+            case 10 -> c == 'T';
+            case 13, 16 -> c == ':';
+            case 19 -> c == 'Z';
+            default -> c >= '0' && c <= '9';
+          };
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Instant creation(KxChangeset r) {

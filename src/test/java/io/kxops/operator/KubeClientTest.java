@@ -1,0 +1,107 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.http.TlsVersion;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Kubernetes client offers ChaCha20-Poly1305 first only where the JIT lacks C2. */
+class KubeClientTest {
+
+  @Test
+  void chachaSuitesGoFirstAndTheOthersKeepTheJdksOrder() {
+    assertThat(
+            KubeClient.reorder(
+                List.of(
+                    "TLS_AES_256_GCM_SHA384",
+                    "TLS_AES_128_GCM_SHA256",
+                    "TLS_CHACHA20_POLY1305_SHA256",
+                    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")))
+        .containsExactly(
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+  }
+
+  @Test
+  void theParametersOfferEveryDefaultSuiteChachaFirstWithFabric8sProtocols() throws Exception {
+    var p = KubeClient.chachaFirst(new TlsVersion[] {TlsVersion.TLS_1_3, TlsVersion.TLS_1_2});
+    var defaults =
+        javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
+    assertThat(p.getCipherSuites()).containsExactlyInAnyOrder(defaults);
+    assertThat(p.getCipherSuites()[0]).contains("CHACHA20");
+    assertThat(p.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+  }
+
+  @Test
+  void theTestJvmHasC2SoItKeepsTheJdksOrder() {
+    // Surefire's JVM runs with the default tiered compilation: C2 is there.
+    assertThat(KubeClient.c2Compiler()).isTrue();
+  }
+
+  @Test
+  void aKubeconfigWithoutATokenIsLookedAtAgainAtMostOnceAMinute() {
+    long[] now = {0};
+    int[] loads = {0};
+    String[] onDisk = {null};
+    var token =
+        new KubeClient.KubeconfigToken(
+            () -> now[0],
+            () -> {
+              loads[0]++;
+              return onDisk[0];
+            });
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(token.getToken()).isNull();
+    }
+    assertThat(loads[0]).as("the configuration was just read").isZero();
+
+    now[0] += KubeClient.KubeconfigToken.EVERY_NANOS;
+    onDisk[0] = "";
+    assertThat(token.getToken()).as("an empty token is none").isNull();
+    for (int i = 0; i < 10_000; i++) {
+      token.getToken();
+    }
+    assertThat(loads[0]).isEqualTo(1);
+
+    onDisk[0] = "a-token";
+    now[0] += KubeClient.KubeconfigToken.EVERY_NANOS - 1;
+    assertThat(token.getToken()).isNull();
+    now[0] += 1;
+    assertThat(token.getToken()).isEqualTo("a-token");
+    assertThat(loads[0]).isEqualTo(2);
+  }
+
+  @Test
+  void onlyAConfigurationWithNoTokenOfAnyKindGetsTheMinuteLongLook() {
+    var cert =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withClientCertData("Y2VydA==")
+            .build();
+    assertThat(KubeClient.withoutToken(cert)).isTrue();
+    var token =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withAutoOAuthToken("sa-token")
+            .build();
+    assertThat(KubeClient.withoutToken(token)).as("a pod's ServiceAccount token").isFalse();
+    var oauth =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withOauthToken("t")
+            .build();
+    assertThat(KubeClient.withoutToken(oauth)).isFalse();
+    var basic =
+        new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+            .withUsername("u")
+            .withPassword("p")
+            .build();
+    assertThat(KubeClient.withoutToken(basic)).isFalse();
+  }
+}
