@@ -215,6 +215,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("LEADER_ELECTION_LEASE_NAME", LEASE);
     expected.put("METRICS_PORT", "8080");
     expected.put("HEALTH_PORT", "8081");
+    expected.put("METRICS_LABEL_LIMIT", "100");
     expected.put("LOG_FORMAT", "json");
     expected.put("LOG_LEVEL", "info");
     expected.put("POD_NAME", null);
