@@ -716,12 +716,14 @@ class HelmChartIT extends OperatorAccessContract {
         .doesNotContainAnyElementsOf(selector.entrySet());
     var c = test.getSpec().getContainers().get(0);
     assertThat(c.getCommand()).containsExactly("/opt/java/bin/java");
-    String main = c.getArgs().get(c.getArgs().size() - 2);
+    String main = c.getArgs().get(c.getArgs().size() - 3);
     assertThat(Class.forName(main))
         .as("the class helm test runs is in the operator's jar")
         .isNotNull();
-    assertThat(c.getArgs().get(c.getArgs().size() - 1))
-        .isEqualTo("http://kxchangeset-operator-metrics.kxchangeset-system.svc:8080/metrics");
+    // The Service's address from the service-link variables the kubelet sets (no DNS needed).
+    assertThat(c.getArgs().subList(c.getArgs().size() - 2, c.getArgs().size()))
+        .containsExactly("$(KXCHANGESET_OPERATOR_METRICS_SERVICE_HOST)", "8080");
+    assertThat(test.getSpec().getEnableServiceLinks()).isTrue();
     test.getMetadata().setNamespace("restricted-test");
     assertThat(admin.resource(test).dryRun().create().getMetadata().getNamespace())
         .isEqualTo("restricted-test");
