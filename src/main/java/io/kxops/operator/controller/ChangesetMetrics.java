@@ -36,8 +36,8 @@ public final class ChangesetMetrics {
 
   /**
    * The namespace, environment and database label of everything beyond the label limit. No
-   * Kubernetes namespace, FinSpace environment id or database name can be this: all three start
-   * with a letter or digit (DNS label, the CRD's patterns).
+   * Kubernetes namespace or database name can be this: both start with a letter or digit (DNS
+   * label, the CRD's pattern), so the bucket is never mistaken for a real one.
    */
   static final String OTHER_LABEL = "_other";
 
