@@ -178,6 +178,9 @@ public final class Plots {
         m.line(names[i], PALETTE[i], false, pts);
       }
       m.markers = true;
+      m.note(
+          "hack/bench.sh --scenarios memory --memory-resources N, one run each; "
+              + files.get(files.size() - 1).at("/machine/time").asText().replaceAll("T.*", ""));
       out.put("bench-memory.svg", m.lines());
     }
     return out;
