@@ -271,8 +271,14 @@ class OperatorE2EIT {
                     .as("nothing left in the operator's cache")
                     .doesNotContainPattern(
                         "kxchangeset_changesets\\{status=\"[A-Z_a-z]+\"\\} [1-9]")
-                    .containsPattern("kxchangeset_final_total\\{status=\"COMPLETED\"\\} 1")
-                    .containsPattern("kxchangeset_final_total\\{status=\"FAILED\"\\} 1"));
+                    .containsPattern(
+                        "kxchangeset_final_total\\{resource_namespace=\""
+                            + NS
+                            + "\",status=\"COMPLETED\"\\} 1")
+                    .containsPattern(
+                        "kxchangeset_final_total\\{resource_namespace=\""
+                            + NS
+                            + "\",status=\"FAILED\"\\} 1"));
     // What adoption reads instead: the API server selects them by status and database.
     assertThat(
             client
