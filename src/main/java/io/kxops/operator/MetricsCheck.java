@@ -22,13 +22,48 @@ public final class MetricsCheck {
 
   private MetricsCheck() {}
 
+  /**
+   * {@code MetricsCheck URL} or {@code MetricsCheck HOST PORT} (the chart's: the Service's address
+   * from the variables the kubelet sets, so the check needs no cluster DNS, as a Prometheus scrape
+   * needs none).
+   */
   public static void main(String[] args) throws InterruptedException {
-    String problem = check(URI.create(args[0]), Duration.ofSeconds(10));
+    URI url;
+    try {
+      url = args.length == 1 ? URI.create(args[0]) : url(args[0], args[1]);
+    } catch (IllegalArgumentException e) {
+      System.err.println("FAILED: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    String problem = check(url, Duration.ofSeconds(10));
     if (problem != null) {
       System.err.println("FAILED: " + problem);
       System.exit(1);
     }
-    System.out.println("ok: " + args[0] + " serves the operator's metrics");
+    System.out.println("ok: " + url + " serves the operator's metrics");
+  }
+
+  /** http://HOST:PORT/metrics; an IPv6 host gets its brackets. */
+  static URI url(String host, String port) {
+    if (host.isBlank() || host.startsWith("$(")) {
+      throw new IllegalArgumentException(
+          "no address for the metrics Service ('"
+              + host
+              + "'): the kubelet sets <SERVICE>_SERVICE_HOST only for Services that existed when"
+              + " the pod started");
+    }
+    int p;
+    try {
+      p = Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("port '" + port + "' is not a number");
+    }
+    try {
+      return new URI("http", null, host, p, "/metrics", null, null);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("host '" + host + "': " + e.getMessage());
+    }
   }
 
   /** Null when {@code url} serves the operator's metrics, else what is wrong. */

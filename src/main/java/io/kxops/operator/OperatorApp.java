@@ -161,15 +161,10 @@ public final class OperatorApp implements AutoCloseable {
     finspace.prepare(region);
     EventRecorder events =
         new EventRecorder(client, "kxchangeset-operator", config.identity(), clock);
+    ChangesetMetrics metrics = new ChangesetMetrics(registry, config.metricsLabelLimit());
     KxChangesetReconciler reconciler =
         new KxChangesetReconciler(
-            logic,
-            new StatusWriter(cluster),
-            events,
-            new ChangesetMetrics(registry),
-            cluster,
-            policies,
-            clock);
+            logic, new StatusWriter(cluster), events, metrics, cluster, policies, clock);
 
     Optional<LeaderLease> lease =
         config.leaderElection()
@@ -223,7 +218,11 @@ public final class OperatorApp implements AutoCloseable {
           new HttpEndpoints(
               config.metricsPort(),
               config.healthPort(),
-              registry::scrape,
+              // The per-database series follow the cache as it is at the scrape.
+              () -> {
+                metrics.refresh();
+                return registry.scrape();
+              },
               () -> true,
               () ->
                   operator.getRuntimeInfo().isStarted()

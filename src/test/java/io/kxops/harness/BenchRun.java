@@ -178,6 +178,7 @@ public final class BenchRun {
     Report.write(o.out, r, text(r));
     System.out.print(text(r));
     say("written to " + o.out.resolve("results.json"));
+    Plots.write(o.out, Plots.bench(List.of(r)));
     return r;
   }
 

@@ -68,7 +68,10 @@ final class Report {
     return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
   }
 
-  /** count, min, p50, p90, p99 and max of a list of seconds, rounded to milliseconds. */
+  /**
+   * count, min, p50, p90, p99, max and the quantiles every 5 % of a list of seconds, rounded to
+   * milliseconds.
+   */
   static ObjectNode distribution(Collection<Double> seconds) {
     ObjectNode d = JSON.createObjectNode();
     d.put("count", seconds.size());
@@ -80,6 +83,12 @@ final class Report {
     d.put("p90", round3(percentile(seconds, 90)));
     d.put("p99", round3(percentile(seconds, 99)));
     d.put("max", round3(percentile(seconds, 100)));
+    // Every 5 %, for plots of the whole distribution (Plots).
+    var q = d.putArray("quantiles");
+    q.add(round3(percentile(seconds, 0.0001)));
+    for (int p = 5; p <= 100; p += 5) {
+      q.add(round3(percentile(seconds, p)));
+    }
     return d;
   }
 

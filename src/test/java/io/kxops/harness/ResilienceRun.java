@@ -434,6 +434,7 @@ public final class ResilienceRun {
       Report.write(o.out, result, text(result));
       System.out.print(text(result));
       say("written to " + o.out.resolve("results.json"));
+      Plots.write(o.out, Plots.resilience(result));
       return result;
     }
   }

@@ -124,6 +124,8 @@ public final class ConfigLoader {
     if (metricsPort != 0 && metricsPort == healthPort) {
       problems.add("METRICS_PORT and HEALTH_PORT must differ (both are " + metricsPort + ")");
     }
+    // How many namespaces and databases the metrics label one by one; the rest are "_other".
+    int metricsLabelLimit = integer("METRICS_LABEL_LIMIT", 100, 0, 10_000);
     LogFormat logFormat =
         choice(
             "LOG_FORMAT",
@@ -166,6 +168,7 @@ public final class ConfigLoader {
         identity,
         metricsPort,
         healthPort,
+        metricsLabelLimit,
         logFormat,
         logLevel,
         new OperatorConfig.Access(policyName, policyRequired, allowedRegions, stsEndpoint));

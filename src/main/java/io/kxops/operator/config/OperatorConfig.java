@@ -34,6 +34,7 @@ public record OperatorConfig(
     String identity,
     int metricsPort,
     int healthPort,
+    int metricsLabelLimit,
     LogFormat logFormat,
     String logLevel,
     Access access) {

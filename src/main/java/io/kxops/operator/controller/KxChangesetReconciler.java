@@ -135,7 +135,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
 
   private void after(KxChangeset resource, Outcome outcome) {
     if (outcome.status() != null) {
-      metrics.seen(outcome.status().getStatus());
+      metrics.seen(resource, outcome.status().getStatus());
       if (!StatusMapper.isFinal(resource.getStatus()) && StatusMapper.isFinal(outcome.status())) {
         metrics.reachedFinal(resource, outcome.status().getStatus(), clock.instant());
         LOG.info(finalLine(resource, outcome.status(), clock.instant()));

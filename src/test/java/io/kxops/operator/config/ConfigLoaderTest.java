@@ -36,6 +36,7 @@ class ConfigLoaderTest {
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(8080);
     assertThat(c.healthPort()).isEqualTo(8081);
+    assertThat(c.metricsLabelLimit()).isEqualTo(100);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);
     assertThat(c.logLevel()).isEqualTo("INFO");
     assertThat(c.access()).isEqualTo(OperatorConfig.Access.defaults());
@@ -92,6 +93,7 @@ class ConfigLoaderTest {
                 Map.entry("POD_NAME", "op-0"),
                 Map.entry("METRICS_PORT", "9090"),
                 Map.entry("HEALTH_PORT", "9091"),
+                Map.entry("METRICS_LABEL_LIMIT", "0"),
                 Map.entry("LOG_FORMAT", "json"),
                 Map.entry("LOG_LEVEL", "debug")));
     assertThat(c.region()).contains("eu-west-1");
@@ -114,6 +116,7 @@ class ConfigLoaderTest {
     assertThat(c.identity()).isEqualTo("op-0");
     assertThat(c.metricsPort()).isEqualTo(9090);
     assertThat(c.healthPort()).isEqualTo(9091);
+    assertThat(c.metricsLabelLimit()).isZero();
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.JSON);
     assertThat(c.logLevel()).isEqualTo("DEBUG");
   }
@@ -140,6 +143,9 @@ class ConfigLoaderTest {
         "LEADER_ELECTION|maybe",
         "METRICS_PORT|70000",
         "HEALTH_PORT|http",
+        "METRICS_LABEL_LIMIT|-1",
+        "METRICS_LABEL_LIMIT|10001",
+        "METRICS_LABEL_LIMIT|many",
         "LOG_FORMAT|xml",
         "LOG_LEVEL|loud",
         "WATCH_NAMESPACES|Not_A_Namespace",

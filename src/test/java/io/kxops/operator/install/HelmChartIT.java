@@ -215,6 +215,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("LEADER_ELECTION_LEASE_NAME", LEASE);
     expected.put("METRICS_PORT", "8080");
     expected.put("HEALTH_PORT", "8081");
+    expected.put("METRICS_LABEL_LIMIT", "100");
     expected.put("LOG_FORMAT", "json");
     expected.put("LOG_LEVEL", "info");
     expected.put("POD_NAME", null);
@@ -715,12 +716,14 @@ class HelmChartIT extends OperatorAccessContract {
         .doesNotContainAnyElementsOf(selector.entrySet());
     var c = test.getSpec().getContainers().get(0);
     assertThat(c.getCommand()).containsExactly("/opt/java/bin/java");
-    String main = c.getArgs().get(c.getArgs().size() - 2);
+    String main = c.getArgs().get(c.getArgs().size() - 3);
     assertThat(Class.forName(main))
         .as("the class helm test runs is in the operator's jar")
         .isNotNull();
-    assertThat(c.getArgs().get(c.getArgs().size() - 1))
-        .isEqualTo("http://kxchangeset-operator-metrics.kxchangeset-system.svc:8080/metrics");
+    // The Service's address from the service-link variables the kubelet sets (no DNS needed).
+    assertThat(c.getArgs().subList(c.getArgs().size() - 2, c.getArgs().size()))
+        .containsExactly("$(KXCHANGESET_OPERATOR_METRICS_SERVICE_HOST)", "8080");
+    assertThat(test.getSpec().getEnableServiceLinks()).isTrue();
     test.getMetadata().setNamespace("restricted-test");
     assertThat(admin.resource(test).dryRun().create().getMetadata().getNamespace())
         .isEqualTo("restricted-test");
