@@ -170,6 +170,7 @@ public final class DatabaseQueue {
         && !StatusMapper.hasIntent(s)
         && !StatusMapper.isRejected(r)
         && !StatusMapper.stalledForGoodAtThisGeneration(r)
+        && !RepeatCheck.refusedAsIs(r) // waits for a person, not for its turn
         && r.getMetadata().getDeletionTimestamp() == null;
   }
 
