@@ -148,4 +148,13 @@ class HarnessPartsTest {
         .hasMessageContaining("NO_SUCH_SETTING")
         .hasMessageContaining("config.noSuchSetting");
   }
+
+  @Test
+  void theRebuildPhaseReadsTheChangesetARefusalNames() {
+    var m =
+        Rebuild.NAMED.matcher(
+            "spec.changeRequests repeat FinSpace changeset Msm0c8y8XB1k8zYZFNhRug of database x");
+    assertThat(m.find()).isTrue();
+    assertThat(m.group(1)).isEqualTo("Msm0c8y8XB1k8zYZFNhRug");
+  }
 }

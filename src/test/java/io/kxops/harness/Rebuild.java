@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The rebuild phase of the resilience harness ({@code --rebuild}): after the run, every KxChangeset
@@ -31,6 +33,10 @@ import java.util.function.Consumer;
  * create exactly one changeset.
  */
 final class Rebuild {
+
+  /** How a RepeatsHistory message names the changeset to confirm. */
+  static final Pattern NAMED =
+      Pattern.compile("^spec\\.changeRequests repeat FinSpace changeset (\\S+) ");
 
   private final KubernetesClient client;
   private final FinSpaceEmulator emulator;
@@ -121,7 +127,12 @@ final class Rebuild {
       return;
     }
     String message = condition(refused, Conditions.STALLED).getMessage();
-    String id = message.split(" ")[5]; // "spec.changeRequests repeat FinSpace changeset <id> ..."
+    Matcher m = NAMED.matcher(message);
+    if (!m.find()) {
+      problems.add("rebuild: the refusal names no changeset: " + message);
+      return;
+    }
+    String id = m.group(1);
     int changesetsBefore = emulator.changesetCount();
     String name = refused.getMetadata().getName();
     client

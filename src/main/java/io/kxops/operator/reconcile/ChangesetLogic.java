@@ -673,6 +673,7 @@ public final class ChangesetLogic {
   private Outcome recorded(
       KxChangeset r, DatabaseRef db, Changeset cs, Outcome.Event event, StatusStore store) {
     Instant now = now();
+    repeats.remember(db, cs);
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
     List<Outcome.Event> events = new ArrayList<>(List.of(event));
@@ -697,6 +698,7 @@ public final class ChangesetLogic {
     DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
     Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
+    repeats.remember(db, cs);
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);

@@ -110,6 +110,16 @@ final class RepeatCheck {
   }
 
   /**
+   * Remembers the requests of a changeset FinSpace answered with (a create, a poll): the next check
+   * of its database need not read it again.
+   */
+  void remember(DatabaseRef db, Changeset cs) {
+    if (cs.changeRequests() != null && !cs.changeRequests().isEmpty()) {
+      cache.of(db.key()).digest(cs.id(), Intents.digest(cs.changeRequests()));
+    }
+  }
+
+  /**
    * True when {@code listing} shows every changeset that counts for a resource created at {@code
    * created}: started long enough after it, and every changeset before it final (a running one may
    * still fail, and a FAILED one is no repeat).
