@@ -211,7 +211,7 @@ class ReconcileSimulationTest {
    */
   @Test
   void repeatsOfHistoryAreNeverCreated() {
-    int schedules = Integer.getInteger("sim.repeatSchedules", 60);
+    int schedules = Integer.getInteger("sim.repeatSchedules", 40);
     long steps = 0;
     long refusedRepeats = 0;
     for (int i = 0; i < schedules; i++) {
