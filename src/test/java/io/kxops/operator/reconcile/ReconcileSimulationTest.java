@@ -705,7 +705,12 @@ class ReconcileSimulationTest {
       }
       Instant since = s.getFailure() == null ? null : Instant.parse(s.getFailure().getSince());
       var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
-      if (stalled != null && Conditions.TRUE.equals(stalled.getStatus())) {
+      // A refusal as a repeat of history is a person's call, not an inability to create: once the
+      // resource is let go (a spec edit, the annotation), it waits in creation order like any
+      // other.
+      if (stalled != null
+          && Conditions.TRUE.equals(stalled.getStatus())
+          && !"RepeatsHistory".equals(stalled.getReason())) {
         Instant t = Instant.parse(stalled.getLastTransitionTime());
         since = since == null || t.isBefore(since) ? t : since;
       }
