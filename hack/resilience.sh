@@ -16,9 +16,13 @@
 #                           [--api-server-restarts N] [--token-expiry true|false] [--seed N]
 #                           [--adopt-after DURATION] [--race-rounds N] [--burst N]
 #                           [--race-hold-ms N] [--raised-limit N] [--target process|node]
-#                           [--timeout MINUTES] [--out DIR]
+#                           [--rebuild true|false] [--timeout MINUTES] [--out DIR]
 # --race-rounds 0 plays no race of issue 12; --raised-limit 0 starts no raised-limit operator.
 # --adopt-after 7m shows what the run catches: the expired token then makes a duplicate.
+# --rebuild true (needs --token-expiry false): after the run, every KxChangeset of the main
+# namespace is deleted and its manifest applied again, half with spec.changesetId recorded; 0 new
+# changesets are expected (imports, and RepeatsHistory refusals), then exactly 1 for a resource
+# annotated finspace.kxops.io/allow-rerun-of.
 # --target process (the default): operator JVMs beside etcd + kube-apiserver, killed with SIGKILL.
 # --target node: the operator's image installed by the Helm chart (two replicas, leader election)
 # as pods on our own single-node cluster (LocalNode, as hack/e2e.sh; needs root, one node per

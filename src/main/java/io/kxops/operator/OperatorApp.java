@@ -21,6 +21,7 @@ import io.kxops.operator.controller.EventRecorder;
 import io.kxops.operator.controller.FinalFilter;
 import io.kxops.operator.controller.JitteredRetry;
 import io.kxops.operator.controller.KxChangesetReconciler;
+import io.kxops.operator.controller.ReconcileTriggers;
 import io.kxops.operator.controller.StatusWriter;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.SdkFinSpace;
@@ -206,6 +207,10 @@ public final class OperatorApp implements AutoCloseable {
       o.settingNamespaces(config.watchNamespaces());
     }
     o.withRetry(new JitteredRetry(config.retryInitialInterval(), config.retryMaxInterval()));
+    // Generation-aware, plus the annotations a person sets to unblock a resource (a metadata change
+    // moves no generation): ReconcileTriggers is the whole update filter.
+    o.withGenerationAware(false);
+    o.withOnUpdateFilter(ReconcileTriggers::accept);
     // A paginated initial LIST and a cache without managedFields keep the heap small with
     // many resources (docs/benchmarks.md, memory).
     o.withInformerListLimit(500L);
@@ -267,7 +272,8 @@ public final class OperatorApp implements AutoCloseable {
             config.adoptAfter(),
             config.accessDeniedStallAfter(),
             ChangesetLogic.CONFIRM_TIMEOUT,
-            config.queueYieldAfter()),
+            config.queueYieldAfter(),
+            config.refuseRepeatedHistory()),
         new PollSchedule(
             config.pollInterval(),
             config.maxPollInterval(),

@@ -195,4 +195,13 @@ class HarnessPartsTest {
     assertThat(per.path("operatorCpuMs").asDouble()).isEqualTo(250.0);
     assertThat(per.path("apiServerCpuMs").asDouble()).isEqualTo(300.0);
   }
+
+  @Test
+  void theRebuildPhaseReadsTheChangesetARefusalNames() {
+    var m =
+        Rebuild.NAMED.matcher(
+            "spec.changeRequests repeat FinSpace changeset Msm0c8y8XB1k8zYZFNhRug of database x");
+    assertThat(m.find()).isTrue();
+    assertThat(m.group(1)).isEqualTo("Msm0c8y8XB1k8zYZFNhRug");
+  }
 }

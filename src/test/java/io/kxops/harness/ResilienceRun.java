@@ -62,6 +62,7 @@ public final class ResilienceRun {
     long raceHoldMillis = 1500;
     int raisedLimit = 2;
     String target = "process";
+    boolean rebuild;
 
     Options() {
       super(500, 25, Duration.ofMinutes(30), Path.of("target", "resilience"));
@@ -84,7 +85,8 @@ public final class ResilienceRun {
                   Map.entry("--burst", v -> o.burst = Integer.parseInt(v)),
                   Map.entry("--race-hold-ms", v -> o.raceHoldMillis = Long.parseLong(v)),
                   Map.entry("--raised-limit", v -> o.raisedLimit = Integer.parseInt(v)),
-                  Map.entry("--target", v -> o.target = v))));
+                  Map.entry("--target", v -> o.target = v),
+                  Map.entry("--rebuild", v -> o.rebuild = Boolean.parseBoolean(v)))));
       o.check();
       if (!o.target.equals("process") && !o.target.equals("node")) {
         throw new IllegalArgumentException("--target is process or node, not " + o.target);
@@ -100,6 +102,13 @@ public final class ResilienceRun {
         throw new IllegalArgumentException(
             "need --race-rounds >= 0, 2 <= --burst <= 9 (it must fit in one second),"
                 + " --race-hold-ms >= 0");
+      }
+      if (o.rebuild && o.tokenExpiry) {
+        // The window moves FinSpace's clock 11 minutes on for good: changesets made after it look
+        // created after the manifests applied again, far past the 60 s skew the check allows for.
+        throw new IllegalArgumentException(
+            "--rebuild true needs --token-expiry false (the token-expiry window moves FinSpace's"
+                + " clock 11 minutes ahead of the cluster's)");
       }
       if (o.raisedLimit != 0 && (o.raisedLimit < 2 || o.raisedLimit >= o.burst)) {
         throw new IllegalArgumentException(
@@ -123,12 +132,15 @@ public final class ResilienceRun {
                                 [--api-server-restarts 1] [--token-expiry true] [--seed N]
                                 [--adopt-after 1s] [--race-rounds 2] [--burst 5]
                                 [--race-hold-ms 1500] [--raised-limit 2]
-                                [--target process|node]
+                                [--target process|node] [--rebuild false]
                                 [--timeout MINUTES] [--out target/resilience]
       --race-rounds 0 plays none of the races of issue 12; --raised-limit 0 runs no operator
       with the per-database limit raised (and so no identical-requests race).
       --target node: the operators are pods of the Helm chart on our own single-node cluster
       (root; default --out target/resilience-node); leader kills are pod deletions.
+      --rebuild true (with --token-expiry false): after the run, delete every KxChangeset of the
+      main namespace and apply the manifests again (half with spec.changesetId): 0 new changesets
+      expected; then one allow-rerun-of annotation: exactly 1.
       """;
 
   private final Options o;
@@ -216,6 +228,9 @@ public final class ResilienceRun {
       Map<String, String> raised = new java.util.LinkedHashMap<>(env);
       raised.put("WATCH_NAMESPACES", Races.RAISED_NAMESPACE);
       raised.put("MAX_IN_FLIGHT_PER_DATABASE", Integer.toString(plan.raisedLimit()));
+      // Its identical-requests race is about adoption: the second resource, created while the
+      // first's changeset exists, would otherwise be refused as a repeat of history.
+      raised.put("REFUSE_REPEATED_HISTORY", "false");
       h.startRaised(raised);
     }
     say("leader: " + h.awaitLeader(Duration.ofMinutes(3)));
@@ -402,6 +417,10 @@ public final class ResilienceRun {
       } else if (o.tokenExpiry && !adopted) {
         problems.add("the changeset created before the token expired was not adopted");
       }
+      ObjectNode rebuilt = Report.JSON.createObjectNode();
+      if (o.rebuild && converged) {
+        new Rebuild(h.client(), emulator, this::say).run(NAMESPACE, o.timeout, rebuilt, problems);
+      }
       boolean correct = converged && v.correct("COMPLETED") && problems.isEmpty();
       ObjectNode result =
           result(
@@ -418,6 +437,9 @@ public final class ResilienceRun {
       outcome.put("killsDone", kills);
       outcome.put("apiServerRestartsDone", restarts);
       outcome.put("overLimit", overLimit.size());
+      if (rebuilt.has("rebuild")) {
+        result.set("rebuild", rebuilt.get("rebuild"));
+      }
       ObjectNode played = outcome.putObject("racesPlayed");
       played.put("bursts", races.burstsPlayed());
       played.put("edits", races.editsPlayed());
@@ -602,6 +624,34 @@ public final class ResilienceRun {
         });
     rows.add(new String[] {"claimed by two resources", out.path("claimedTwice").asText()});
     rows.add(new String[] {"databases over their limit", out.path("overLimit").asText()});
+    if (r.has("rebuild")) {
+      var b = r.path("rebuild");
+      rows.add(
+          new String[] {
+            "rebuild: re-applied (with id / without)",
+            b.path("resources").asText()
+                + " ("
+                + b.path("withChangesetId").asText()
+                + " / "
+                + b.path("withoutChangesetId").asText()
+                + ")"
+          });
+      rows.add(
+          new String[] {
+            "rebuild: imported / refused", b.path("imported") + " / " + b.path("refused")
+          });
+      rows.add(new String[] {"rebuild: new changesets", b.path("newChangesets").asText()});
+      rows.add(
+          new String[] {
+            "rebuild: Create / List / Get calls",
+            b.path("createCalls") + " / " + b.path("listCalls") + " / " + b.path("getCalls")
+          });
+      rows.add(new String[] {"rebuild: seconds to settle", b.path("secondsToSettle").asText()});
+      rows.add(
+          new String[] {
+            "rebuild: annotated re-run, new changesets", b.path("rerunNewChangesets").asText()
+          });
+    }
     r.path("maxInFlight")
         .fields()
         .forEachRemaining(

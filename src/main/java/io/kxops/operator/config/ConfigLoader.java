@@ -110,6 +110,9 @@ public final class ConfigLoader {
     }
     // A waiter that cannot create gives its turn after this long; 0 = at its first failure.
     Duration queueYieldAfter = duration("QUEUE_YIELD_AFTER", "5m", Duration.ZERO);
+    // On by default: a rebuilt cluster or a restored backup must not run the database's history
+    // again (README, "Rebuilding a cluster").
+    boolean refuseRepeats = bool("REFUSE_REPEATED_HISTORY", true);
     boolean election = bool("LEADER_ELECTION", false);
     Optional<String> podNamespace = optional("POD_NAMESPACE");
     String leaseNamespace = get("LEADER_ELECTION_NAMESPACE", podNamespace.orElse(""));
@@ -162,6 +165,7 @@ public final class ConfigLoader {
         stallAfter,
         adoptAfter,
         queueYieldAfter,
+        refuseRepeats,
         election,
         leaseNamespace,
         leaseName,

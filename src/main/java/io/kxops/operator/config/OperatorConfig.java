@@ -28,6 +28,7 @@ public record OperatorConfig(
     Duration accessDeniedStallAfter,
     Duration adoptAfter,
     Duration queueYieldAfter,
+    boolean refuseRepeatedHistory,
     boolean leaderElection,
     String leaderElectionNamespace,
     String leaderElectionLeaseName,

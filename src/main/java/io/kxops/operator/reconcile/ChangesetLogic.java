@@ -69,6 +69,8 @@ public final class ChangesetLogic {
    *     a fresh create intent ({@link #CONFIRM_TIMEOUT} in the operator)
    * @param queueYieldAfter how long a waiting resource may be unable to create (failing, Stalled)
    *     before it gives its turn to the next one ({@link DatabaseQueue})
+   * @param refuseRepeatedHistory REFUSE_REPEATED_HISTORY: refuse to create what repeats a changeset
+   *     made before the resource ({@link RepeatCheck})
    */
   public record Settings(
       String defaultRegion,
@@ -76,7 +78,38 @@ public final class ChangesetLogic {
       Duration adoptAfter,
       Duration accessDeniedStallAfter,
       Duration confirmTimeout,
-      Duration queueYieldAfter) {
+      Duration queueYieldAfter,
+      boolean refuseRepeatedHistory) {
+
+    /** With REFUSE_REPEATED_HISTORY on, its default. */
+    public Settings(
+        String defaultRegion,
+        int maxInFlightPerDatabase,
+        Duration adoptAfter,
+        Duration accessDeniedStallAfter,
+        Duration confirmTimeout,
+        Duration queueYieldAfter) {
+      this(
+          defaultRegion,
+          maxInFlightPerDatabase,
+          adoptAfter,
+          accessDeniedStallAfter,
+          confirmTimeout,
+          queueYieldAfter,
+          true);
+    }
+
+    /** With REFUSE_REPEATED_HISTORY set to {@code refuse}. */
+    public Settings withRefuseRepeatedHistory(boolean refuse) {
+      return new Settings(
+          defaultRegion,
+          maxInFlightPerDatabase,
+          adoptAfter,
+          accessDeniedStallAfter,
+          confirmTimeout,
+          queueYieldAfter,
+          refuse);
+    }
 
     /** With the default {@link #QUEUE_YIELD_AFTER}. */
     public Settings(
@@ -132,6 +165,12 @@ public final class ChangesetLogic {
 
   public static final String ADOPT_NONE = "none";
 
+  /**
+   * Annotation that confirms a deliberate re-run of requests a changeset of the database already
+   * ran (REFUSE_REPEATED_HISTORY): its value is the id of the changeset the refusal names.
+   */
+  public static final String RERUN_ANNOTATION = "finspace.kxops.io/allow-rerun-of";
+
   /** Database key of resources that name no database (they have no spec). */
   static final String NO_DATABASE = "-";
 
@@ -143,6 +182,7 @@ public final class ChangesetLogic {
   private final Settings settings;
   private final PollSchedule polls;
   private final Imports imports;
+  private final RepeatCheck repeats;
   private final Object[] admissionLocks = new Object[64];
   private final AccessPolicies policies;
   private final AccessCheck.Rules rules;
@@ -169,6 +209,7 @@ public final class ChangesetLogic {
     this.settings = settings;
     this.polls = polls;
     this.imports = new Imports(clock, polls);
+    this.repeats = new RepeatCheck(clock);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
     }
@@ -244,6 +285,9 @@ public final class ChangesetLogic {
     if (StatusMapper.isRejected(r)) {
       return Outcome.idle(); // FinSpace refused this spec; an edit brings a new generation
     }
+    if (settings.refuseRepeatedHistory() && RepeatCheck.refusedAsIs(r)) {
+      return Outcome.idle(); // waits for a spec edit or the allow-rerun-of annotation
+    }
     return admit(r, store);
   }
 
@@ -254,31 +298,85 @@ public final class ChangesetLogic {
     if (refused.isPresent()) {
       return refused.get();
     }
+    if (settings.refuseRepeatedHistory()) {
+      // The check reads FinSpace, so it runs outside the admission lock, and only once the queue
+      // lets this resource through (a waiter costs no call); the queue is asked again below.
+      synchronized (lockOf(db)) {
+        Optional<Outcome> queued = queueIfBlocked(r, db, store);
+        if (queued.isPresent()) {
+          return queued.get();
+        }
+      }
+      Optional<Outcome> repeat = repeatsHistory(r, db, store);
+      if (repeat.isPresent()) {
+        return repeat.get();
+      }
+    }
     KxChangeset written;
     synchronized (lockOf(db)) {
-      List<KxChangeset> peers = cluster.onDatabase(db.key());
-      Instant now = now();
-      Duration yieldAfter = settings.queueYieldAfter();
-      Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase(), now, yieldAfter);
-      if (blocker.isPresent()) {
-        String waitingFor = describe(r, blocker.get(), db);
-        String why = DatabaseQueue.stuck(r, now, yieldAfter) ? yielded(r) : null;
-        LOG.debug("queued behind {}", waitingFor);
-        store.write(r, StatusMapper.queued(r, db.region(), waitingFor, why, now));
-        // The wake-up comes as an event when the blocker finishes, or when a waiter ahead that
-        // keeps failing gives its turn; the slow requeue only covers deletions, which produce no
-        // event for this resource.
-        Duration again = polls.max();
-        Optional<Instant> yields = DatabaseQueue.nextYield(r, peers, now, yieldAfter);
-        if (yields.isPresent() && Duration.between(now, yields.get()).compareTo(again) < 0) {
-          again = Duration.between(now, yields.get()).plusMillis(100);
-        }
-        return Outcome.requeue(again);
+      Optional<Outcome> queued = queueIfBlocked(r, db, store);
+      if (queued.isPresent()) {
+        return queued.get();
       }
+      Instant now = now();
       written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
     }
     return confirmAndCreate(written, db, store);
+  }
+
+  /** Under the admission lock: queues {@code r} if its turn has not come. */
+  private Optional<Outcome> queueIfBlocked(KxChangeset r, DatabaseRef db, StatusStore store) {
+    List<KxChangeset> peers = cluster.onDatabase(db.key());
+    Instant now = now();
+    Duration yieldAfter = settings.queueYieldAfter();
+    Optional<KxChangeset> blocker =
+        DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase(), now, yieldAfter);
+    if (blocker.isEmpty()) {
+      return Optional.empty();
+    }
+    String waitingFor = describe(r, blocker.get(), db);
+    String why = DatabaseQueue.stuck(r, now, yieldAfter) ? yielded(r) : null;
+    LOG.debug("queued behind {}", waitingFor);
+    store.write(r, StatusMapper.queued(r, db.region(), waitingFor, why, now));
+    // The wake-up comes as an event when the blocker finishes, or when a waiter ahead that keeps
+    // failing gives its turn; the slow requeue only covers deletions, which produce no event for
+    // this resource.
+    Duration again = polls.max();
+    Optional<Instant> yields = DatabaseQueue.nextYield(r, peers, now, yieldAfter);
+    if (yields.isPresent() && Duration.between(now, yields.get()).compareTo(again) < 0) {
+      again = Duration.between(now, yields.get()).plusMillis(100);
+    }
+    return Optional.of(Outcome.requeue(again));
+  }
+
+  /**
+   * REFUSE_REPEATED_HISTORY, before any intent: a resource whose requests repeat a changeset made
+   * before it is Stalled and sends nothing (a Warning event when that is news). It gives its turn
+   * up at once: the next waiter is woken.
+   */
+  private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
+    Optional<RepeatCheck.Repeat> repeat = call(r, () -> repeats.find(r, db, finspace(r)));
+    if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
+      repeat.ifPresent(
+          x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));
+      return Optional.empty();
+    }
+    String message = RepeatCheck.message(r, db, repeat.get());
+    var stalled =
+        Conditions.find(
+            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
+    boolean news =
+        stalled == null
+            || !Conditions.TRUE.equals(stalled.getStatus())
+            || !Reasons.REPEATS_HISTORY.equals(stalled.getReason())
+            || !repeat.get().newest().id().equals(RepeatCheck.repeatedId(stalled.getMessage()));
+    LOG.info("not created, repeats history: {}", message);
+    KxChangesetStatus next =
+        StatusMapper.importRefused(r, db.region(), Reasons.REPEATS_HISTORY, message, now());
+    store.write(r, next);
+    List<Outcome.Event> events =
+        news ? List.of(Outcome.Event.warning(Reasons.REPEATS_HISTORY, message)) : List.of();
+    return Optional.of(new Outcome(next, Optional.empty(), events, true, true));
   }
 
   /**
@@ -581,6 +679,7 @@ public final class ChangesetLogic {
   private Outcome recorded(
       KxChangeset r, DatabaseRef db, Changeset cs, Outcome.Event event, StatusStore store) {
     Instant now = now();
+    repeats.remember(db, cs);
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);
     List<Outcome.Event> events = new ArrayList<>(List.of(event));
@@ -605,6 +704,7 @@ public final class ChangesetLogic {
     DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
     Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
+    repeats.remember(db, cs);
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
     store.write(r, next);

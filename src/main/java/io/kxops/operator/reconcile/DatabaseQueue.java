@@ -6,6 +6,7 @@ package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.status.Conditions;
+import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Duration;
@@ -143,7 +144,11 @@ public final class DatabaseQueue {
     }
     Instant since = s.getFailure() == null ? null : ResourceCheck.parse(s.getFailure().getSince());
     var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
-    if (stalled != null && Conditions.TRUE.equals(stalled.getStatus())) {
+    // RepeatsHistory is a person's decision, not an inability: once let go, it waits like any
+    // other.
+    if (stalled != null
+        && Conditions.TRUE.equals(stalled.getStatus())
+        && !Reasons.REPEATS_HISTORY.equals(stalled.getReason())) {
       Instant t = ResourceCheck.parse(stalled.getLastTransitionTime());
       if (t != null && (since == null || t.isBefore(since))) {
         since = t;
@@ -170,6 +175,7 @@ public final class DatabaseQueue {
         && !StatusMapper.hasIntent(s)
         && !StatusMapper.isRejected(r)
         && !StatusMapper.stalledForGoodAtThisGeneration(r)
+        && !RepeatCheck.refusedAsIs(r) // waits for a person, not for its turn
         && r.getMetadata().getDeletionTimestamp() == null;
   }
 

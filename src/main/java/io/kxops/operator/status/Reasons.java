@@ -36,6 +36,12 @@ public final class Reasons {
   public static final String SPEC_CHANGED = "SpecChanged";
 
   /**
+   * REFUSE_REPEATED_HISTORY: the requests repeat a changeset the database already ran before the
+   * resource was created; nothing is created, and the resource holds no turn in the queue.
+   */
+  public static final String REPEATS_HISTORY = "RepeatsHistory";
+
+  /**
    * The resource targets what its namespace's KxAccessPolicy (or the operator's ALLOWED_REGIONS)
    * does not allow: nothing is sent to FinSpace for it until the policy allows it.
    */

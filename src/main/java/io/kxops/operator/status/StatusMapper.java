@@ -66,7 +66,10 @@ public final class StatusMapper {
     KxChangesetStatus s = base(r, region);
     s.setCreateIntent(null);
     var stalled = Conditions.find(s.getConditions(), STALLED);
-    if (s.getFailure() == null && stalled != null && TRUE.equals(stalled.getStatus())) {
+    if (s.getFailure() == null
+        && stalled != null
+        && TRUE.equals(stalled.getStatus())
+        && !Reasons.REPEATS_HISTORY.equals(stalled.getReason())) { // a person let it go
       s.setFailure(new CallFailure(stalled.getReason(), stalled.getLastTransitionTime()));
     }
     String message = "waiting for " + waitingFor + " to finish" + (why == null ? "" : "; " + why);

@@ -33,6 +33,7 @@ class ConfigLoaderTest {
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofMinutes(7));
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(10));
     assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.refuseRepeatedHistory()).isTrue();
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(8080);
     assertThat(c.healthPort()).isEqualTo(8081);
@@ -87,6 +88,7 @@ class ConfigLoaderTest {
                 Map.entry("ACCESS_DENIED_STALL_AFTER", "30m"),
                 Map.entry("ADOPT_AFTER", "7m30s"),
                 Map.entry("QUEUE_YIELD_AFTER", "90s"),
+                Map.entry("REFUSE_REPEATED_HISTORY", "false"),
                 Map.entry("LEADER_ELECTION", "true"),
                 Map.entry("POD_NAMESPACE", "kxops-system"),
                 Map.entry("LEADER_ELECTION_LEASE_NAME", "kx-lease"),
@@ -110,6 +112,7 @@ class ConfigLoaderTest {
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(30));
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.refuseRepeatedHistory()).isFalse();
     assertThat(c.leaderElection()).isTrue();
     assertThat(c.leaderElectionNamespace()).isEqualTo("kxops-system");
     assertThat(c.leaderElectionLeaseName()).isEqualTo("kx-lease");
@@ -140,6 +143,7 @@ class ConfigLoaderTest {
         "ADOPT_AFTER|0s",
         "QUEUE_YIELD_AFTER|-1s",
         "QUEUE_YIELD_AFTER|later",
+        "REFUSE_REPEATED_HISTORY|sometimes",
         "LEADER_ELECTION|maybe",
         "METRICS_PORT|70000",
         "HEALTH_PORT|http",

@@ -210,6 +210,7 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("ACCESS_DENIED_STALL_AFTER", "10m");
     expected.put("ADOPT_AFTER", "7m");
     expected.put("QUEUE_YIELD_AFTER", "5m");
+    expected.put("REFUSE_REPEATED_HISTORY", "true");
     expected.put("LEADER_ELECTION", "false");
     expected.put("LEADER_ELECTION_NAMESPACE", NS);
     expected.put("LEADER_ELECTION_LEASE_NAME", LEASE);
@@ -259,6 +260,7 @@ class HelmChartIT extends OperatorAccessContract {
           accessDeniedStallAfter: 15m
           adoptAfter: 7m30s
           queueYieldAfter: 45s
+          refuseRepeatedHistory: false
           metricsPort: 9090
           healthPort: 9091
           logFormat: text
@@ -298,6 +300,7 @@ class HelmChartIT extends OperatorAccessContract {
     assertThat(c.accessDeniedStallAfter()).isEqualTo(Duration.ofMinutes(15));
     assertThat(c.adoptAfter()).isEqualTo(Duration.ofSeconds(450));
     assertThat(c.queueYieldAfter()).isEqualTo(Duration.ofSeconds(45));
+    assertThat(c.refuseRepeatedHistory()).isFalse();
     assertThat(c.metricsPort()).isEqualTo(9090);
     assertThat(c.healthPort()).isEqualTo(9091);
     assertThat(c.logFormat()).isEqualTo(OperatorConfig.LogFormat.TEXT);

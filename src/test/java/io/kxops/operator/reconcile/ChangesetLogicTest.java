@@ -39,6 +39,13 @@ class ChangesetLogicTest {
   ChangesetLogic logic;
   int maxInFlight = 1;
 
+  /**
+   * REFUSE_REPEATED_HISTORY, on as by default. Tests of adoption and of the create protocol that
+   * use identical requests or older changesets on purpose turn it off ({@link
+   * #aboutAdoptionNotHistory}); RepeatCheckTest tests the check itself.
+   */
+  boolean refuseRepeats = true;
+
   @BeforeEach
   void setUp() {
     clock = new MutableClock(T0);
@@ -81,12 +88,22 @@ class ChangesetLogicTest {
         view,
         clock,
         new ChangesetLogic.Settings(
-            "us-east-1",
-            maxInFlight,
-            Duration.ofMinutes(9),
-            Duration.ofMinutes(10),
-            ChangesetLogic.CONFIRM_TIMEOUT),
+                "us-east-1",
+                maxInFlight,
+                Duration.ofMinutes(9),
+                Duration.ofMinutes(10),
+                ChangesetLogic.CONFIRM_TIMEOUT)
+            .withRefuseRepeatedHistory(refuseRepeats),
         new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
+  }
+
+  /**
+   * For a test whose identical requests or older changesets are about adoption, not about history
+   * applied again (and whose List counts are adoption's): REFUSE_REPEATED_HISTORY off.
+   */
+  void aboutAdoptionNotHistory() {
+    refuseRepeats = false;
+    logic = newLogic();
   }
 
   KxChangeset add(String name, Instant created, ChangeRequest... requests) {
@@ -466,6 +483,7 @@ class ChangesetLogicTest {
 
   @Test
   void afterTheTokenExpiredTheEarlierChangesetIsAdoptedNotDuplicated() {
+    aboutAdoptionNotHistory();
     KxChangeset r = add("p1", T0);
     loseChangesetWrites = true;
     step(r); // intent recorded, created; the changeset's status write is lost
@@ -483,6 +501,7 @@ class ChangesetLogicTest {
 
   @Test
   void adoptionSkipsChangesetsClaimedByAnotherResource() {
+    aboutAdoptionNotHistory();
     KxChangeset other = add("other", T0);
     KxChangeset r = add("p1", T0.plusSeconds(1), other.getSpec().getChangeRequests().get(0));
     step(other); // holds a changeset with identical requests
@@ -519,6 +538,7 @@ class ChangesetLogicTest {
 
   @Test
   void adoptionSkipsDifferentRequestsAndOlderChangesets() {
+    aboutAdoptionNotHistory();
     KxChangeset r = add("p1", T0);
     finspace.inject(TRADES, List.of(ChangeRequest.delete("/x/")), T0.plusSeconds(5));
     finspace.inject(TRADES, r.getSpec().getChangeRequests(), T0.minus(Duration.ofMinutes(30)));
@@ -530,6 +550,7 @@ class ChangesetLogicTest {
 
   @Test
   void aResumedCreateAdoptsNeitherOtherRequestsNorChangesetsOlderThanItsIntent() {
+    aboutAdoptionNotHistory();
     KxChangeset r = add("p1", T0);
     // The create never reaches FinSpace (the connection drops): the intent stays.
     finspace.failNext(Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0));
@@ -548,6 +569,7 @@ class ChangesetLogicTest {
 
   @Test
   void theFirstCreateOfAnOldResourceDoesNotListTheDatabase() {
+    aboutAdoptionNotHistory();
     KxChangeset r = add("p1", T0);
     clock.advance(Duration.ofHours(2)); // older than ADOPT_AFTER, but no intent: nothing to adopt
     Outcome o = step(r);

@@ -203,6 +203,45 @@ class ReconcileSimulationTest {
     }
   }
 
+  /**
+   * The same schedules with REFUSE_REPEATED_HISTORY on in every process: both promises hold, a
+   * refused resource holds no turn (the admission oracle leaves it out of the waiters), every
+   * resource still ends, and no create is sent for requests a changeset made before the resource
+   * holds ({@code Sim#checkNoRepeat}).
+   */
+  @Test
+  void repeatsOfHistoryAreNeverCreated() {
+    int schedules = Integer.getInteger("sim.repeatSchedules", 40);
+    long steps = 0;
+    long refusedRepeats = 0;
+    for (int i = 0; i < schedules; i++) {
+      long seed = SEED_BASE + 7_000_009L * i + 3;
+      Sim sim = new Sim(seed, REFUSALS, true);
+      try {
+        steps += sim.run();
+        refusedRepeats += sim.cluster.all().stream().filter(Sim::refusedRepeat).count();
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "schedule with seed "
+                + seed
+                + " (REFUSE_REPEATED_HISTORY on) broke a promise at step "
+                + sim.step
+                + "\n"
+                + String.join(
+                    "\n", sim.trace.subList(Math.max(0, sim.trace.size() - 40), sim.trace.size())),
+            e);
+      } finally {
+        sim.stop();
+      }
+    }
+    System.out.printf(
+        "simulation with repeats refused: %d schedules, %d steps, %d resources refused%n",
+        schedules, steps, refusedRepeats);
+    assertThat(refusedRepeats)
+        .as("resources refused as repeats: the rule was exercised")
+        .isPositive();
+  }
+
   /** A process died at a yield point: its worker unwinds and its memory is gone. */
   static final class Crash extends RuntimeException {
     Crash() {
@@ -239,7 +278,19 @@ class ReconcileSimulationTest {
     long admissions;
     long passedStuck;
 
+    /**
+     * REFUSE_REPEATED_HISTORY of every process. Off in the main sweep: its subject is the create
+     * protocol under races, and its resources draw their requests from a pool of three on purpose,
+     * which the check would mostly refuse. {@link #repeatsOfHistoryAreNeverCreated} runs it on.
+     */
+    final boolean refuseRepeats;
+
     Sim(long seed, int refusalPercent) {
+      this(seed, refusalPercent, false);
+    }
+
+    Sim(long seed, int refusalPercent, boolean refuseRepeats) {
+      this.refuseRepeats = refuseRepeats;
       this.refusalPercent = refusalPercent;
       refusals = new Random(seed * 31 + 7);
       rnd = new Random(seed);
@@ -599,7 +650,51 @@ class ReconcileSimulationTest {
     static boolean oracleWaiting(KxChangeset o) {
       KxChangesetStatus s = o.getStatus();
       return o.getSpec() != null
-          && (s == null || (s.getChangesetId() == null && s.getCreateIntent() == null));
+          && (s == null || (s.getChangesetId() == null && s.getCreateIntent() == null))
+          && !refusedRepeat(o);
+    }
+
+    /**
+     * Refused as a repeat of history for its current spec (the simulation never sets the annotation
+     * that lets one go): it holds no turn.
+     */
+    static boolean refusedRepeat(KxChangeset o) {
+      KxChangesetStatus s = o.getStatus();
+      var stalled = s == null ? null : Conditions.find(s.getConditions(), Conditions.STALLED);
+      return stalled != null
+          && Conditions.TRUE.equals(stalled.getStatus())
+          && "RepeatsHistory".equals(stalled.getReason())
+          && o.getMetadata().getGeneration().equals(stalled.getObservedGeneration());
+    }
+
+    /**
+     * With the check on, no create is sent for a resource whose requests a changeset created before
+     * it holds, unless that one FAILED: the check saw it (it existed when the resource did).
+     */
+    void checkNoRepeat(DatabaseRef db, List<ChangeRequest> requests, String token) {
+      if (!refuseRepeats) {
+        return;
+      }
+      KxChangeset r =
+          cluster.all().stream()
+              .filter(x -> token.equals(x.getMetadata().getUid()))
+              .findFirst()
+              .orElse(null);
+      if (r == null) {
+        return; // deleted meanwhile: its check ran while it existed, and is checked there
+      }
+      Instant created = Instant.parse(r.getMetadata().getCreationTimestamp());
+      List<String> repeated =
+          finspace.changesets(db).stream()
+              .filter(c -> c.createdTimestamp().isBefore(created))
+              .filter(c -> !Changeset.FAILED.equals(c.status()))
+              .filter(c -> c.changeRequests().equals(requests))
+              .filter(c -> !token.equals(finspace.tokenOf(c.id())))
+              .map(c -> c.id() + " " + c.status() + " at " + c.createdTimestamp())
+              .toList();
+      assertThat(repeated)
+          .as("changesets created before %s (at %s) with its requests", name(r), created)
+          .isEmpty();
     }
 
     /** Since when {@code o} has been failing to create or Stalled; null if neither. */
@@ -610,7 +705,12 @@ class ReconcileSimulationTest {
       }
       Instant since = s.getFailure() == null ? null : Instant.parse(s.getFailure().getSince());
       var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
-      if (stalled != null && Conditions.TRUE.equals(stalled.getStatus())) {
+      // A refusal as a repeat of history is a person's call, not an inability to create: once the
+      // resource is let go (a spec edit, the annotation), it waits in creation order like any
+      // other.
+      if (stalled != null
+          && Conditions.TRUE.equals(stalled.getStatus())
+          && !"RepeatsHistory".equals(stalled.getReason())) {
         Instant t = Instant.parse(stalled.getLastTransitionTime());
         since = since == null || t.isBefore(since) ? t : since;
       }
@@ -757,7 +857,8 @@ class ReconcileSimulationTest {
                     ADOPT_AFTER,
                     Duration.ofMinutes(10),
                     ChangesetLogic.CONFIRM_TIMEOUT,
-                    YIELD_AFTER),
+                    YIELD_AFTER,
+                    refuseRepeats),
                 new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), rnd::nextDouble));
         self[0] = logic;
         // A new process lists everything and reconciles every resource.
@@ -900,6 +1001,7 @@ class ReconcileSimulationTest {
                   trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " refused");
                   throw FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404);
                 }
+                checkNoRepeat(db, requests, token);
                 Changeset c = finspace.create(db, requests, token, sendBy);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
                 return c;
