@@ -30,6 +30,15 @@
 #   $ROOT/node/VERSION                 k8s=, containerd=, pause= lines (the test kit reads it)
 # Use with kube-api-test: KUBE_API_TEST_DIR=$ROOT/kube-api-test
 #
+# The version matrix (README, "Kubernetes versions"): --k8s-version 1.Y.Z --api-server-only
+# provisions only the API-server layer (kube-apiserver, kubectl, etcd) of another version beside
+# the default one, in its own $ROOT/kube-api-test/k8s/<k8s>-<os>-<arch>, and leaves the cache's
+# default (VERSION, bin/, the node parts) alone; its kubectl and the default helm are linked into
+#   $ROOT/versions/<k8s>/bin/{kubectl,helm}
+# and the exports name that version (KUBE_API_TEST_API_SERVER_VERSION, which the test kit's
+# Binaries reads) and that bin directory (KXOPS_BIN_DIR). An etcd of the same version that another
+# cached k8s directory holds is copied rather than built again.
+#
 # A version directory appears only by an atomic rename of a fully populated
 # staging directory, with .complete written last, so an interrupted run never
 # leaves something that looks complete.
@@ -37,7 +46,9 @@
 # Environment:
 #   KXOPS_CACHE          cache root (default $HOME/.cache/kxops)
 #   KXOPS_BINARIES_DIR   pre-provisioned binaries to import instead of downloading/building
-#   KXOPS_K8S_VERSION    Kubernetes version (default below)
+#   KXOPS_K8S_VERSION    Kubernetes version (default below; same as --k8s-version; "oldest" names
+#                        the oldest supported one, below)
+#   KXOPS_API_SERVER_ONLY=1  only the API-server layer of that version (same as --api-server-only)
 #   KXOPS_ETCD_VERSION   etcd version (default below; when set explicitly, a cached
 #                        k8s directory holding another etcd version is re-provisioned)
 #   KXOPS_HELM_VERSION   helm version (default below)
@@ -72,6 +83,10 @@ readonly DEFAULT_HELM_VERSION=3.22.0
 # containerd 2.4.2: its go.mod has no replace lines, so `go install ...@v2.4.2` works, and it
 # builds with go 1.26 (a single-node trial on this kind of machine used it).
 readonly DEFAULT_CONTAINERD_VERSION=2.4.2
+# The oldest Kubernetes the operator supports (README, "Kubernetes versions"): 1.30 brings the
+# admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy the chart installs; 1.30.14 is its
+# newest patch the Go module proxy serves. `--k8s-version oldest` names it (.ci/run).
+readonly OLDEST_K8S_VERSION=1.30.14
 
 T_START=${EPOCHREALTIME/[.,]/}
 
@@ -90,15 +105,23 @@ trap 'die "unexpected failure (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 usage() {
   sed -n '2,/^set -Eeuo/{/^set -Eeuo/d;s/^# \{0,1\}//;p}' "$0"
-  echo "Usage: $0 [--force] [--offline] [--node] [-h|--help]"
+  echo "Usage: $0 [--force] [--offline] [--node] [--k8s-version 1.Y.Z [--api-server-only]] [-h|--help]"
 }
 
 FORCE=${KXOPS_FORCE:-0}
 OFFLINE=${KXOPS_OFFLINE:-0}
 NODE=${KXOPS_NODE:-0}
+API_ONLY=${KXOPS_API_SERVER_ONLY:-0}
 while (($#)); do
   case $1 in
     --node) NODE=1 ;;
+    --api-server-only) API_ONLY=1 ;;
+    --k8s-version)
+      (($# >= 2)) || { usage >&2; die "--k8s-version needs a version (1.Y.Z)"; }
+      KXOPS_K8S_VERSION=$2
+      shift
+      ;;
+    --k8s-version=*) KXOPS_K8S_VERSION=${1#*=} ;;
     --force) FORCE=1 ;;
     --offline | --no-download) OFFLINE=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -108,7 +131,10 @@ while (($#)); do
 done
 
 K8S_VERSION=${KXOPS_K8S_VERSION:-$DEFAULT_K8S_VERSION}
+[[ $K8S_VERSION == oldest ]] && K8S_VERSION=$OLDEST_K8S_VERSION
 K8S_VERSION=${K8S_VERSION#v}
+[[ $API_ONLY == 1 && $NODE == 1 ]] &&
+  die "--api-server-only provisions the API-server layer only; the node parts (--node) stay on the default version"
 ETCD_VERSION=${KXOPS_ETCD_VERSION:-$DEFAULT_ETCD_VERSION}
 ETCD_VERSION=${ETCD_VERSION#v}
 HELM_VERSION=${KXOPS_HELM_VERSION:-$DEFAULT_HELM_VERSION}
@@ -230,15 +256,15 @@ node_complete() {
   node_k8s_complete && containerd_complete && pause_complete && [[ -z $(node_system_missing) ]]
 }
 
-# link <target-relative-to-BIN_DIR> <name>: atomically (re)point $BIN_DIR/<name>
+# link <target-relative-to-dir> <name> [dir]: atomically (re)point <dir>/<name> (dir: $BIN_DIR)
 link() {
-  local target=$1 name=$2
-  if [[ -L $BIN_DIR/$name && $BIN_DIR/$name -ef $BIN_DIR/$target ]]; then
+  local target=$1 name=$2 dir=${3:-$BIN_DIR}
+  if [[ -L $dir/$name && $dir/$name -ef $dir/$target ]]; then
     return 0
   fi
-  mkdir -p "$BIN_DIR"
-  ln -sfn "$target" "$BIN_DIR/.$name.tmp.$$"
-  mv -Tf "$BIN_DIR/.$name.tmp.$$" "$BIN_DIR/$name"
+  mkdir -p "$dir"
+  ln -sfn "$target" "$dir/.$name.tmp.$$"
+  mv -Tf "$dir/.$name.tmp.$$" "$dir/$name"
 }
 
 # write_file <path> <content>: atomic, only when the content differs
@@ -310,19 +336,29 @@ finish() {
     verify_cached "$CONTAINERD_DIR" "${CONTAINERD_BINARIES[@]}"
     verify_cached "$PAUSE_DIR" pause.tar
   fi
-  link "../kube-api-test/k8s/$K8S_DIRNAME/kubectl" kubectl
-  link "../helm/$HELM_DIRNAME/helm" helm
-  write_file "$KAT_DIR/VERSION" "$K8S_VERSION"
+  local bin=$BIN_DIR
+  if [[ $API_ONLY == 1 ]]; then
+    # Beside the default version: its VERSION and bin/ links are not this run's to change.
+    bin=$ROOT/versions/$K8S_VERSION/bin
+    link "../../../kube-api-test/k8s/$K8S_DIRNAME/kubectl" kubectl "$bin"
+    link "../../../helm/$HELM_DIRNAME/helm" helm "$bin"
+  else
+    link "../kube-api-test/k8s/$K8S_DIRNAME/kubectl" kubectl
+    link "../helm/$HELM_DIRNAME/helm" helm
+    write_file "$KAT_DIR/VERSION" "$K8S_VERSION"
+  fi
   log "kube-api-test binaries: $K8S_DIR ($(marker_value "$K8S_DIR/.complete" source || echo '?'))"
-  log "helm:                   $BIN_DIR/helm -> $HELM_DIR/helm ($(marker_value "$HELM_DIR/.complete" source || echo '?'))"
+  log "helm:                   $bin/helm -> $HELM_DIR/helm ($(marker_value "$HELM_DIR/.complete" source || echo '?'))"
   log "versions: k8s $K8S_VERSION, etcd $(marker_value "$K8S_DIR/.complete" etcd || echo '?'), helm $HELM_VERSION"
   local size
   size=$(du -sh "$ROOT" 2>/dev/null | cut -f1) || size='?'
   log "cache size: $size ($ROOT)"
   printf 'export KUBE_API_TEST_DIR=%q\n' "$KAT_DIR"
   printf 'export KUBE_API_TEST_API_SERVER_VERSION=%q\n' "$K8S_VERSION"
-  printf 'export KXOPS_K8S_VERSION=%q\n' "$K8S_VERSION"
-  printf 'export KXOPS_BIN_DIR=%q\n' "$BIN_DIR"
+  if [[ $API_ONLY != 1 ]]; then
+    printf 'export KXOPS_K8S_VERSION=%q\n' "$K8S_VERSION"
+  fi
+  printf 'export KXOPS_BIN_DIR=%q\n' "$bin"
   if [[ $NODE == 1 ]]; then
     write_file "$NODE_ROOT/VERSION" "$(printf 'k8s=%s\ncontainerd=%s\npause=%s' "$K8S_VERSION" \
       "$CONTAINERD_VERSION" "$(marker_value "$PAUSE_DIR/.complete" image || echo '?')")"
@@ -809,6 +845,20 @@ obtain() {
   fi
 }
 
+# copy_cached_etcd <dest-dir>: the etcd of another cached k8s directory, when it is the version
+# asked for (one etcd serves several Kubernetes versions; building it again costs minutes).
+copy_cached_etcd() {
+  local d
+  for d in "$KAT_DIR"/k8s/*-"$PLATFORM"; do
+    [[ $d != "$K8S_DIR" && -f $d/.complete && -x $d/etcd ]] || continue
+    [[ $(marker_value "$d/.complete" etcd) == "$ETCD_VERSION" ]] || continue
+    cp -p "$d/etcd" "$1/etcd" || return 1
+    log "etcd: copied from $d"
+    return 0
+  done
+  return 1
+}
+
 dl_kube_apiserver() { download_kube_binary kube-apiserver "$1"; }
 dl_kubectl() { download_kube_binary kubectl "$1"; }
 build_kube_apiserver() { build_kube_binary kube-apiserver "$1"; }
@@ -821,7 +871,12 @@ if [[ $FORCE == 1 ]] || ! k8s_complete "$K8S_DIR"; then
   k8s_subs="kube-api-test/k8s/$K8S_DIRNAME k8s/$K8S_DIRNAME $K8S_DIRNAME ."
   obtain kube-apiserver "$k8s_stage" "$k8s_subs" dl_kube_apiserver build_kube_apiserver
   obtain kubectl "$k8s_stage" "$k8s_subs" dl_kubectl build_kubectl
-  obtain etcd "$k8s_stage" "$k8s_subs" download_etcd build_etcd
+  if copy_cached_etcd "$k8s_stage" && pinned_ok "$k8s_stage/etcd"; then
+    SOURCE[etcd]=copy
+  else
+    rm -f "$k8s_stage/etcd"
+    obtain etcd "$k8s_stage" "$k8s_subs" download_etcd build_etcd
+  fi
   verify_k8s_stage "$k8s_stage" || die "the provisioned k8s binaries failed their version check"
   etcd_ver=$("$k8s_stage/etcd" --version | awk '/^etcd Version:/ {print $3; exit}')
   printf 'k8s=%s\netcd=%s\nsource=kube-apiserver:%s kubectl:%s etcd:%s\ncreated=%s\n' \

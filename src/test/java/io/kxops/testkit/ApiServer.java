@@ -6,6 +6,7 @@ package io.kxops.testkit;
 
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * A real kube-apiserver and etcd (fabric8 kube-api-test), one per IT class, from the binaries
@@ -35,15 +37,25 @@ public final class ApiServer implements AutoCloseable {
   private final KubeAPIServer server;
   private final String kubeconfig;
   private final KubernetesClient client;
+  private final String version;
 
-  private ApiServer(KubeAPIServer server) {
+  private ApiServer(KubeAPIServer server, String version) {
     this.server = server;
+    this.version = version;
     this.kubeconfig = server.getKubeConfigYaml();
     this.client = newClient();
   }
 
   /** Starts etcd and kube-apiserver and installs the CRD. */
   public static ApiServer start() {
+    return start(crd -> {});
+  }
+
+  /**
+   * Starts etcd and kube-apiserver and installs the KxChangeset CRD with {@code edit} applied (for
+   * example without its selectable fields, as a cluster that installed an older CRD has it).
+   */
+  public static ApiServer start(Consumer<CustomResourceDefinition> edit) {
     Path dir = Binaries.kubeApiTestDir();
     String version = Binaries.kubernetesVersion();
     KubeAPIServer server =
@@ -58,8 +70,8 @@ public final class ApiServer implements AutoCloseable {
     ApiServer api = null;
     try {
       server.start();
-      api = new ApiServer(server);
-      api.installCrd();
+      api = new ApiServer(server, version);
+      api.installCrd(edit);
       return api;
     } catch (RuntimeException | Error e) {
       // A failed start must not leave etcd or kube-apiserver running for the rest of the build.
@@ -74,6 +86,11 @@ public final class ApiServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The Kubernetes version of this API server (as {@link Binaries#kubernetesVersion()}). */
+  public String version() {
+    return version;
   }
 
   /** A client with cluster-admin rights (the kubeconfig kube-api-test writes). */
@@ -109,8 +126,8 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private void installCrd() {
-    LocalCluster.installCrd(client, CRD);
+  private void installCrd(Consumer<CustomResourceDefinition> edit) {
+    LocalCluster.installCrd(client, CRD, edit);
     LocalCluster.installCrd(client, POLICY_CRD);
   }
 

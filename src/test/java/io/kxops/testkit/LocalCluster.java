@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * etcd and kube-apiserver as child processes on fixed loopback ports, with certificates made by
@@ -197,6 +198,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Installs (or updates) a CRD through {@code client} and waits until it is established. */
   public static void installCrd(KubernetesClient client, Path crdFile) {
+    installCrd(client, crdFile, crd -> {});
+  }
+
+  /** {@link #installCrd(KubernetesClient, Path)} with {@code edit} applied to the file's CRD. */
+  public static void installCrd(
+      KubernetesClient client, Path crdFile, Consumer<CustomResourceDefinition> edit) {
     try {
       CustomResourceDefinition crd =
           client
@@ -205,6 +212,7 @@ public final class LocalCluster implements AutoCloseable {
               .customResourceDefinitions()
               .load(Files.newInputStream(crdFile))
               .item();
+      edit.accept(crd);
       client.resource(crd).forceConflicts().serverSideApply();
       client
           .apiextensions()

@@ -55,8 +55,56 @@ class ProvisionDigestsTest {
         Files.readAllLines(SCRIPT.resolveSibling("binaries.sha256")).stream()
             .filter(l -> !l.startsWith("#") && !l.isBlank())
             .toList();
-    assertThat(lines).hasSize(12);
+    assertThat(lines).hasSize(14);
     assertThat(lines).allMatch(l -> l.matches("[0-9a-f]{64}  \\S+  [0-9.]+  linux-amd64  \\S+"));
+  }
+
+  /**
+   * The version matrix: --api-server-only provisions another version's API-server layer beside the
+   * default one without changing what the default runs (VERSION, bin/), and exports that version
+   * and a bin directory of its own. Here from the real, provisioned binaries, linked into a fresh
+   * cache root: the run finds them complete and only links and exports.
+   */
+  @Test
+  void anApiServerOnlyRunLeavesTheDefaultVersionAlone() throws Exception {
+    Path real = Binaries.kubernetesDir();
+    String version = Binaries.kubernetesVersion();
+    Path k8s = cache.resolve("kube-api-test/k8s").resolve(real.getFileName());
+    Files.createDirectories(k8s);
+    for (String b : List.of("kube-apiserver", "kubectl", "etcd", ".complete")) {
+      Files.createSymbolicLink(k8s.resolve(b), real.resolve(b));
+    }
+    Path helm = Binaries.tool("helm").toRealPath().getParent();
+    Files.createDirectories(cache.resolve("helm"));
+    Files.createSymbolicLink(cache.resolve("helm").resolve(helm.getFileName()), helm);
+
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "bash", SCRIPT.toString(), "--offline", "--k8s-version", version, "--api-server-only");
+    pb.environment().put("KXOPS_CACHE", cache.toString());
+    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+
+    Path bin = cache.resolve("versions").resolve(version).resolve("bin");
+    assertThat(out)
+        .contains("export KUBE_API_TEST_API_SERVER_VERSION=" + version)
+        .contains("export KXOPS_BIN_DIR=" + bin)
+        .doesNotContain("KXOPS_K8S_VERSION");
+    assertThat(bin.resolve("kubectl")).isExecutable();
+    assertThat(bin.resolve("kubectl").toRealPath()).isEqualTo(real.resolve("kubectl").toRealPath());
+    assertThat(bin.resolve("helm")).isExecutable();
+    assertThat(cache.resolve("kube-api-test/VERSION")).doesNotExist();
+    assertThat(cache.resolve("bin")).doesNotExist();
+  }
+
+  @Test
+  void theNodePartsStayOnTheDefaultVersion() throws Exception {
+    Run run = provision(Map.of("KXOPS_API_SERVER_ONLY", "1", "KXOPS_NODE", "1"));
+    assertThat(run.exit()).as(run.stderr()).isEqualTo(1);
+    assertThat(run.stderr()).contains("--api-server-only provisions the API-server layer only");
   }
 
   /** A cache that looks complete: markers and executables, none of them the real binaries. */

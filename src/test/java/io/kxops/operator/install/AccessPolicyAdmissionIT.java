@@ -166,6 +166,30 @@ class AccessPolicyAdmissionIT {
     kubectlAs("erin", "-n", "team-e", "delete", "kxcs", admitted.getMetadata().getName()).ok();
   }
 
+  /**
+   * A long list in a policy is cut to its first ten in the message. The cut is a filter over a
+   * literal index list, not the CEL lists library's slice, which a policy may only use from
+   * Kubernetes 1.35 on (README, "Kubernetes versions"); this runs on 1.30.14 too (.ci/run).
+   */
+  @Test
+  void aLongListIsCutToItsFirstTenInTheMessage() {
+    teamNamespace("team-f", "frank");
+    KxAccessPolicySpec many = Teams.copy(TABLE.policies().get("team-a"));
+    List<String> ids =
+        java.util.stream.IntStream.range(0, 12)
+            .mapToObj(i -> "envmanyids%02d".formatted(i))
+            .toList();
+    many.setEnvironmentIds(ids);
+    applyPolicy("team-f", many);
+
+    String message = awaitDenied("team-f", "frank", c -> {});
+    assertThat(message)
+        .contains(
+            "spec.environmentId: 'envteamaaaaaaaaaaaaaaa' is not allowed by KxAccessPolicy team-f/")
+        .contains("(environmentIds: " + String.join(", ", ids.subList(0, 10)) + ", ...)")
+        .doesNotContain(ids.get(10));
+  }
+
   // ------------------------------------------------------- accessPolicy.required (runs last)
 
   @Test
