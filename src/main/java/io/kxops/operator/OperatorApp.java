@@ -158,7 +158,8 @@ public final class OperatorApp implements AutoCloseable {
                             .withFieldSelector(finalLeaveCache ? FinalFilter.NOT_FINAL_QUERY : null)
                             .build())
                     .getItems(),
-            finalLeaveCache ? selected(client, watched) : null);
+            finalLeaveCache ? selected(client, watched) : null,
+            (ns, name) -> client.resources(KxChangeset.class).inNamespace(ns).withName(name).get());
     AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());
     ChangesetLogic logic = logic(config, region, finspace, cluster, policies, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),

@@ -29,6 +29,21 @@ public final class Reasons {
 
   public static final String SPEC_CHANGED = "SpecChanged";
 
+  /** A KxChangeset spec.dependsOn names is not COMPLETED yet: waits, holds no queue place. */
+  public static final String DEPENDENCY_PENDING = "DependencyPending";
+
+  /** No KxChangeset of that name exists (yet) in the namespace: waits, like DatabaseNotFound. */
+  public static final String DEPENDENCY_NOT_FOUND = "DependencyNotFound";
+
+  /** A dependency FAILED or is Stalled: this one cannot go on until a person acts. */
+  public static final String DEPENDENCY_FAILED = "DependencyFailed";
+
+  /** spec.dependsOn leads back to this resource: none of the cycle can ever start. */
+  public static final String DEPENDENCY_CYCLE = "DependencyCycle";
+
+  /** A dependency targets another database: order is kept within one database only. */
+  public static final String DEPENDENCY_ON_OTHER_DATABASE = "DependencyOnOtherDatabase";
+
   /**
    * The resource targets what its namespace's KxAccessPolicy (or the operator's ALLOWED_REGIONS)
    * does not allow: nothing is sent to FinSpace for it until the policy allows it.

@@ -933,6 +933,12 @@ class ReconcileSimulationTest {
         }
 
         @Override
+        public java.util.Optional<KxChangeset> named(String namespace, String name) {
+          yieldPoint();
+          return view.named(namespace, name);
+        }
+
+        @Override
         public boolean awaitSeen(KxChangeset written, Duration timeout) {
           yieldPoint();
           return view.awaitSeen(written, timeout);
