@@ -121,7 +121,7 @@ public class KxChangesetSpec {
   @Size(max = 32)
   @ValidationRule(
       value = "self.all(d, self.exists_one(e, e.name == d.name))",
-      message = "spec.dependsOn names the same KxChangeset more than once; name each one once",
+      message = "dependsOn names the same KxChangeset more than once; name each one once",
       reason = "FieldValueDuplicate")
   @JsonPropertyDescription(
       "Order: KxChangesets of this namespace, on the same database, that must be COMPLETED before"
