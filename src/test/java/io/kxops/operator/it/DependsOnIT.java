@@ -88,10 +88,10 @@ class DependsOnIT {
   }
 
   static KxChangeset apply(String name, String db, String... dependsOn) {
-    return apply(name, db, "s3://kdb-staging/" + db + "/" + name + "/", dependsOn);
+    return applyFrom(name, db, "s3://kdb-staging/" + db + "/" + name + "/", dependsOn);
   }
 
-  static KxChangeset apply(String name, String db, String s3Path, String... dependsOn) {
+  static KxChangeset applyFrom(String name, String db, String s3Path, String... dependsOn) {
     KxChangeset r = new KxChangeset();
     r.getMetadata().setName(name);
     r.getMetadata().setNamespace(NS);
@@ -196,7 +196,7 @@ class DependsOnIT {
                 .inDatabase(ENV, db)
                 .withErrorType("One or more inputs to this request were not found.")
                 .withErrorMessage("s3://kdb-staging/broken/ does not exist"));
-    apply("base", db, "s3://kdb-staging/" + db + "/broken/");
+    applyFrom("base", db, "s3://kdb-staging/" + db + "/broken/");
     KxChangeset next = apply("next", db, "base");
     apply("after-next", db, "next");
 
