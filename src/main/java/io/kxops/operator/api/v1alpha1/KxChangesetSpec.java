@@ -121,8 +121,8 @@ public class KxChangesetSpec {
   @Size(max = 32)
   @ValidationRule(
       value = "self.all(d, self.exists_one(e, e.name == d.name))",
-      message = "dependsOn names the same KxChangeset more than once; name each one once",
-      reason = "FieldValueDuplicate")
+      // No reason: with FieldValueDuplicate the API server would drop the message.
+      message = "dependsOn names the same KxChangeset more than once; name each one once")
   @JsonPropertyDescription(
       "Order: KxChangesets of this namespace, on the same database, that must be COMPLETED before"
           + " this one is created (at most 32). While one is not, this resource waits"
