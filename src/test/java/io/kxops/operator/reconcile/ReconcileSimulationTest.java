@@ -205,7 +205,14 @@ class ReconcileSimulationTest {
         "simulation: %d schedules (seed base %d), %d steps, %d orphans of deleted resources"
             + " adopted, %d admissions, %d of them past a waiter stuck for the bound, %d resources"
             + " with dependsOn (%d admitted)%n",
-        only == null ? SCHEDULES : 1, SEED_BASE, steps, orphans, admissions, passed, dependants);
+        only == null ? SCHEDULES : 1,
+        SEED_BASE,
+        steps,
+        orphans,
+        admissions,
+        passed,
+        dependants,
+        dependantAdmissions);
     assertThat(broken).as("schedules that broke a promise").isEmpty();
     assertThat(steps).isPositive();
     if (only == null && DEPENDS_ON > 0 && SCHEDULES >= 50) {
