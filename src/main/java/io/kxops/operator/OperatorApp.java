@@ -154,7 +154,8 @@ public final class OperatorApp implements AutoCloseable {
                             .withFieldSelector(finalLeaveCache ? FinalFilter.NOT_FINAL_QUERY : null)
                             .build())
                     .getItems(),
-            finalLeaveCache ? FinalFilter.selectedList(client, watched) : null);
+            finalLeaveCache ? FinalFilter.selectedList(client, watched) : null,
+            (ns, name) -> client.resources(KxChangeset.class).inNamespace(ns).withName(name).get());
     AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());
     ChangesetLogic logic = logic(config, region, finspace, cluster, policies, clock);
     // Built now, not on the first create: building a client loads the SDK (most of a second),

@@ -4,6 +4,7 @@
  */
 package io.kxops.operator.controller;
 
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.DatabaseRef;
@@ -14,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -56,12 +58,19 @@ public final class CacheClusterView implements ClusterView {
     List<KxChangeset> list(String fieldSelector);
   }
 
+  /** Reads one KxChangeset from the API server (a GET); null when it does not exist. */
+  @FunctionalInterface
+  public interface ByName {
+    KxChangeset get(String namespace, String name);
+  }
+
   private volatile IndexerResourceCache<KxChangeset> cache;
   private volatile Function<KxChangeset, String> databaseKey;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
   private final List<String> namespaces;
   private final FreshList freshList;
   private final SelectedList finals;
+  private final ByName byName;
 
   /** A view over one informer: every watched namespace in one watch (all namespaces, or one). */
   public CacheClusterView() {
@@ -82,9 +91,19 @@ public final class CacheClusterView implements ClusterView {
    *     ({@link FinalFilter}); null when the informer keeps them
    */
   public CacheClusterView(List<String> namespaces, FreshList freshList, SelectedList finals) {
+    this(namespaces, freshList, finals, null);
+  }
+
+  /**
+   * @param byName reads a KxChangeset the informer does not hold (a final one, or one its watch has
+   *     not delivered yet); null: the informer's copy is the only answer
+   */
+  public CacheClusterView(
+      List<String> namespaces, FreshList freshList, SelectedList finals, ByName byName) {
     this.namespaces = namespaces.size() > 1 ? List.copyOf(namespaces) : List.of();
     this.freshList = freshList;
     this.finals = finals;
+    this.byName = byName;
   }
 
   /** Called once the informer cache exists (JOSDK's prepareEventSources). */
@@ -250,6 +269,17 @@ public final class CacheClusterView implements ClusterView {
       }
     }
     return List.copyOf(out.values());
+  }
+
+  @Override
+  public Optional<KxChangeset> named(String namespace, String name) {
+    IndexerResourceCache<KxChangeset> c = cache;
+    Optional<KxChangeset> cached =
+        c == null ? Optional.empty() : c.get(new ResourceID(name, namespace)).map(this::freshest);
+    if (cached.isPresent() || byName == null) {
+      return cached;
+    }
+    return Optional.ofNullable(byName.get(namespace, name));
   }
 
   private KxChangeset freshest(KxChangeset cached) {

@@ -92,6 +92,10 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
         return UpdateControl.<KxChangeset>noUpdate().rescheduleAfter(STALE_RETRY);
       }
       after(resource, outcome);
+      if (resource.getStatus() == null) {
+        // A new resource: those applied before it that name it in spec.dependsOn look again now.
+        wake(logic.dependantsOf(resource));
+      }
       UpdateControl<KxChangeset> control = UpdateControl.noUpdate();
       outcome.requeueAfter().ifPresent(control::rescheduleAfter);
       return control;
@@ -177,7 +181,11 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
 
   /** Triggers the changesets of the same database that may start now. */
   private void wakeDatabase(KxChangeset finished) {
-    for (KxChangeset r : logic.toWake(finished)) {
+    wake(logic.toWake(finished));
+  }
+
+  private void wake(List<KxChangeset> resources) {
+    for (KxChangeset r : resources) {
       LOG.debug("waking {}", r.getMetadata().getName());
       wakeups.propagateEvent(ResourceID.fromResource(r));
     }

@@ -183,6 +183,7 @@ public final class ChangesetLogic {
   private final PollSchedule polls;
   private final Imports imports;
   private final RepeatCheck repeats;
+  private final Dependencies dependencies;
   private final Object[] admissionLocks = new Object[64];
   private final AccessPolicies policies;
   private final AccessCheck.Rules rules;
@@ -210,6 +211,7 @@ public final class ChangesetLogic {
     this.polls = polls;
     this.imports = new Imports(clock, polls);
     this.repeats = new RepeatCheck(clock);
+    this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
     }
@@ -298,6 +300,12 @@ public final class ChangesetLogic {
     if (refused.isPresent()) {
       return refused.get();
     }
+    // spec.dependsOn first, outside the database's lock: it may read the API server.
+    Optional<Outcome> held = dependencies.hold(r, db, store);
+    if (held.isPresent()) {
+      return held.get();
+    }
+    r = Dependencies.released(r);
     if (settings.refuseRepeatedHistory()) {
       // The check reads FinSpace, so it runs outside the admission lock, and only once the queue
       // lets this resource through (a waiter costs no call); the queue is asked again below.
@@ -756,14 +764,36 @@ public final class ChangesetLogic {
     return new Outcome(next, Optional.empty(), events, slotFreed, f.reaction().retry());
   }
 
-  /** The changesets of {@code finished}'s database that may start now that it is done. */
+  /**
+   * The changesets of {@code finished}'s database that may start now that it is done: the next in
+   * the queue, and those whose spec.dependsOn names it.
+   */
   public List<KxChangeset> toWake(KxChangeset finished) {
     List<KxChangeset> peers =
         cluster.onDatabase(targetOf(finished).key()).stream()
             .filter(r -> !DatabaseQueue.sameResource(r, finished))
             .toList();
-    return DatabaseQueue.next(
-        peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter());
+    List<KxChangeset> out =
+        new ArrayList<>(
+            DatabaseQueue.next(
+                peers, settings.maxInFlightPerDatabase(), now(), settings.queueYieldAfter()));
+    for (KxChangeset d : Dependencies.dependantsOf(finished, peers)) {
+      if (DatabaseQueue.waiting(d)
+          && out.stream().noneMatch(o -> DatabaseQueue.sameResource(o, d))) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The waiting changesets whose spec.dependsOn names {@code r}: woken when {@code r} first
+   * appears, so that one applied before its dependency does not wait out its backoff.
+   */
+  public List<KxChangeset> dependantsOf(KxChangeset r) {
+    return Dependencies.dependantsOf(r, cluster.onDatabase(targetOf(r).key())).stream()
+        .filter(DatabaseQueue::waiting)
+        .toList();
   }
 
   private static List<KxChangeset> others(KxChangeset r, List<KxChangeset> all) {

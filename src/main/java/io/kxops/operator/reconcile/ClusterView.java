@@ -9,6 +9,7 @@ import io.kxops.operator.finspace.DatabaseRef;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What the reconcile logic reads of other KxChangesets: those targeting the same database. */
 public interface ClusterView {
@@ -48,6 +49,15 @@ public interface ClusterView {
                     || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId()))
         .toList();
   }
+
+  /**
+   * The KxChangeset {@code namespace/name}, final or not, at least as fresh as the view (a read of
+   * the API server for one the view leaves out); empty when none exists. For spec.dependsOn, whose
+   * dependencies are often final.
+   *
+   * @throws RuntimeException when it cannot be read (the caller must not decide without it)
+   */
+  Optional<KxChangeset> named(String namespace, String name);
 
   /**
    * Waits until this process's watch has delivered {@code written} (that version or a later one):

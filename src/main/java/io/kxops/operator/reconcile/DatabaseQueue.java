@@ -18,7 +18,8 @@ import java.util.Optional;
 /**
  * Per-database admission: at most {@code limit} changesets of one database are in flight; the rest
  * wait in creation order (creationTimestamp, then name, then namespace), except that a waiter
- * unable to create for longer than the yield bound goes behind the waiters that can.
+ * unable to create for longer than the yield bound goes behind the waiters that can, and a waiter
+ * whose spec.dependsOn is not done yet takes no turn at all (the ones behind it go first).
  *
  * <p>In flight is every resource with a create intent or a changeset that is not final, wherever it
  * sorts: from the moment its intent is written, its create may have reached FinSpace. A resource
@@ -58,7 +59,7 @@ public final class DatabaseQueue {
         others.stream().filter(DatabaseQueue::inFlight).sorted(ORDER).toList();
     List<KxChangeset> waitingAhead =
         others.stream()
-            .filter(DatabaseQueue::waiting)
+            .filter(r -> takesTurn(r, sameDatabase))
             .filter(r -> turn.compare(r, me) < 0)
             .toList();
     if (inFlight.size() + waitingAhead.size() < limit) {
@@ -80,7 +81,7 @@ public final class DatabaseQueue {
     Comparator<KxChangeset> turn = turnOrder(now, yieldAfter);
     return sameDatabase.stream()
         .filter(r -> !sameResource(r, me))
-        .filter(DatabaseQueue::waiting)
+        .filter(r -> takesTurn(r, sameDatabase))
         .filter(r -> turn.compare(r, me) < 0)
         .map(DatabaseQueue::unableSince)
         .filter(since -> since != null)
@@ -105,7 +106,7 @@ public final class DatabaseQueue {
   public static List<KxChangeset> next(
       List<KxChangeset> sameDatabase, int limit, Instant now, Duration yieldAfter) {
     return sameDatabase.stream()
-        .filter(DatabaseQueue::waiting)
+        .filter(r -> takesTurn(r, sameDatabase))
         .sorted(turnOrder(now, yieldAfter))
         .limit(limit)
         .toList();
@@ -214,6 +215,15 @@ public final class DatabaseQueue {
       }
     }
     return true;
+  }
+
+  /**
+   * Waiting, and free to take its turn: a waiter held back by spec.dependsOn ({@link
+   * Dependencies#held}) is passed by the resources behind it, so one that waits for a later one
+   * cannot block the queue.
+   */
+  static boolean takesTurn(KxChangeset r, List<KxChangeset> sameDatabase) {
+    return waiting(r) && !Dependencies.held(r, sameDatabase);
   }
 
   private static Instant creation(KxChangeset r) {

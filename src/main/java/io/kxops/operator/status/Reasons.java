@@ -35,6 +35,21 @@ public final class Reasons {
 
   public static final String SPEC_CHANGED = "SpecChanged";
 
+  /** A KxChangeset spec.dependsOn names is not COMPLETED yet: waits, holds no queue place. */
+  public static final String DEPENDENCY_PENDING = "DependencyPending";
+
+  /** No KxChangeset of that name exists (yet) in the namespace: waits, like DatabaseNotFound. */
+  public static final String DEPENDENCY_NOT_FOUND = "DependencyNotFound";
+
+  /** A dependency FAILED or is Stalled: this one cannot go on until a person acts. */
+  public static final String DEPENDENCY_FAILED = "DependencyFailed";
+
+  /** spec.dependsOn leads back to this resource: none of the cycle can ever start. */
+  public static final String DEPENDENCY_CYCLE = "DependencyCycle";
+
+  /** A dependency targets another database: order is kept within one database only. */
+  public static final String DEPENDENCY_ON_OTHER_DATABASE = "DependencyOnOtherDatabase";
+
   /**
    * REFUSE_REPEATED_HISTORY: the requests repeat a changeset the database already ran before the
    * resource was created; nothing is created, and the resource holds no turn in the queue.

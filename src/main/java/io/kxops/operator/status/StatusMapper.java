@@ -190,6 +190,20 @@ public final class StatusMapper {
     return s;
   }
 
+  /**
+   * Not created, because of spec.dependsOn: waiting ({@code stalled} false) or Stalled. No create
+   * intent, and no failure record: a wait for a dependency is not a failure to create, so it does
+   * not cost the resource its turn in the queue once the dependency is done.
+   */
+  public static KxChangesetStatus dependencyBlocked(
+      KxChangeset r, String region, String reason, String message, boolean stalled, Instant now) {
+    KxChangesetStatus s = base(r, region);
+    Conditions c = conditions(r, s, now);
+    s.setConditions(
+        (stalled ? c.stalled(reason, message) : c.progressing(reason, message)).build());
+    return s;
+  }
+
   /** The resource cannot be acted on as it is (see {@link ResourceCheck}). */
   public static KxChangesetStatus invalid(KxChangeset r, ResourceCheck.Problem p, Instant now) {
     KxChangesetStatus s = base(r, r.getStatus() == null ? null : r.getStatus().getRegion());

@@ -95,6 +95,35 @@ class CacheClusterViewTest {
     return w;
   }
 
+  /**
+   * spec.dependsOn reads a dependency by name: the informer's copy (with this process's newer write
+   * over it) when it has one, else the API server (a final one has left the informer).
+   */
+  @Test
+  void aResourceIsReadByNameFromTheCacheElseFromTheApiServer() {
+    KxChangeset done = Resources.changeset("done", Instant.parse("2026-11-28T09:00:00Z"));
+    done.setStatus(status("COMPLETED"));
+    List<String> gets = new java.util.ArrayList<>();
+    CacheClusterView byName =
+        new CacheClusterView(
+            List.of(),
+            null,
+            null,
+            (ns, name) -> {
+              gets.add(ns + "/" + name);
+              return "done".equals(name) ? done : null;
+            });
+    byName.attach(cache, r -> r.getSpec().getDatabaseName());
+    byName.remember(written(inFlight, "101", "COMPLETED"));
+
+    assertThat(byName.named("kdb", "first"))
+        .hasValueSatisfying(r -> assertThat(r.getStatus().getStatus()).isEqualTo("COMPLETED"));
+    assertThat(gets).as("a cached resource is not read again").isEmpty();
+    assertThat(byName.named("kdb", "done")).containsSame(done);
+    assertThat(byName.named("kdb", "nothing")).isEmpty();
+    assertThat(gets).containsExactly("kdb/done", "kdb/nothing");
+  }
+
   @Test
   void aWriteIsSeenBeforeTheInformerDeliversIt() {
     view.remember(written(inFlight, "101", "COMPLETED"));

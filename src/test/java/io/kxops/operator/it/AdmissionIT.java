@@ -293,6 +293,34 @@ class AdmissionIT {
             "second request bad",
             withRequest("- changeType: DELETE\n  dbPath: /a/\n- changeType: DELETE\n  dbPath: a\n"),
             "spec.changeRequests[1].dbPath"));
+    cases.add(
+        Arguments.of(
+            "dependsOn names one twice",
+            valid() + "dependsOn:\n- name: a\n- name: b\n- name: a\n",
+            "more than once"));
+    cases.add(
+        Arguments.of(
+            "dependsOn name not a Kubernetes name",
+            valid() + "dependsOn:\n- name: Trades_2020\n",
+            "spec.dependsOn[0].name"));
+    cases.add(
+        Arguments.of(
+            "dependsOn entry without name",
+            valid() + "dependsOn:\n- {}\n",
+            "spec.dependsOn[0].name"));
+    cases.add(
+        Arguments.of(
+            "dependsOn 33 entries",
+            valid()
+                + "dependsOn:\n"
+                + "- name: d%d\n"
+                    .repeat(33)
+                    .formatted(
+                        (Object[])
+                            java.util.stream.IntStream.range(0, 33)
+                                .boxed()
+                                .toArray(Integer[]::new)),
+            "spec.dependsOn: Too many"));
     // Not a prefix of a real field (spec.database would be found inside spec.databaseName).
     cases.add(
         Arguments.of(
@@ -427,6 +455,24 @@ class AdmissionIT {
             "dbPath 1025 chars",
             withRequest("- changeType: DELETE\n  dbPath: /" + "p".repeat(1023) + "/\n")),
         Arguments.of("region", valid() + "region: us-gov-west-1\n"),
+        Arguments.of(
+            "dependsOn 32 entries, a name of 253 chars",
+            valid()
+                + "dependsOn:\n"
+                + "- name: d%d.trades\n"
+                    .repeat(31)
+                    .formatted(
+                        (Object[])
+                            java.util.stream.IntStream.range(0, 31).boxed().toArray(Integer[]::new))
+                + "- name: "
+                + "a".repeat(63)
+                + "."
+                + "b".repeat(63)
+                + "."
+                + "c".repeat(63)
+                + "."
+                + "d".repeat(61)
+                + "\n"),
         Arguments.of("region 32 chars", valid() + "region: us-" + "a".repeat(27) + "-1\n"));
   }
 
@@ -531,6 +577,76 @@ class AdmissionIT {
                     .contains("immutable")
                     .contains("status.createIntent")
                     .contains("create a new KxChangeset instead"));
+  }
+
+  @Test
+  void dependsOnCannotNameTheResourceItself() {
+    String spec = valid() + "dependsOn:\n- name: other\n- name: self-loop\n";
+    GenericKubernetesResource r =
+        Serialization.unmarshal(manifest("self-loop", spec), GenericKubernetesResource.class);
+    assertThatThrownBy(() -> client.resource(r).create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class,
+            e -> {
+              assertThat(e.getCode()).isEqualTo(422);
+              assertThat(e.getMessage())
+                  .contains("spec.dependsOn")
+                  .contains("names this KxChangeset itself");
+            });
+    GenericKubernetesResource ok =
+        Serialization.unmarshal(
+            manifest("self-loop", valid() + "dependsOn:\n- name: other\n"),
+            GenericKubernetesResource.class);
+    assertThat(client.resource(ok).create().getMetadata().getUid()).isNotBlank();
+  }
+
+  /**
+   * dependsOn is frozen with the rest of the spec once a create intent is recorded, including in
+   * the one edit still allowed then (the write-back of spec.changesetId); before that it can be
+   * edited (to break a cycle, say).
+   */
+  @Test
+  void dependsOnIsEditableUntilACreateIntentThenFrozen() {
+    KxChangeset created =
+        client
+            .resource(
+                Serialization.unmarshal(
+                    manifest("deps-frozen", valid() + "dependsOn:\n- name: a\n"),
+                    KxChangeset.class))
+            .create();
+    created.getSpec().setDependsOn(List.of(io.kxops.operator.api.v1alpha1.Dependency.on("b")));
+    KxChangeset edited = client.resource(created).update();
+    assertThat(edited.getSpec().getDependsOn())
+        .extracting(io.kxops.operator.api.v1alpha1.Dependency::getName)
+        .containsExactly("b");
+
+    KxChangesetStatus status = new KxChangesetStatus();
+    status.setCreateIntent(
+        io.kxops.operator.reconcile.Intents.of(
+            new io.kxops.operator.finspace.DatabaseRef(
+                "us-east-1", edited.getSpec().getEnvironmentId(), "trades"),
+            edited,
+            java.time.Instant.parse("2026-11-28T10:00:00Z")));
+    status.setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
+    status.setStatus("COMPLETED");
+    edited.setStatus(status);
+    KxChangeset withIntent = client.resource(edited).updateStatus();
+
+    withIntent.getSpec().setDependsOn(null);
+    assertThatThrownBy(() -> client.resource(withIntent).update())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getMessage()).contains("immutable"));
+    // The write-back alone is allowed; with a dependsOn change it is not.
+    KxChangeset fresh =
+        client.resources(KxChangeset.class).inNamespace(NS).withName("deps-frozen").get();
+    fresh.getSpec().setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
+    fresh.getSpec().setDependsOn(List.of(io.kxops.operator.api.v1alpha1.Dependency.on("c")));
+    assertThatThrownBy(() -> client.resource(fresh).update())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getMessage()).contains("immutable"));
+    fresh.getSpec().setDependsOn(List.of(io.kxops.operator.api.v1alpha1.Dependency.on("b")));
+    assertThat(client.resource(fresh).update().getSpec().getChangesetId())
+        .isEqualTo("Msm0c8y8XB1k8zYZFNhRug");
   }
 
   @Test

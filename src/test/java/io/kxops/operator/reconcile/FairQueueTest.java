@@ -70,6 +70,14 @@ class FairQueueTest {
           }
 
           @Override
+          public java.util.Optional<KxChangeset> named(String namespace, String name) {
+            return cluster.stream()
+                .filter(r -> namespace.equals(r.getMetadata().getNamespace()))
+                .filter(r -> name.equals(r.getMetadata().getName()))
+                .findFirst();
+          }
+
+          @Override
           public boolean awaitSeen(KxChangeset written, Duration timeout) {
             return true;
           }

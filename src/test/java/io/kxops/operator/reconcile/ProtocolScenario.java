@@ -132,6 +132,11 @@ abstract class ProtocolScenario {
                     }
 
                     @Override
+                    public java.util.Optional<KxChangeset> named(String namespace, String name) {
+                      return watch.named(namespace, name);
+                    }
+
+                    @Override
                     public boolean awaitSeen(KxChangeset written, Duration timeout) {
                       if (crashBeforeConfirm) {
                         throw new Crash("after writing its create intent, before confirming it");

@@ -112,6 +112,13 @@ class ReconcileSimulationTest {
   /** ADOPT_AFTER of every process ({@code -Dsim.adoptAfter=S} seconds; 9 min by default). */
   static final Duration ADOPT_AFTER = Duration.ofSeconds(Integer.getInteger("sim.adoptAfter", 540));
 
+  /**
+   * Percent of new resources that name others in spec.dependsOn ({@code -Dsim.dependsOn=P}): one or
+   * two live resources, mostly of the same database; in a burst, each one names the one applied
+   * after it (a chain applied in reverse). Drawn apart from the schedule's own choices.
+   */
+  static final int DEPENDS_ON = Integer.getInteger("sim.dependsOn", 30);
+
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
       List.of(
@@ -130,7 +137,7 @@ class ReconcileSimulationTest {
   @Test
   void schedulesFoundByTheReviewSweep() {
     for (long seed : new long[] {5_082_000_263L, 5_330_001_007L, 5_333_001_016L}) {
-      Sim sim = new Sim(seed, 0); // as they were found: no refused creates
+      Sim sim = new Sim(seed, 0, 0); // as they were found: no refused creates, no dependsOn
       try {
         sim.run();
       } catch (AssertionError | RuntimeException e) {
@@ -157,14 +164,18 @@ class ReconcileSimulationTest {
     long orphans = 0;
     long admissions = 0;
     long passed = 0;
+    long dependants = 0;
+    long dependantAdmissions = 0;
     for (int i = 0; i < (only == null ? SCHEDULES : 1); i++) {
       long seed = only == null ? SEED_BASE + 1_000_003L * i + 17 : only;
-      Sim sim = new Sim(seed, REFUSALS);
+      Sim sim = new Sim(seed, REFUSALS, DEPENDS_ON);
       try {
         steps += sim.run();
         orphans += sim.orphansAdopted.size();
         admissions += sim.admissions;
         passed += sim.passedStuck;
+        dependants += sim.dependants;
+        dependantAdmissions += sim.dependantAdmissions;
       } catch (AssertionError | RuntimeException e) {
         if (KEEP_GOING) {
           String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
@@ -192,10 +203,23 @@ class ReconcileSimulationTest {
     }
     System.out.printf(
         "simulation: %d schedules (seed base %d), %d steps, %d orphans of deleted resources"
-            + " adopted, %d admissions, %d of them past a waiter stuck for the bound%n",
-        only == null ? SCHEDULES : 1, SEED_BASE, steps, orphans, admissions, passed);
+            + " adopted, %d admissions, %d of them past a waiter stuck for the bound, %d resources"
+            + " with dependsOn (%d admitted)%n",
+        only == null ? SCHEDULES : 1,
+        SEED_BASE,
+        steps,
+        orphans,
+        admissions,
+        passed,
+        dependants,
+        dependantAdmissions);
     assertThat(broken).as("schedules that broke a promise").isEmpty();
     assertThat(steps).isPositive();
+    if (only == null && DEPENDS_ON > 0 && SCHEDULES >= 50) {
+      assertThat(dependantAdmissions)
+          .as("dependants admitted once their dependencies COMPLETED: the rule was exercised")
+          .isPositive();
+    }
     if (only == null && REFUSALS > 0 && SCHEDULES >= 50) {
       assertThat(passed)
           .as("admissions that passed a stuck waiter: the rule was exercised")
@@ -216,7 +240,7 @@ class ReconcileSimulationTest {
     long refusedRepeats = 0;
     for (int i = 0; i < schedules; i++) {
       long seed = SEED_BASE + 7_000_009L * i + 3;
-      Sim sim = new Sim(seed, REFUSALS, true);
+      Sim sim = new Sim(seed, REFUSALS, 0, true);
       try {
         steps += sim.run();
         refusedRepeats += sim.cluster.all().stream().filter(Sim::refusedRepeat).count();
@@ -285,13 +309,26 @@ class ReconcileSimulationTest {
      */
     final boolean refuseRepeats;
 
-    Sim(long seed, int refusalPercent) {
-      this(seed, refusalPercent, false);
+    /** Draws the dependsOn of new resources, apart from {@link #rnd}. */
+    final Random dependsOn;
+
+    final int dependsOnPercent;
+
+    /** namespace/name of every resource seen COMPLETED so far (a dependant may then create). */
+    final Set<String> completedNames = new HashSet<>();
+
+    long dependants;
+    long dependantAdmissions;
+
+    Sim(long seed, int refusalPercent, int dependsOnPercent) {
+      this(seed, refusalPercent, dependsOnPercent, false);
     }
 
-    Sim(long seed, int refusalPercent, boolean refuseRepeats) {
+    Sim(long seed, int refusalPercent, int dependsOnPercent, boolean refuseRepeats) {
       this.refuseRepeats = refuseRepeats;
       this.refusalPercent = refusalPercent;
+      this.dependsOnPercent = dependsOnPercent;
+      dependsOn = new Random(seed * 17 + 3);
       refusals = new Random(seed * 31 + 7);
       rnd = new Random(seed);
       // FinSpace's clock is off by up to 30 s either way: inside the stated 60 s skew.
@@ -490,8 +527,14 @@ class ReconcileSimulationTest {
       DatabaseRef db = databases.get(rnd.nextInt(databases.size()));
       int n = 2 + rnd.nextInt(2);
       List<String> uids = new ArrayList<>();
+      boolean chain = dependsOnPercent > 0 && dependsOn.nextInt(100) < 2 * dependsOnPercent;
+      int first = names;
+      names += n;
       for (int k = n; k > 0; k--) {
-        uids.add(createResource("b" + (char) ('a' + k) + (names++), db));
+        // As a chain, each one names the one applied after it: bd -> bc -> bb, applied bd first.
+        String name = "b" + (char) ('a' + k) + (first + n - k);
+        String next = k > 1 ? "b" + (char) ('a' + k - 1) + (first + n - k + 1) : null;
+        uids.add(createResource(name, db, chain && next != null ? List.of(next) : List.of()));
         procs.get(rnd.nextInt(procs.size())).view.catchUp();
       }
       // Every idle process takes up one of them at once, each on the view it has.
@@ -510,6 +553,23 @@ class ReconcileSimulationTest {
     }
 
     String createResource(String name, DatabaseRef db) {
+      List<String> deps = new ArrayList<>();
+      if (dependsOnPercent > 0 && dependsOn.nextInt(100) < dependsOnPercent) {
+        List<KxChangeset> live = cluster.all();
+        for (int k = 1 + dependsOn.nextInt(2); k > 0 && !live.isEmpty(); k--) {
+          KxChangeset o = live.get(dependsOn.nextInt(live.size()));
+          boolean sameDb =
+              o.getSpec() != null && db.databaseName().equals(o.getSpec().getDatabaseName());
+          String n = o.getMetadata().getName();
+          if ((sameDb || dependsOn.nextInt(5) == 0) && !deps.contains(n) && !n.equals(name)) {
+            deps.add(n);
+          }
+        }
+      }
+      return createResource(name, db, deps);
+    }
+
+    String createResource(String name, DatabaseRef db, List<String> deps) {
       KxChangeset r =
           Resources.changeset(
               name, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
@@ -523,6 +583,12 @@ class ReconcileSimulationTest {
               db.databaseName(),
               rnd.nextBoolean() && db.region().equals("us-east-1") ? null : db.region(),
               REQUEST_POOL.get(rnd.nextInt(REQUEST_POOL.size()))));
+      if (!deps.isEmpty()) {
+        r.getSpec()
+            .setDependsOn(
+                deps.stream().map(io.kxops.operator.api.v1alpha1.Dependency::on).toList());
+        dependants++;
+      }
       KxChangeset created = cluster.create(r);
       everCreatedUids.add(created.getMetadata().getUid());
       if (refusals.nextInt(100) < refusalPercent) {
@@ -530,7 +596,7 @@ class ReconcileSimulationTest {
         trace.add(step + ": " + name + "'s creates are refused while the faults last");
       }
       procs.forEach(p -> p.due.put(created.getMetadata().getUid(), clock.instant()));
-      trace.add(step + ": create " + name + " on " + db);
+      trace.add(step + ": create " + name + " on " + db + (deps.isEmpty() ? "" : " after " + deps));
       return created.getMetadata().getUid();
     }
 
@@ -594,6 +660,17 @@ class ReconcileSimulationTest {
      */
     void checkAdmission(KxChangeset r, List<KxChangeset> decidedOn, Instant at) {
       admissions++;
+      noteCompleted();
+      if (!Dependencies.names(r).isEmpty()) {
+        dependantAdmissions++;
+      }
+      for (String dep : Dependencies.names(r)) {
+        assertThat(completedNames)
+            .as(
+                "admitting %s, whose spec.dependsOn names %s: that one COMPLETED first",
+                name(r), dep)
+            .contains(r.getMetadata().getNamespace() + "/" + dep);
+      }
       String uid = r.getMetadata().getUid();
       List<KxChangeset> others =
           decidedOn.stream().filter(o -> !o.getMetadata().getUid().equals(uid)).toList();
@@ -603,6 +680,11 @@ class ReconcileSimulationTest {
       boolean passedAStuckOne = false;
       for (KxChangeset o : others) {
         if (!oracleWaiting(o)) {
+          continue;
+        }
+        if (!Dependencies.names(o).isEmpty()) {
+          // A waiter with dependsOn is passed while they are not done (DependsOnTest covers the
+          // rule itself): creation order amended by dependsOn.
           continue;
         }
         boolean oStuck = stuckAt(o, at);
@@ -736,8 +818,17 @@ class ReconcileSimulationTest {
       return c < 0;
     }
 
+    void noteCompleted() {
+      for (KxChangeset r : cluster.all()) {
+        if (Dependencies.completed(r)) {
+          completedNames.add(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName());
+        }
+      }
+    }
+
     /** The promises, checked after every step. */
     void check() {
+      noteCompleted();
       for (String uid : everCreatedUids) {
         assertThat(finspace.createdWith(uid))
             .as("changesets created for %s", uid)
@@ -793,10 +884,43 @@ class ReconcileSimulationTest {
       if (StatusMapper.isFinal(s) || StatusMapper.isRejected(r)) {
         return true;
       }
+      if (waitsForAMissingOne(r, new HashSet<>())) {
+        return true;
+      }
       var stalled = s == null ? null : Conditions.find(s.getConditions(), Conditions.STALLED);
       return stalled != null
           && Conditions.TRUE.equals(stalled.getStatus())
           && stalled.getReason() != null;
+    }
+
+    /**
+     * Waits, rightly, for a dependency that no longer exists (deleted by the user), or for one that
+     * itself waits so: no end comes without a person.
+     */
+    boolean waitsForAMissingOne(KxChangeset r, Set<String> seen) {
+      KxChangesetStatus s = r.getStatus();
+      var ready = s == null ? null : Conditions.find(s.getConditions(), Conditions.READY);
+      if (ready == null || !seen.add(r.getMetadata().getUid())) {
+        return false;
+      }
+      String ns = r.getMetadata().getNamespace();
+      for (String n : Dependencies.names(r)) {
+        KxChangeset d =
+            cluster.all().stream()
+                .filter(o -> o.getMetadata().getName().equals(n))
+                .filter(o -> o.getMetadata().getNamespace().equals(ns))
+                .findFirst()
+                .orElse(null);
+        if ("DependencyNotFound".equals(ready.getReason()) && d == null) {
+          return true;
+        }
+        if ("DependencyPending".equals(ready.getReason())
+            && d != null
+            && waitsForAMissingOne(d, seen)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     static String name(KxChangeset r) {
@@ -912,6 +1036,11 @@ class ReconcileSimulationTest {
             }
           }
           o.requeueAfter().ifPresent(d -> due.put(uid, now.plus(d)));
+          if (r.getStatus() == null) {
+            for (KxChangeset w : logic.dependantsOf(r)) {
+              due.put(w.getMetadata().getUid(), now);
+            }
+          }
           if (o.wakeDatabase()) {
             KxChangeset fresh = view.cached(uid);
             for (KxChangeset w : logic.toWake(fresh == null ? r : fresh)) {
@@ -1037,6 +1166,12 @@ class ReconcileSimulationTest {
         public List<KxChangeset> finalOn(DatabaseRef db) {
           yieldPoint();
           return view.finalOn(db);
+        }
+
+        @Override
+        public java.util.Optional<KxChangeset> named(String namespace, String name) {
+          yieldPoint();
+          return view.named(namespace, name);
         }
 
         @Override

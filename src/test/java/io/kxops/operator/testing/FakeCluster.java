@@ -289,6 +289,31 @@ public final class FakeCluster {
           .toList();
     }
 
+    /**
+     * The view's copy of namespace/name if it holds one (final ones have left it), else a fresh
+     * read of the API server, as CacheClusterView does.
+     */
+    @Override
+    public java.util.Optional<KxChangeset> named(String namespace, String name) {
+      synchronized (FakeCluster.this) {
+        for (String uid : informer.keySet()) {
+          KxChangeset r = informer.get(uid);
+          if (finalLeaveCache && StatusMapper.isFinal(r.getStatus())) {
+            continue;
+          }
+          if (namespace.equals(r.getMetadata().getNamespace())
+              && name.equals(r.getMetadata().getName())) {
+            return java.util.Optional.of(copy(freshest(uid)));
+          }
+        }
+        return live.values().stream()
+            .filter(r -> namespace.equals(r.getMetadata().getNamespace()))
+            .filter(r -> name.equals(r.getMetadata().getName()))
+            .findFirst()
+            .map(FakeCluster::copy);
+      }
+    }
+
     private KxChangeset freshest(String uid) {
       KxChangeset cached = informer.get(uid);
       KxChangeset own = ownWrites.get(uid);
@@ -357,6 +382,7 @@ public final class FakeCluster {
         new KxChangesetSpec(
             s.getEnvironmentId(), s.getDatabaseName(), s.getRegion(), s.getChangeRequests());
     c.setChangesetId(s.getChangesetId());
+    c.setDependsOn(s.getDependsOn() == null ? null : new ArrayList<>(s.getDependsOn()));
     return c;
   }
 }

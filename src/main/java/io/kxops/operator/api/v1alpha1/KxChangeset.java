@@ -46,6 +46,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
             + " && self.spec.databaseName == oldSelf.spec.databaseName"
             + " && has(self.spec.region) == has(oldSelf.spec.region)"
             + " && (!has(self.spec.region) || self.spec.region == oldSelf.spec.region)"
+            + " && has(self.spec.dependsOn) == has(oldSelf.spec.dependsOn)"
+            + " && (!has(self.spec.dependsOn) || self.spec.dependsOn == oldSelf.spec.dependsOn)"
             + " && self.spec.changeRequests == oldSelf.spec.changeRequests))"
             + " : !has(self.spec))",
     message =
@@ -55,6 +57,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
             + " spec.changesetId to status.changesetId)",
     fieldPath = ".spec",
     reason = "FieldValueForbidden")
+// A resource cannot wait for itself. Here, not on spec: only the root sees metadata.name. Cycles
+// of several resources and references to another database are reported by the operator (the API
+// server validates one object at a time).
+@ValidationRule(
+    value =
+        "!has(self.spec) || !has(self.spec.dependsOn)"
+            + " || self.spec.dependsOn.all(d, d.name != self.metadata.name)",
+    message =
+        "spec.dependsOn names this KxChangeset itself: a changeset cannot wait for itself to"
+            + " complete; remove that entry",
+    fieldPath = ".spec.dependsOn",
+    reason = "FieldValueInvalid")
 // kubectl's columns, in the order users scan them: what it targets, how far it is, why. The
 // generator sorts columns by jsonPath; the build puts them back in this declaration order
 // (hack/CrdColumnOrder.java). Priority 1 columns appear with -o wide.

@@ -25,7 +25,14 @@ import java.util.Objects;
     "The FinSpace changeset to create, or with changesetId the existing one to import. Field"
         + " names mirror the CreateKxChangeset API. Immutable once status.changesetId is set.")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"environmentId", "databaseName", "region", "changesetId", "changeRequests"})
+@JsonPropertyOrder({
+  "environmentId",
+  "databaseName",
+  "region",
+  "changesetId",
+  "dependsOn",
+  "changeRequests"
+})
 // An import names one changeset for good: pointing the resource at another one would make its
 // history (status, events) describe two changesets. Adding the id is left to the rule on
 // KxChangeset, which allows it only while nothing was created or when it records
@@ -109,6 +116,23 @@ public class KxChangesetSpec {
           + " and mirrors it. Immutable once set.")
   private String changesetId;
 
+  // Names only, in the resource's own namespace: a namespace is a team's boundary (the access
+  // policy binds namespaces to databases, Queued never names another namespace's resource), so one
+  // team can neither wait on nor learn of another's changesets; and an entry is an object, as in
+  // Flux's dependsOn, so that a field can be added later without breaking manifests.
+  @Size(max = 32)
+  @ValidationRule(
+      value = "self.all(d, self.exists_one(e, e.name == d.name))",
+      // No reason: with FieldValueDuplicate the API server would drop the message.
+      message = "dependsOn names the same KxChangeset more than once; name each one once")
+  @JsonPropertyDescription(
+      "Order: KxChangesets of this namespace, on the same database, that must be COMPLETED before"
+          + " this one is created (at most 32). While one is not, this resource waits"
+          + " (DependencyPending, DependencyNotFound) and holds no place in the database's queue;"
+          + " one that FAILED or is Stalled stalls this one (DependencyFailed). Immutable once the"
+          + " create intent is recorded. Not used by an import (spec.changesetId).")
+  private List<Dependency> dependsOn;
+
   @Required
   @Size(min = 1, max = 32)
   @JsonPropertyDescription(
@@ -158,6 +182,14 @@ public class KxChangesetSpec {
     this.changesetId = changesetId;
   }
 
+  public List<Dependency> getDependsOn() {
+    return dependsOn;
+  }
+
+  public void setDependsOn(List<Dependency> dependsOn) {
+    this.dependsOn = dependsOn;
+  }
+
   public List<ChangeRequest> getChangeRequests() {
     return changeRequests;
   }
@@ -173,11 +205,13 @@ public class KxChangesetSpec {
         && Objects.equals(databaseName, other.databaseName)
         && Objects.equals(region, other.region)
         && Objects.equals(changesetId, other.changesetId)
+        && Objects.equals(dependsOn, other.dependsOn)
         && Objects.equals(changeRequests, other.changeRequests);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(environmentId, databaseName, region, changesetId, changeRequests);
+    return Objects.hash(
+        environmentId, databaseName, region, changesetId, dependsOn, changeRequests);
   }
 }

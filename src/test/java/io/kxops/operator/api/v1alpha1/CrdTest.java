@@ -230,13 +230,39 @@ class CrdTest {
 
   @Test
   void specIsImmutableOnceTheChangesetExists() {
-    assertThat(root.getXKubernetesValidations()).hasSize(1);
-    ValidationRule rule = root.getXKubernetesValidations().get(0);
+    assertThat(root.getXKubernetesValidations()).hasSize(2);
+    ValidationRule rule =
+        root.getXKubernetesValidations().stream()
+            .filter(r -> ".spec".equals(r.getFieldPath()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(rule.getRule()).contains("self.spec.dependsOn == oldSelf.spec.dependsOn");
     assertThat(rule.getRule())
         .contains("oldSelf.status.changesetId")
         .contains("self.spec == oldSelf.spec");
     assertThat(rule.getFieldPath()).isEqualTo(".spec");
     assertThat(rule.getMessage()).contains("create a new KxChangeset instead");
+  }
+
+  @Test
+  void dependsOnRules() {
+    JSONSchemaProps deps = spec.getProperties().get("dependsOn");
+    assertThat(deps.getMaxItems()).isEqualTo(32L);
+    assertThat(deps.getXKubernetesValidations())
+        .extracting(ValidationRule::getRule)
+        .containsExactly("self.all(d, self.exists_one(e, e.name == d.name))");
+    JSONSchemaProps name = deps.getItems().getSchema().getProperties().get("name");
+    assertThat(deps.getItems().getSchema().getRequired()).containsExactly("name");
+    assertThat(name.getMinLength()).isEqualTo(1L);
+    assertThat(name.getMaxLength()).isEqualTo(253L);
+    assertThat(name.getXKubernetesValidations().get(0).getMessage()).startsWith("name ");
+    ValidationRule self =
+        root.getXKubernetesValidations().stream()
+            .filter(r -> ".spec.dependsOn".equals(r.getFieldPath()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(self.getRule()).contains("d.name != self.metadata.name");
+    assertThat(self.getMessage()).startsWith("spec.dependsOn names this KxChangeset itself");
   }
 
   @Test
