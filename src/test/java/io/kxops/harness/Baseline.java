@@ -36,8 +36,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Baseline {
 
-  /** From the start to the last changeset seen final, and each one's final status by name. */
-  record Result(long startNanos, long endNanos, Map<String, String> finalStatus) {
+  /**
+   * From the start to the last changeset seen final, each one's final status by name, and when each
+   * was seen final (nanoTime, by name).
+   */
+  record Result(
+      long startNanos, long endNanos, Map<String, String> finalStatus, Map<String, Long> finalAt) {
     double totalSeconds() {
       return (endNanos - startNanos) / 1e9;
     }
@@ -87,7 +91,7 @@ final class Baseline {
       throw new IllegalStateException(e);
     }
     long end = done.values().stream().mapToLong(Long::longValue).max().orElse(System.nanoTime());
-    return new Result(start, end, status);
+    return new Result(start, end, status, Map.copyOf(done));
   }
 
   /** Calls that failed (and were tried again). */

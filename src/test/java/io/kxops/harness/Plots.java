@@ -93,6 +93,30 @@ public final class Plots {
       c.note(scenario(r));
       out.put("bench-time-to-create.svg", c.lines());
 
+      if (r.at("/endToEnd/secondsStartToFinal").isObject()) {
+        Chart f =
+            new Chart(
+                "Burst applied → each changeset COMPLETED (as a user watching sees it)",
+                "seconds",
+                "share of changesets");
+        f.line("operator", OPERATOR, false, cdf(r.at("/endToEnd/secondsStartToFinal")));
+        f.line("bare SDK loop", BASELINE, false, cdf(r.at("/baseline/secondsStartToFinal")));
+        if (r.at("/endToEndRaisedLimit/secondsStartToFinal").isObject()) {
+          f.line(
+              "operator, limit raised",
+              OPERATOR,
+              true,
+              cdf(r.at("/endToEndRaisedLimit/secondsStartToFinal")));
+          f.line(
+              "bare SDK loop, limit raised",
+              BASELINE,
+              true,
+              cdf(r.at("/baselineRaisedLimit/secondsStartToFinal")));
+        }
+        f.note(scenario(r));
+        out.put("bench-time-to-final.svg", f.lines());
+      }
+
       Chart h =
           new Chart(
               "Hand-off: one changeset COMPLETED → the next of its database created",

@@ -57,6 +57,23 @@ class PlotsTest {
     assertThat(Plots.byPosition(r.at("/endToEnd"), "max")).hasSize(4);
   }
 
+  /**
+   * Results with the start-to-final distributions (recorded since) add the apply → COMPLETED plot.
+   */
+  @Test
+  void timeToFinalIsPlottedOperatorAgainstTheBareLoopWhenRecorded() throws Exception {
+    JsonNode r = sample("bench");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) r.get("endToEnd"))
+        .set("secondsStartToFinal", Report.distribution(List.of(3.5, 7.0, 17.04)));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) r.get("baseline"))
+        .set("secondsStartToFinal", Report.distribution(List.of(3.2, 6.5, 16.0)));
+    Map<String, String> svgs = Plots.bench(List.of(r));
+    assertThat(svgs).containsKey("bench-time-to-final.svg");
+    wellFormedSvg(svgs.get("bench-time-to-final.svg"));
+    assertThat(svgs.get("bench-time-to-final.svg"))
+        .contains("COMPLETED", ">operator<", ">bare SDK loop<");
+  }
+
   @Test
   void benchResultsGiveFivePlotsOfWellFormedSvg() throws Exception {
     Map<String, String> svgs = Plots.bench(List.of(sample("bench")));

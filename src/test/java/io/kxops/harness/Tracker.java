@@ -67,6 +67,18 @@ final class Tracker implements AutoCloseable {
     return events.get();
   }
 
+  /** When each resource was first seen final (nanoTime), by name; those not final left out. */
+  Map<String, Long> finalNanos() {
+    Map<String, Long> out = new java.util.HashMap<>();
+    finalAt.forEach(
+        (name, t) -> {
+          if (t != 0) {
+            out.put(name, t);
+          }
+        });
+    return out;
+  }
+
   /** Resources seen final. */
   int finalCount() {
     return (int) finalAt.values().stream().filter(t -> t != 0).count();

@@ -101,6 +101,26 @@ class SandboxIT {
         .containsOnlyOnce("trades-expire-2019-01-02=COMPLETED")
         .containsOnlyOnce("trades-restate-2020-01-03=COMPLETED");
 
+    // Every metric the shipped alerts and Grafana dashboard query (config/monitoring) is on the
+    // sandbox operator's /metrics, as a user who points Prometheus at it would scrape it
+    // (kxchangeset_in_flight has series only while work is in flight).
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + (portBase + 4) + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    for (String name : io.kxops.operator.testing.MonitoringFiles.allMetricNames()) {
+      if (!name.equals("kxchangeset_in_flight")) {
+        assertThat(metrics)
+            .as("the sandbox's /metrics exports %s", name)
+            .containsPattern("(?m)^" + name + "[{ ]");
+      }
+    }
+
     // A manifest of our own, in the other namespace the sandbox creates, reaches COMPLETED.
     Path own = LOGS.resolve("own.yaml");
     Files.writeString(

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The shipped monitoring, checked by Prometheus's own promtool (hack/promtool.sh builds it): the
  * alert rules load, their unit tests pass, and every Grafana dashboard query parses. That every
- * metric they name is exported is checked against the running operator (OperatorE2EIT).
+ * metric they name is exported is checked against the running operator (OperatorE2EIT) and the
+ * sandbox's (SandboxIT).
  */
 class MonitoringIT {
 

@@ -278,8 +278,14 @@ class OperatorE2EIT {
                   assertThat(operator.registry().scrape())
                       .containsPattern("kxchangeset_changesets\\{status=\"COMPLETED\"\\} 1")
                       .containsPattern("kxchangeset_changesets\\{status=\"FAILED\"\\} 1")
-                      .containsPattern("kxchangeset_final_total\\{status=\"COMPLETED\"\\} 1")
-                      .containsPattern("kxchangeset_final_total\\{status=\"FAILED\"\\} 1"));
+                      .containsPattern(
+                          "kxchangeset_final_total\\{resource_namespace=\""
+                              + NS
+                              + "\",status=\"COMPLETED\"\\} 1")
+                      .containsPattern(
+                          "kxchangeset_final_total\\{resource_namespace=\""
+                              + NS
+                              + "\",status=\"FAILED\"\\} 1"));
       return;
     }
     await()
@@ -527,7 +533,9 @@ class OperatorE2EIT {
   void adoptionDoesNotTakeTheChangesetOfAFinalResource() {
     String db = newDatabase();
     ChangeRequest same = ChangeRequest.put("s3://kdb-staging/same/", "/same/");
-    startOperator(Map.of("ADOPT_AFTER", "7m"));
+    // Identical requests on purpose: this is about adoption, not about refusing a repeat of
+    // history (REFUSE_REPEATED_HISTORY would refuse the second before its create).
+    startOperator(Map.of("ADOPT_AFTER", "7m", "REFUSE_REPEATED_HISTORY", "false"));
     resource("claimed", db, same);
     String claimed = awaitReady("claimed").getStatus().getChangesetId();
 
@@ -540,7 +548,7 @@ class OperatorE2EIT {
     emulator.faults().clear();
     emulator.clock().advance(Duration.ofMinutes(11));
     await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> true);
-    startOperator(Map.of("ADOPT_AFTER", "1s"));
+    startOperator(Map.of("ADOPT_AFTER", "1s", "REFUSE_REPEATED_HISTORY", "false"));
 
     KxChangeset adopted = awaitReady("orphan-of-same");
     assertThat(emulator.changesets(ENV, db))
