@@ -56,6 +56,19 @@ public final class ApiServer implements AutoCloseable {
    * example without its selectable fields, as a cluster that installed an older CRD has it).
    */
   public static ApiServer start(Consumer<CustomResourceDefinition> edit) {
+    return start(edit, true);
+  }
+
+  /**
+   * Starts etcd and kube-apiserver with no CRD installed (for installs that bring their own).
+   * Installing the CRDs and deleting them again made the test wait for the API server's CRD
+   * cleanup, which once took more than a minute right after start-up (ChartRbacIT in CI).
+   */
+  public static ApiServer startWithoutCrds() {
+    return start(crd -> {}, false);
+  }
+
+  private static ApiServer start(Consumer<CustomResourceDefinition> edit, boolean installCrds) {
     Path dir = Binaries.kubeApiTestDir();
     String version = Binaries.kubernetesVersion();
     KubeAPIServer server =
@@ -71,7 +84,9 @@ public final class ApiServer implements AutoCloseable {
     try {
       server.start();
       api = new ApiServer(server, version);
-      api.installCrd(edit);
+      if (installCrds) {
+        api.installCrd(edit);
+      }
       return api;
     } catch (RuntimeException | Error e) {
       // A failed start must not leave etcd or kube-apiserver running for the rest of the build.

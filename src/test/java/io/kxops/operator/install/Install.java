@@ -9,7 +9,6 @@ import io.kxops.testkit.Cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** What the install tests share: the chart, the names both installs use, a bare API server. */
 final class Install {
@@ -36,28 +35,7 @@ final class Install {
    * to take over objects it did not create), creates it and upgrades it.
    */
   static ApiServer startWithoutCrd() {
-    ApiServer server = ApiServer.start();
-    try {
-      for (String crd : List.of(CRD, POLICY_CRD)) {
-        server
-            .client()
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .withName(crd)
-            .withTimeout(60, TimeUnit.SECONDS)
-            .delete();
-      }
-      return server;
-    } catch (RuntimeException | Error e) {
-      // The caller gets no server to close, so stop etcd and kube-apiserver here.
-      try {
-        server.close();
-      } catch (RuntimeException stop) {
-        e.addSuppressed(stop);
-      }
-      throw e;
-    }
+    return ApiServer.startWithoutCrds();
   }
 
   /**
