@@ -256,10 +256,7 @@ public final class CacheClusterView implements ClusterView {
     // what is not in it: final resources, and any the watch has not delivered yet.
     Map<String, KxChangeset> out = new LinkedHashMap<>();
     for (KxChangeset r : onDatabase(db.key())) {
-      boolean claims =
-          r.getStatus() != null && changesetId.equals(r.getStatus().getChangesetId())
-              || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId());
-      if (claims) {
+      if (ClusterView.claims(r, changesetId)) {
         out.put(r.getMetadata().getUid(), r);
       }
     }

@@ -18,6 +18,7 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.controller.CacheClusterView.SelectedList;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.DatabaseRef;
+import io.kxops.operator.status.StatusMapper;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -59,17 +60,9 @@ public final class FinalFilter {
    * the region); each resource is returned once.
    */
   public static List<KxChangeset> finalCandidates(SelectedList finals, DatabaseRef db) {
-    Map<String, KxChangeset> out = new LinkedHashMap<>();
-    for (String selector : List.of(bySpec(db), byIntent(db))) {
-      for (KxChangeset r : finals.list(selector)) {
-        if (r.getStatus() != null
-            && (Changeset.COMPLETED.equals(r.getStatus().getStatus())
-                || Changeset.FAILED.equals(r.getStatus().getStatus()))) {
-          out.putIfAbsent(r.getMetadata().getUid(), r);
-        }
-      }
-    }
-    return List.copyOf(out.values());
+    return union(finals, List.of(bySpec(db), byIntent(db))).stream()
+        .filter(r -> StatusMapper.isFinal(r.getStatus()))
+        .toList();
   }
 
   /**
@@ -77,9 +70,14 @@ public final class FinalFilter {
    * or import it in their spec (each once); the caller keeps those of the database.
    */
   public static List<KxChangeset> claimCandidates(SelectedList finals, String id) {
+    return union(
+        finals, List.of("status.changesetId=" + escape(id), "spec.changesetId=" + escape(id)));
+  }
+
+  /** What any of {@code selectors} selects, each resource once, in the order first read. */
+  private static List<KxChangeset> union(SelectedList finals, List<String> selectors) {
     Map<String, KxChangeset> out = new LinkedHashMap<>();
-    for (String selector :
-        List.of("status.changesetId=" + escape(id), "spec.changesetId=" + escape(id))) {
+    for (String selector : selectors) {
       for (KxChangeset r : finals.list(selector)) {
         out.putIfAbsent(r.getMetadata().getUid(), r);
       }

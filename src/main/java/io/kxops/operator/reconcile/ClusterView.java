@@ -42,12 +42,13 @@ public interface ClusterView {
   default List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
     List<KxChangeset> all = new ArrayList<>(onDatabase(db.key()));
     all.addAll(finalOn(db));
-    return all.stream()
-        .filter(
-            r ->
-                r.getStatus() != null && changesetId.equals(r.getStatus().getChangesetId())
-                    || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId()))
-        .toList();
+    return all.stream().filter(r -> claims(r, changesetId)).toList();
+  }
+
+  /** Whether {@code r} records {@code changesetId} in its status or imports it in its spec. */
+  static boolean claims(KxChangeset r, String changesetId) {
+    return r.getStatus() != null && changesetId.equals(r.getStatus().getChangesetId())
+        || r.getSpec() != null && changesetId.equals(r.getSpec().getChangesetId());
   }
 
   /**
