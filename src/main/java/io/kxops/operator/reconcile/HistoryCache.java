@@ -6,21 +6,29 @@ package io.kxops.operator.reconcile;
 
 import io.kxops.operator.finspace.ChangesetSummary;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * What the repeat check ({@link RepeatCheck}) remembers of each database's FinSpace history: the
  * requests digest of every changeset it has read (a changeset's requests never change, so an entry
- * never goes stale) and its last ListKxChangesets. Bounded: the least recently checked databases
+ * never goes stale), the changesets this process created or polled, and its last ListKxChangesets.
+ * Bounded by databases and by entries (about 250 bytes each): the least recently checked databases
  * are forgotten first.
  */
 final class HistoryCache {
 
   /** How many databases are remembered; a forgotten one is read again when next checked. */
-  static final int MAX_DATABASES = 32;
+  static final int MAX_DATABASES = 1024;
+
+  /** How many changesets are remembered in all databases together (about 5 MiB). */
+  static final int MAX_ENTRIES = 20_000;
 
   /** One ListKxChangesets of a database, and when (this process's clock) it was started. */
   record Listing(Instant startedAt, List<ChangesetSummary> entries) {}
@@ -28,6 +36,7 @@ final class HistoryCache {
   /** One database's memory. */
   static final class Database {
     private final Map<String, String> digests = new ConcurrentHashMap<>();
+    private final Map<String, ChangesetSummary> made = new ConcurrentHashMap<>();
     private volatile Listing last;
 
     String digest(String changesetId) {
@@ -36,6 +45,22 @@ final class HistoryCache {
 
     void digest(String changesetId, String digest) {
       digests.put(changesetId, digest);
+    }
+
+    /** Remembers a changeset this process created or polled, as it last saw it. */
+    void made(ChangesetSummary cs) {
+      made.put(cs.id(), cs);
+    }
+
+    /** {@code listed} and every changeset this process saw that it does not show. */
+    List<ChangesetSummary> with(List<ChangesetSummary> listed) {
+      if (made.isEmpty()) {
+        return listed;
+      }
+      Set<String> ids = listed.stream().map(ChangesetSummary::id).collect(Collectors.toSet());
+      List<ChangesetSummary> all = new ArrayList<>(listed);
+      made.values().stream().filter(cs -> !ids.contains(cs.id())).forEach(all::add);
+      return all;
     }
 
     Listing last() {
@@ -52,31 +77,39 @@ final class HistoryCache {
   }
 
   private final int maxDatabases;
-
-  private final Map<String, Database> databases;
+  private final int maxEntries;
+  private final LinkedHashMap<String, Database> databases = new LinkedHashMap<>(16, 0.75f, true);
 
   HistoryCache() {
-    this(MAX_DATABASES);
+    this(MAX_DATABASES, MAX_ENTRIES);
   }
 
-  HistoryCache(int maxDatabases) {
+  HistoryCache(int maxDatabases, int maxEntries) {
     this.maxDatabases = maxDatabases;
-    this.databases =
-        new LinkedHashMap<>(16, 0.75f, true) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Database> eldest) {
-            return size() > HistoryCache.this.maxDatabases;
-          }
-        };
+    this.maxEntries = maxEntries;
   }
 
   /** The memory of the database with key {@code key}, created empty when new or forgotten. */
   synchronized Database of(String key) {
-    return databases.computeIfAbsent(key, k -> new Database());
+    Database db = databases.computeIfAbsent(key, k -> new Database());
+    Iterator<Database> eldest = databases.values().iterator();
+    while (databases.size() > 1 && (databases.size() > maxDatabases || entries() > maxEntries)) {
+      Database forgotten = eldest.next();
+      if (forgotten == db) {
+        break;
+      }
+      eldest.remove();
+    }
+    return db;
   }
 
   /** The number of databases remembered. */
   synchronized int databases() {
     return databases.size();
+  }
+
+  /** The number of changesets remembered in all databases. */
+  synchronized int entries() {
+    return databases.values().stream().mapToInt(Database::size).sum();
   }
 }

@@ -33,9 +33,15 @@ import java.util.regex.Pattern;
  * #ANNOTATION}.
  *
  * <p>Cost: ListKxChangesets carries no requests, so every changeset is read once (GetKxChangeset)
- * and its digest kept for the life of the process ({@link HistoryCache}). A List started more than
- * {@link #LIST_MARGIN} after the resource was created shows every changeset created before it, so
- * such a List is reused for later checks instead of listing again.
+ * and its digest kept for the life of the process ({@link HistoryCache}). A List is reused for
+ * every resource created at most {@link #APPLIED_TOGETHER} after it started, so a burst applied at
+ * once costs one List per database; checks of one database take turns, so that concurrent ones
+ * share it. What it shows is completed by what this process itself created or polled since. A
+ * refusal never rests on a reused List: it is made again for it (what ran may have failed since).
+ *
+ * <p>So every changeset created before the resource is seen, except one created by another client
+ * less than {@link #APPLIED_TOGETHER} before the resource, after the List in use: made while the
+ * resource was being applied, which is a burst, not history.
  */
 final class RepeatCheck {
 
@@ -47,11 +53,10 @@ final class RepeatCheck {
   static final String ANNOTATION = ChangesetLogic.RERUN_ANNOTATION;
 
   /**
-   * How long after a resource's creation a List must have started to be sure to show every
-   * changeset created before it: the API server's and FinSpace's clocks may differ, and a List may
-   * lag a create.
+   * How long after a List started a resource may have been created and still be checked against it:
+   * resources applied together (one {@code kubectl apply}, one sync) share one List.
    */
-  static final Duration LIST_MARGIN = ChangesetLogic.CLOCK_SKEW;
+  static final Duration APPLIED_TOGETHER = Duration.ofSeconds(10);
 
   /** How a refusal's condition message begins; the id that follows is the one to confirm. */
   static final String PREFIX = "spec.changeRequests repeat FinSpace changeset ";
@@ -80,16 +85,39 @@ final class RepeatCheck {
     if (created == null) {
       return Optional.empty(); // the API server always sets it; nothing was created before "never"
     }
-    HistoryCache.Database memory = cache.of(db.key());
-    HistoryCache.Listing listing = memory.last();
-    if (!shows(listing, created)) {
-      Instant startedAt = clock.instant();
-      listing = new HistoryCache.Listing(startedAt, api.list(db));
-      memory.last(listing);
-    }
     String digest = Intents.digest(r.getSpec().getChangeRequests());
+    HistoryCache.Database memory = cache.of(db.key());
+    synchronized (memory) {
+      HistoryCache.Listing listing = memory.last();
+      boolean reused = covers(listing, created);
+      if (!reused) {
+        listing = list(memory, db, api);
+      }
+      Optional<Repeat> repeat = match(created, digest, listing, memory, db, api);
+      if (repeat.isPresent() && reused) {
+        repeat = match(created, digest, list(memory, db, api), memory, db, api);
+      }
+      return repeat;
+    }
+  }
+
+  private HistoryCache.Listing list(HistoryCache.Database memory, DatabaseRef db, FinSpace api) {
+    Instant startedAt = clock.instant();
+    HistoryCache.Listing listing = new HistoryCache.Listing(startedAt, api.list(db));
+    memory.last(listing);
+    return listing;
+  }
+
+  /** The changesets created before {@code created} with the digest {@code digest}, newest first. */
+  private static Optional<Repeat> match(
+      Instant created,
+      String digest,
+      HistoryCache.Listing listing,
+      HistoryCache.Database memory,
+      DatabaseRef db,
+      FinSpace api) {
     List<ChangesetSummary> before =
-        listing.entries().stream()
+        memory.with(listing.entries()).stream()
             .filter(e -> createdBefore(e, created))
             .filter(e -> !Changeset.FAILED.equals(e.status()))
             .sorted(NEWEST_FIRST)
@@ -115,21 +143,15 @@ final class RepeatCheck {
    */
   void remember(DatabaseRef db, Changeset cs) {
     if (cs.changeRequests() != null && !cs.changeRequests().isEmpty()) {
-      cache.of(db.key()).digest(cs.id(), Intents.digest(cs.changeRequests()));
+      HistoryCache.Database memory = cache.of(db.key());
+      memory.digest(cs.id(), Intents.digest(cs.changeRequests()));
+      memory.made(new ChangesetSummary(cs.id(), cs.status(), cs.createdTimestamp()));
     }
   }
 
-  /**
-   * True when {@code listing} shows every changeset that counts for a resource created at {@code
-   * created}: started long enough after it, and every changeset before it final (a running one may
-   * still fail, and a FAILED one is no repeat).
-   */
-  private static boolean shows(HistoryCache.Listing listing, Instant created) {
-    return listing != null
-        && listing.startedAt().isAfter(created.plus(LIST_MARGIN))
-        && listing.entries().stream()
-            .filter(e -> createdBefore(e, created))
-            .allMatch(e -> Changeset.isFinal(e.status()));
+  /** True when {@code listing} may be used for a resource created at {@code created}. */
+  private static boolean covers(HistoryCache.Listing listing, Instant created) {
+    return listing != null && !listing.startedAt().isBefore(created.minus(APPLIED_TOGETHER));
   }
 
   private static boolean createdBefore(ChangesetSummary e, Instant created) {

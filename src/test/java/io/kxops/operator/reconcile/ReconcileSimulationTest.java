@@ -483,6 +483,16 @@ class ReconcileSimulationTest {
         createResource();
         return;
       }
+      if (refuseRepeats && a == 9 && rnd.nextInt(3) == 0) {
+        // Another client (a script, another cluster) creates a changeset on a database: history
+        // the repeat check must see in its Lists, not in what a process remembers.
+        DatabaseRef db = databases.get(rnd.nextInt(databases.size()));
+        Changeset cs =
+            finspace.inject(
+                db, REQUEST_POOL.get(rnd.nextInt(REQUEST_POOL.size())), finspaceClock.instant());
+        trace.add(step + ": another client creates " + cs.id() + " on " + db);
+        return;
+      }
       KxChangeset r = all.get(rnd.nextInt(all.size()));
       String uid = r.getMetadata().getUid();
       if (a < 7) {
@@ -751,7 +761,10 @@ class ReconcileSimulationTest {
 
     /**
      * With the check on, no create is sent for a resource whose requests a changeset created before
-     * it holds, unless that one FAILED: the check saw it (it existed when the resource did).
+     * it holds, unless that one FAILED: the check saw it (it existed when the resource did). Before
+     * by FinSpace's clock (what the check compares) and, in true time, by more than {@link
+     * RepeatCheck#APPLIED_TOGETHER}: one made while the resource was applied may be missed when
+     * another process made it after the List in use.
      */
     void checkNoRepeat(DatabaseRef db, List<ChangeRequest> requests, String token) {
       if (!refuseRepeats) {
@@ -769,6 +782,11 @@ class ReconcileSimulationTest {
       List<String> repeated =
           finspace.changesets(db).stream()
               .filter(c -> c.createdTimestamp().isBefore(created))
+              .filter(
+                  c ->
+                      c.createdTimestamp()
+                          .minus(Duration.between(clock.instant(), finspaceClock.instant()))
+                          .isBefore(created.minus(RepeatCheck.APPLIED_TOGETHER)))
               .filter(c -> !Changeset.FAILED.equals(c.status()))
               .filter(c -> c.changeRequests().equals(requests))
               .filter(c -> !token.equals(finspace.tokenOf(c.id())))

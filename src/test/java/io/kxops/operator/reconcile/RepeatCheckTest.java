@@ -247,7 +247,7 @@ class RepeatCheckTest {
     KxChangeset a = rig.add("a", T0);
     KxChangeset b = rig.add("b", T0);
     KxChangeset c = rig.add("c", T0);
-    rig.clock.advance(Duration.ofMinutes(2)); // later than LIST_MARGIN after their creation
+    rig.clock.advance(Duration.ofMinutes(2));
 
     rig.step(a);
     assertThat(rig.finspace.calls(Operation.LIST)).isEqualTo(1);
@@ -291,9 +291,98 @@ class RepeatCheckTest {
     assertThat(rig.finspace.calls(Operation.GET)).isEqualTo(2);
   }
 
+  /** Completes the changesets of the resources in flight, and lets each see it. */
+  void completeInFlight() {
+    rig.cluster.stream()
+        .filter(x -> x.getStatus() != null && x.getStatus().getChangesetId() != null)
+        .filter(x -> !Changeset.COMPLETED.equals(x.getStatus().getStatus()))
+        .toList()
+        .forEach(
+            x -> {
+              rig.finspace.setStatus(x.getStatus().getChangesetId(), Changeset.COMPLETED);
+              rig.step(x);
+            });
+  }
+
+  @Test
+  void aBurstAppliedTogetherCostsOneListPerDatabase() {
+    history(SYM, 30, Changeset.COMPLETED);
+    List<KxChangeset> burst = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      // Applied over 9 s: every one within APPLIED_TOGETHER of the first one's List.
+      burst.add(rig.add("b" + i, T0.plusSeconds(i), ChangeRequest.put("s3://b/" + i + "/", "/")));
+    }
+    rig.clock.advance(Duration.ofSeconds(1));
+    for (KxChangeset r : burst) {
+      rig.step(r);
+      assertThat(r.getStatus().getChangesetId()).as(r.getMetadata().getName()).isNotBlank();
+      rig.clock.advance(Duration.ofSeconds(3)); // each waits for the one before it
+      completeInFlight();
+    }
+    assertThat(rig.finspace.calls(Operation.CREATE)).isEqualTo(10);
+    assertThat(rig.finspace.calls(Operation.LIST)).isEqualTo(1);
+    // A resource applied later than that is checked against a List of its own.
+    KxChangeset late = rig.add("late", T0.plusSeconds(12), ChangeRequest.put("s3://b/x/", "/"));
+    rig.step(late);
+    assertThat(rig.finspace.calls(Operation.LIST)).isEqualTo(2);
+  }
+
+  @Test
+  void aReusedListIsCompletedByWhatThisProcessCreatedSince() {
+    // a's check lists the database (empty); a creates; b, applied 3 s later with the same
+    // requests, reuses a's List, which does not show a's changeset: the process's own memory does.
+    KxChangeset a = rig.add("a", T0, SYM_ARRAY);
+    rig.step(a);
+    String made = a.getStatus().getChangesetId();
+    rig.clock.advance(Duration.ofSeconds(3));
+    completeInFlight();
+    KxChangeset b = rig.add("b", rig.clock.instant(), SYM_ARRAY);
+
+    rig.step(b);
+
+    assertThat(condition(b, "Stalled").getReason()).isEqualTo("RepeatsHistory");
+    assertThat(condition(b, "Stalled").getMessage()).contains(made);
+    assertThat(rig.finspace.calls(Operation.CREATE)).isEqualTo(1);
+    assertThat(rig.finspace.calls(Operation.LIST))
+        .as("a refusal rests on a List made for it, not on the reused one")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aRepeatOfARunningChangesetThatFailedSinceTheReusedListIsNoRepeat() {
+    // Another client's changeset, running when a's check listed; it fails before b's check, which
+    // reuses that List: the refusal it would make is checked against a new List, and b creates.
+    Changeset other = rig.finspace.inject(TRADES, SYM, T0.minusSeconds(120));
+    rig.finspace.setStatus(other.id(), "PROCESSING");
+    KxChangeset a = rig.add("a", T0, ChangeRequest.put("s3://bucket/db/a/", "/"));
+    rig.step(a);
+    rig.finspace.setStatus(other.id(), Changeset.FAILED);
+    rig.clock.advance(Duration.ofSeconds(2));
+    completeInFlight();
+    KxChangeset b = rig.add("b", rig.clock.instant(), SYM_ARRAY);
+
+    Outcome o = rig.step(b);
+
+    assertThat(reasons(o)).containsExactly("ChangesetCreated");
+    assertThat(rig.finspace.calls(Operation.LIST)).isEqualTo(2);
+  }
+
+  @Test
+  void theHistoryCacheForgetsDatabasesBeyondItsEntryBound() {
+    HistoryCache cache = new HistoryCache(100, 3);
+    cache.of("a").digest("x", "d");
+    cache.of("a").digest("y", "d");
+    cache.of("b").digest("z", "d");
+    cache.of("b").digest("w", "d");
+    cache.of("b"); // 4 entries > 3: the least recently checked, a, is forgotten
+    assertThat(cache.databases()).isEqualTo(1);
+    assertThat(cache.entries()).isEqualTo(2);
+    assertThat(cache.of("a").size()).isZero();
+  }
+
   @Test
   void theHistoryCacheForgetsTheLeastRecentlyCheckedDatabase() {
-    HistoryCache cache = new HistoryCache(2);
+    HistoryCache cache = new HistoryCache(2, 100);
     cache.of("a").digest("x", "d");
     cache.of("b");
     cache.of("a"); // a is now the most recent
