@@ -6,6 +6,7 @@ package io.kxops.operator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
@@ -1043,6 +1044,19 @@ class ReconcileSimulationTest {
       void reconcile(KxChangeset r) {
         String uid = r.getMetadata().getUid();
         Instant now = clock.instant();
+        // JOSDK hands the logic the cached object itself (OperatorApp's cloner copies nothing):
+        // no reconciliation may change it.
+        String given = Serialization.asJson(r);
+        try {
+          reconcileOnce(r, uid, now);
+        } finally {
+          assertThat(Serialization.asJson(r))
+              .as("the resource a reconciliation was given, afterwards")
+              .isEqualTo(given);
+        }
+      }
+
+      private void reconcileOnce(KxChangeset r, String uid, Instant now) {
         Outcome o;
         try {
           try {
