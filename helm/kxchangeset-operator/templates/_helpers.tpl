@@ -66,7 +66,7 @@ KxAccessPolicies (never writes them) to re-check each KxChangeset before its cre
   verbs: ["get", "list", "watch"]
 - apiGroups: ["finspace.kxops.io"]
   resources: ["kxchangesets/status"]
-  verbs: ["patch"]
+  verbs: ["update"]
 - apiGroups: ["finspace.kxops.io"]
   resources: ["kxaccesspolicies"]
   verbs: ["get", "list", "watch"]

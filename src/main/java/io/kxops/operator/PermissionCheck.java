@@ -37,7 +37,7 @@ final class PermissionCheck {
           new Need("get", KxChangeset.GROUP, "kxchangesets", ""),
           new Need("list", KxChangeset.GROUP, "kxchangesets", ""),
           new Need("watch", KxChangeset.GROUP, "kxchangesets", ""),
-          new Need("patch", KxChangeset.GROUP, "kxchangesets", "status"),
+          new Need("update", KxChangeset.GROUP, "kxchangesets", "status"),
           // The KxAccessPolicy informer (the operator re-checks every create against the policy).
           new Need("list", KxChangeset.GROUP, "kxaccesspolicies", ""),
           new Need("watch", KxChangeset.GROUP, "kxaccesspolicies", ""),

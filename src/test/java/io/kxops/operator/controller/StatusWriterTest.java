@@ -30,13 +30,13 @@ class StatusWriterTest {
 
   final StatusWriter writer = new StatusWriter(new CacheClusterView());
 
-  /** A Context whose only working part records server-side applies of the status. */
+  /** A Context whose only working part records status writes. */
   @SuppressWarnings("unchecked")
   Context<KxChangeset> context() {
     ResourceOperations<KxChangeset> operations =
         new ResourceOperations<>(null) {
           @Override
-          public KxChangeset serverSideApplyPrimaryStatus(KxChangeset patch) {
+          public KxChangeset updatePrimaryStatus(KxChangeset patch) {
             if (conflict) {
               throw new KubernetesClientException("the object has been modified", 409, null);
             }

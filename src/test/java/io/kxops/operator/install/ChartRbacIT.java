@@ -129,7 +129,7 @@ class ChartRbacIT {
     admin.resource(role).update();
     try {
       assertThatThrownBy(() -> startAsServiceAccount("op-c"))
-          .hasMessageContaining("patch kxchangesets/status.finspace.kxops.io");
+          .hasMessageContaining("update kxchangesets/status.finspace.kxops.io");
     } finally {
       ClusterRole current = admin.rbac().clusterRoles().withName(Install.NAME).get();
       current.setRules(new java.util.ArrayList<>(rules));

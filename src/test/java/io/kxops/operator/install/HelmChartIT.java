@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -505,26 +504,16 @@ class HelmChartIT extends OperatorAccessContract {
   @Test
   void operatorWritesStatusButCannotTouchTheResourceItself() throws IOException {
     KxChangeset cs = createSample("kdb", "operator-writes-status");
-    KxChangeset patch = new KxChangeset();
-    patch.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(cs.getMetadata().getName())
-            .withNamespace(cs.getMetadata().getNamespace())
-            .build());
+    KxChangeset body = new KxChangeset();
+    body.setMetadata(cs.getMetadata());
+    body.setSpec(cs.getSpec());
     KxChangesetStatus status = new KxChangesetStatus();
     status.setChangesetId("Msm0c8y8XB1k8zYZFNhRug");
     status.setStatus("PENDING");
-    patch.setStatus(status);
+    body.setStatus(status);
     try (KubernetesClient sa = asOperator()) {
-      KxChangeset applied =
-          sa.resource(patch)
-              .subresource("status")
-              .patch(
-                  new PatchContext.Builder()
-                      .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                      .withFieldManager("kxchangeset-operator")
-                      .withForce(true)
-                      .build());
+      // As the operator's StatusWriter does: a replace of the status subresource.
+      KxChangeset applied = sa.resource(body).updateStatus();
       assertThat(applied.getStatus().getChangesetId()).isEqualTo("Msm0c8y8XB1k8zYZFNhRug");
 
       assertForbidden(
