@@ -221,6 +221,52 @@ class OperatorE2EIT {
   }
 
   @Test
+  void aGitOpsToolKeepsOwningTheSpecItAppliedAndReAppliesItWithoutConflict() {
+    // Argo CD and Flux apply manifests server-side under their own field manager; the operator's
+    // status writes (a replace of the status subresource) must leave that ownership as it was.
+    String db = newDatabase();
+    startOperator(Map.of());
+    KxChangeset manifest = new KxChangeset();
+    manifest.getMetadata().setName("gitops-owned");
+    manifest.getMetadata().setNamespace(NS);
+    manifest.getMetadata().setLabels(Map.of("app.kubernetes.io/instance", "loads"));
+    manifest.setSpec(
+        new KxChangesetSpec(
+            ENV, db, null, List.of(ChangeRequest.put("s3://kdb-staging/gitops/", "/gitops/"))));
+    client.resource(manifest).fieldManager("argocd-controller").serverSideApply();
+
+    KxChangeset done = awaitReady("gitops-owned");
+
+    var entries = done.getMetadata().getManagedFields();
+    var argo =
+        entries.stream()
+            .filter(m -> "argocd-controller".equals(m.getManager()))
+            .filter(m -> m.getSubresource() == null || m.getSubresource().isEmpty())
+            .findFirst()
+            .orElseThrow();
+    assertThat(argo.getOperation()).isEqualTo("Apply");
+    String owned = Serialization.asJson(argo.getFieldsV1());
+    assertThat(owned).contains("f:spec").contains("f:changeRequests").contains("f:labels");
+    assertThat(entries)
+        .as("every status field is owned by a status write, none by the GitOps tool")
+        .allSatisfy(
+            m -> {
+              String fields = Serialization.asJson(m.getFieldsV1());
+              if ("status".equals(m.getSubresource())) {
+                assertThat(fields).doesNotContain("f:spec");
+              } else {
+                assertThat(fields).doesNotContain("f:status");
+              }
+            });
+    // The next sync applies the same manifest again: no conflict, nothing changes.
+    KxChangeset again =
+        client.resource(manifest).fieldManager("argocd-controller").serverSideApply();
+    assertThat(again.getMetadata().getGeneration()).isEqualTo(1L);
+    assertThat(again.getStatus().getStatus()).isEqualTo("COMPLETED");
+    assertThat(emulator.changesets(ENV, db)).hasSize(1);
+  }
+
+  @Test
   void aFailedChangesetIsStalledWithFinSpacesErrorInfo() {
     String db = newDatabase();
     emulator
