@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -67,6 +68,9 @@ public final class CacheClusterView implements ClusterView {
   private volatile IndexerResourceCache<KxChangeset> cache;
   private volatile Function<KxChangeset, String> databaseKey;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
+
+  private static final long PURGE_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
+  private final AtomicLong lastPurge = new AtomicLong(System.nanoTime());
   private final List<String> namespaces;
   private final FreshList freshList;
   private final SelectedList finals;
@@ -144,7 +148,12 @@ public final class CacheClusterView implements ClusterView {
         afterWrite.getMetadata().getUid(),
         (uid, w) ->
             w != null && w.resourceVersion() > rv ? w : new Written(afterWrite, rv, now, listed));
-    written.values().removeIf(w -> now - w.atNanos() > OVERLAY_TTL.toNanos());
+    // Expired entries are dropped at most once a second: a scan on every write made a burst's
+    // writes quadratic in the writes of the last minute.
+    long last = lastPurge.get();
+    if (now - last > PURGE_EVERY_NANOS && lastPurge.compareAndSet(last, now)) {
+      written.values().removeIf(w -> now - w.atNanos() > OVERLAY_TTL.toNanos());
+    }
   }
 
   @Override
