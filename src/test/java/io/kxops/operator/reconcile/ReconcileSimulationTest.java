@@ -252,7 +252,10 @@ class ReconcileSimulationTest {
                 + sim.step
                 + "\n"
                 + String.join(
-                    "\n", sim.trace.subList(Math.max(0, sim.trace.size() - 40), sim.trace.size())),
+                    "\n",
+                    sim.trace.subList(
+                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
+                        sim.trace.size())),
             e);
       } finally {
         sim.stop();
