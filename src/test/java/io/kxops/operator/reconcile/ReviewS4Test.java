@@ -1,0 +1,189 @@
+/*
+ * Copyright 2026 The kxops authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.kxops.operator.reconcile;
+
+import static io.kxops.operator.testing.Resources.ENV;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kxops.operator.api.v1alpha1.ChangeRequest;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Caller;
+import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.ChangesetSummary;
+import io.kxops.operator.finspace.DatabaseRef;
+import io.kxops.operator.finspace.FinSpace;
+import io.kxops.operator.finspace.Operation;
+import io.kxops.operator.testing.FakeFinSpace;
+import io.kxops.operator.testing.FinSpaceErrors;
+import io.kxops.operator.testing.MutableClock;
+import io.kxops.operator.testing.Resources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Adversarial review of the fourth wave (create-intent withdrawal when nothing was sent, the claim
+ * set, imports waiting for an unrecorded create, and the repeat check's shared List): the findings,
+ * each as a test that failed before its fix.
+ */
+class ReviewS4Test {
+
+  static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+  static final DatabaseRef TRADES = new DatabaseRef("us-east-1", ENV, Resources.DB);
+
+  /** The namespace whose calls FinSpace denies: its role has no access to the database. */
+  static final String DENIED = "no-access";
+
+  MutableClock clock;
+  FakeFinSpace finspace;
+  List<KxChangeset> cluster;
+  ChangesetLogic logic;
+
+  /** Who each FinSpace call was made as, and which operation. */
+  final List<String> calls = new ArrayList<>();
+
+  final StatusStore store =
+      (r, next) -> {
+        r.setStatus(next);
+        return r;
+      };
+
+  @BeforeEach
+  void setUp() {
+    clock = new MutableClock(T0);
+    finspace = new FakeFinSpace(clock);
+    finspace.registerDatabase(TRADES);
+    cluster = new ArrayList<>();
+    logic =
+        new ChangesetLogic(
+            new DenyingFinSpace(Caller.OPERATOR),
+            new ClusterView() {
+              @Override
+              public List<KxChangeset> onDatabase(String key) {
+                return cluster.stream().filter(r -> logic.targetOf(r).key().equals(key)).toList();
+              }
+
+              @Override
+              public java.util.Optional<KxChangeset> named(String namespace, String name) {
+                return cluster.stream()
+                    .filter(r -> namespace.equals(r.getMetadata().getNamespace()))
+                    .filter(r -> name.equals(r.getMetadata().getName()))
+                    .findFirst();
+              }
+
+              @Override
+              public boolean awaitSeen(KxChangeset written, Duration timeout) {
+                return true;
+              }
+            },
+            clock,
+            new ChangesetLogic.Settings(
+                "us-east-1",
+                1,
+                Duration.ofMinutes(7),
+                Duration.ofMinutes(10),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(5)),
+            new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5),
+            AccessPolicies.NONE,
+            new AccessCheck.Rules("finspace-access", false, Set.of()));
+  }
+
+  /** FinSpace as seen by the operator: every call of namespace {@link #DENIED} is AccessDenied. */
+  final class DenyingFinSpace implements FinSpace {
+    final Caller caller;
+
+    DenyingFinSpace(Caller caller) {
+      this.caller = caller;
+    }
+
+    void check(Operation op) {
+      calls.add(caller.namespace() + " " + op);
+      if (DENIED.equals(caller.namespace())) {
+        throw FinSpaceErrors.of(op, "AccessDeniedException", 403);
+      }
+    }
+
+    @Override
+    public Changeset create(
+        DatabaseRef db, List<ChangeRequest> requests, String token, Instant sendBy) {
+      check(Operation.CREATE);
+      return finspace.create(db, requests, token, sendBy);
+    }
+
+    @Override
+    public Changeset get(DatabaseRef db, String id) {
+      check(Operation.GET);
+      return finspace.get(db, id);
+    }
+
+    @Override
+    public List<ChangesetSummary> list(DatabaseRef db) {
+      check(Operation.LIST);
+      return finspace.list(db);
+    }
+
+    @Override
+    public FinSpace as(Caller c) {
+      return new DenyingFinSpace(c);
+    }
+  }
+
+  Outcome step(KxChangeset r) {
+    try {
+      return logic.reconcile(r, store);
+    } catch (ReconcileFailure e) {
+      return logic.failed(e.latest(), e.failure(), store);
+    }
+  }
+
+  KxChangeset add(String namespace, String name, Instant created) {
+    KxChangeset r = Resources.changeset(name, created);
+    r.getMetadata().setNamespace(namespace);
+    cluster.add(r);
+    return r;
+  }
+
+  /**
+   * Finding 1 (today's List reuse): the repeat check's List of a database is shared by every
+   * namespace. A namespace whose role may not read the database used to fail on that List, before
+   * any create intent — a waiter that cannot create, which gives its turn after QUEUE_YIELD_AFTER.
+   * Reusing another namespace's List, it records an intent and sends the create, which FinSpace
+   * denies; an intent whose create was sent is kept, so it holds the database's slot for good and
+   * every other namespace's changesets on the database wait forever.
+   */
+  @Test
+  void aNamespaceWhoseRoleCannotReadTheDatabaseTakesNoSlotThroughAnotherNamespacesList() {
+    KxChangeset a = add("kdb", "a", T0);
+    step(a); // lists the database as kdb, then creates
+    assertThat(a.getStatus().getChangesetId()).isNotBlank();
+    clock.advance(Duration.ofSeconds(2));
+    KxChangeset b = add(DENIED, "b", clock.instant()); // applied 2 s after a's List started
+    KxChangeset c = add("kdb", "c", clock.instant().plusSeconds(1));
+    finspace.setStatus(a.getStatus().getChangesetId(), Changeset.COMPLETED);
+    step(a);
+
+    step(b);
+    boolean intentAfterFirstTry = b.getStatus().getCreateIntent() != null;
+
+    // b keeps failing; after QUEUE_YIELD_AFTER, c (another namespace's) goes ahead of it.
+    clock.advance(Duration.ofMinutes(6));
+    step(b);
+    step(c);
+    assertThat(c.getStatus().getChangesetId())
+        .as("kdb/c is created once the stuck b has given its turn (b: %s)", calls)
+        .isNotBlank();
+    assertThat(calls)
+        .as("b's first call is its own namespace's List, made before anything is recorded")
+        .contains(DENIED + " LIST")
+        .doesNotContain(DENIED + " CREATE");
+    assertThat(intentAfterFirstTry).as("b records no create intent").isFalse();
+    assertThat(DatabaseQueue.inFlight(b)).isFalse();
+  }
+}
