@@ -363,7 +363,9 @@ public final class ChangesetLogic {
    * up at once: the next waiter is woken.
    */
   private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Optional<RepeatCheck.Repeat> repeat = call(r, () -> repeats.find(r, db, finspace(r)));
+    Caller caller = callerOf(r);
+    Optional<RepeatCheck.Repeat> repeat =
+        call(r, () -> repeats.find(r, db, caller, finspace.as(caller)));
     if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
       repeat.ifPresent(
           x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));

@@ -4,6 +4,7 @@
  */
 package io.kxops.operator.reconcile;
 
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.ChangesetSummary;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * What the repeat check ({@link RepeatCheck}) remembers of each database's FinSpace history: the
  * requests digest of every changeset it has read (a changeset's requests never change, so an entry
- * never goes stale), the changesets this process created or polled, and its last ListKxChangesets.
+ * never goes stale), the changesets this process created or polled, and its last ListKxChangesets
+ * made as each caller (a namespace and its role: a check rests only on what its own role may read).
  * Bounded by databases and by entries (about 250 bytes each): the least recently checked databases
  * are forgotten first.
  */
@@ -37,7 +39,7 @@ final class HistoryCache {
   static final class Database {
     private final Map<String, String> digests = new ConcurrentHashMap<>();
     private final Map<String, ChangesetSummary> made = new ConcurrentHashMap<>();
-    private volatile Listing last;
+    private final Map<Caller, Listing> last = new ConcurrentHashMap<>();
 
     String digest(String changesetId) {
       return digests.get(changesetId);
@@ -63,12 +65,13 @@ final class HistoryCache {
       return all;
     }
 
-    Listing last() {
-      return last;
+    /** The last List made as {@code caller}, or null. */
+    Listing last(Caller caller) {
+      return last.get(caller);
     }
 
-    void last(Listing listing) {
-      last = listing;
+    void last(Caller caller, Listing listing) {
+      last.put(caller, listing);
     }
 
     int size() {

@@ -5,6 +5,7 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
@@ -35,9 +36,13 @@ import java.util.regex.Pattern;
  * <p>Cost: ListKxChangesets carries no requests, so every changeset is read once (GetKxChangeset)
  * and its digest kept for the life of the process ({@link HistoryCache}). A List is reused for
  * every resource created at most {@link #APPLIED_TOGETHER} after it started, so a burst applied at
- * once costs one List per database; checks of one database take turns, so that concurrent ones
- * share it. What it shows is completed by what this process itself created or polled since. A
- * refusal never rests on a reused List: it is made again for it (what ran may have failed since).
+ * once costs one List per database and caller; checks of one database take turns, so that
+ * concurrent ones share it. Only a List made as the resource's own caller (its namespace and role)
+ * is reused for it: a role that may not read the database must fail there, before any create intent
+ * is recorded, and not on a create sent with another namespace's List (a create FinSpace denied
+ * keeps its intent, and with it the database's slot). What it shows is completed by what this
+ * process itself created or polled since. A refusal never rests on a reused List: it is made again
+ * for it (what ran may have failed since).
  *
  * <p>So every changeset created before the resource is seen, except one created by another client
  * less than {@link #APPLIED_TOGETHER} before the resource, after the List in use: made while the
@@ -77,10 +82,10 @@ final class RepeatCheck {
   }
 
   /**
-   * The changeset {@code r}'s requests repeat, if any. Throws FinSpace's failures as they come: no
-   * answer is no permission to create.
+   * The changeset {@code r}'s requests repeat, if any, read as {@code caller} through {@code api}.
+   * Throws FinSpace's failures as they come: no answer is no permission to create.
    */
-  Optional<Repeat> find(KxChangeset r, DatabaseRef db, FinSpace api) {
+  Optional<Repeat> find(KxChangeset r, DatabaseRef db, Caller caller, FinSpace api) {
     Instant created = ResourceCheck.parse(r.getMetadata().getCreationTimestamp());
     if (created == null) {
       return Optional.empty(); // the API server always sets it; nothing was created before "never"
@@ -88,23 +93,24 @@ final class RepeatCheck {
     String digest = Intents.digest(r.getSpec().getChangeRequests());
     HistoryCache.Database memory = cache.of(db.key());
     synchronized (memory) {
-      HistoryCache.Listing listing = memory.last();
+      HistoryCache.Listing listing = memory.last(caller);
       boolean reused = covers(listing, created);
       if (!reused) {
-        listing = list(memory, db, api);
+        listing = list(memory, db, caller, api);
       }
       Optional<Repeat> repeat = match(created, digest, listing, memory, db, api);
       if (repeat.isPresent() && reused) {
-        repeat = match(created, digest, list(memory, db, api), memory, db, api);
+        repeat = match(created, digest, list(memory, db, caller, api), memory, db, api);
       }
       return repeat;
     }
   }
 
-  private HistoryCache.Listing list(HistoryCache.Database memory, DatabaseRef db, FinSpace api) {
+  private HistoryCache.Listing list(
+      HistoryCache.Database memory, DatabaseRef db, Caller caller, FinSpace api) {
     Instant startedAt = clock.instant();
     HistoryCache.Listing listing = new HistoryCache.Listing(startedAt, api.list(db));
-    memory.last(listing);
+    memory.last(caller, listing);
     return listing;
   }
 
