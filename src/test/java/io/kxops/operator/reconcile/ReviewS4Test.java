@@ -186,4 +186,42 @@ class ReviewS4Test {
     assertThat(intentAfterFirstTry).as("b records no create intent").isFalse();
     assertThat(DatabaseQueue.inFlight(b)).isFalse();
   }
+
+  /**
+   * Finding 2 (today's List reuse): whether a List may be reused for a resource compares when the
+   * List started, on the operator's clock, with the resource's creationTimestamp, on the API
+   * server's. An operator clock ahead of the API server's widens the 10 s window by its lead; one
+   * that ran ahead and was corrected (NTP after a bad boot) makes it as long as the lead: a
+   * changeset another client made twenty minutes before the resource goes unseen, and the resource
+   * re-runs it.
+   */
+  @Test
+  void aListIsReusedOnlyForResourcesCreatedWithinTheWindowOnTheApiServersClock() {
+    KxChangeset a = add("kdb", "a", T0); // the API server's clock: T0
+    clock.advance(Duration.ofHours(1)); // the operator's clock runs an hour ahead
+    step(a); // lists the database at "T0 + 1 h", then creates
+    finspace.setStatus(a.getStatus().getChangesetId(), Changeset.COMPLETED);
+    step(a);
+    clock.advance(Duration.ofMinutes(-59)); // corrected: T0 + 1 min, as the API server's
+
+    List<ChangeRequest> sym = List.of(ChangeRequest.put("s3://bucket/db/sym/", "/"));
+    Changeset other = finspace.inject(TRADES, sym, T0.plus(Duration.ofMinutes(20)));
+    finspace.setStatus(other.id(), Changeset.COMPLETED);
+    clock.advance(Duration.ofMinutes(39));
+    KxChangeset b = Resources.changeset("b", clock.instant(), sym.toArray(ChangeRequest[]::new));
+    cluster.add(b);
+
+    step(b);
+
+    assertThat(b.getStatus().getChangesetId())
+        .as("b repeats %s, made 20 minutes before it: nothing is created", other.id())
+        .isNull();
+    assertThat(b.getStatus().getConditions())
+        .anySatisfy(
+            c -> {
+              assertThat(c.getType()).isEqualTo("Stalled");
+              assertThat(c.getReason()).isEqualTo("RepeatsHistory");
+              assertThat(c.getMessage()).contains(other.id());
+            });
+  }
 }
