@@ -210,7 +210,7 @@ public final class ChangesetLogic {
     this.settings = settings;
     this.polls = polls;
     this.imports = new Imports(clock, polls);
-    this.repeats = new RepeatCheck(clock);
+    this.repeats = new RepeatCheck();
     this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
@@ -364,8 +364,9 @@ public final class ChangesetLogic {
    */
   private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
     Caller caller = callerOf(r);
+    List<KxChangeset> seen = cluster.onDatabase(db.key());
     Optional<RepeatCheck.Repeat> repeat =
-        call(r, () -> repeats.find(r, db, caller, finspace.as(caller)));
+        call(r, () -> repeats.find(r, db, seen, caller, finspace.as(caller)));
     if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
       repeat.ifPresent(
           x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));

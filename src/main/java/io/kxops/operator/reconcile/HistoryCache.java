@@ -32,8 +32,11 @@ final class HistoryCache {
   /** How many changesets are remembered in all databases together (about 5 MiB). */
   static final int MAX_ENTRIES = 20_000;
 
-  /** One ListKxChangesets of a database, and when (this process's clock) it was started. */
-  record Listing(Instant startedAt, List<ChangesetSummary> entries) {}
+  /**
+   * One ListKxChangesets of a database, and the newest creationTimestamp (the API server's clock)
+   * of the database's KxChangesets this process saw before it started: they existed then.
+   */
+  record Listing(Instant newestSeen, List<ChangesetSummary> entries) {}
 
   /** One database's memory. */
   static final class Database {
