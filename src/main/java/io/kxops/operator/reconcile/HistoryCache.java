@@ -77,8 +77,19 @@ final class HistoryCache {
       last.put(caller, listing);
     }
 
+    /**
+     * The entries this database counts against {@link #MAX_ENTRIES}: its digests, and the entries
+     * of every List kept beyond the largest one (one List is about as long as the digests; the
+     * Lists of further callers, namespaces with a role of their own, must count too).
+     */
     int size() {
-      return digests.size();
+      int all = 0;
+      int largest = 0;
+      for (Listing l : last.values()) {
+        all += l.entries().size();
+        largest = Math.max(largest, l.entries().size());
+      }
+      return digests.size() + all - largest;
     }
   }
 

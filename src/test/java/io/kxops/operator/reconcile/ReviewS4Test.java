@@ -224,4 +224,28 @@ class ReviewS4Test {
               assertThat(c.getMessage()).contains(other.id());
             });
   }
+
+  /**
+   * The Lists kept per caller (finding 1's fix) count against the history cache's entry bound
+   * beyond the first one, so that many namespaces checking one database do not grow it unbounded.
+   */
+  @Test
+  void theListsOfFurtherCallersCountAgainstTheHistoryCachesBound() {
+    HistoryCache cache = new HistoryCache(100, 5);
+    List<ChangesetSummary> three =
+        List.of(
+            new ChangesetSummary("x", "COMPLETED", T0),
+            new ChangesetSummary("y", "COMPLETED", T0),
+            new ChangesetSummary("z", "COMPLETED", T0));
+    HistoryCache.Database a = cache.of("a");
+    a.digest("x", "d");
+    a.last(new Caller("one", null), new HistoryCache.Listing(T0, three));
+    assertThat(a.size()).as("one List: its digests count").isEqualTo(1);
+    a.last(new Caller("two", null), new HistoryCache.Listing(T0, three));
+    assertThat(a.size()).as("a second caller's List counts").isEqualTo(4);
+    cache.of("b").digest("w", "d");
+    a.last(new Caller("three", null), new HistoryCache.Listing(T0, three));
+    cache.of("b"); // 1 + 3 + 3 + 1 = 8 > 5: a, the least recently checked, is forgotten
+    assertThat(cache.databases()).isEqualTo(1);
+  }
 }
