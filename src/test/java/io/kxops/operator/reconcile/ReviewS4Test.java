@@ -48,6 +48,12 @@ class ReviewS4Test {
   /** Who each FinSpace call was made as, and which operation. */
   final List<String> calls = new ArrayList<>();
 
+  /** Runs once right after the next read of the resources claiming a changeset id. */
+  Runnable afterClaims;
+
+  /** The next create takes effect but its answer is lost. */
+  boolean loseCreateAnswer;
+
   final StatusStore store =
       (r, next) -> {
         r.setStatus(next);
@@ -75,6 +81,17 @@ class ReviewS4Test {
                     .filter(r -> namespace.equals(r.getMetadata().getNamespace()))
                     .filter(r -> name.equals(r.getMetadata().getName()))
                     .findFirst();
+              }
+
+              @Override
+              public List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+                List<KxChangeset> out = ClusterView.super.claiming(db, changesetId);
+                Runnable hook = afterClaims;
+                afterClaims = null;
+                if (hook != null) {
+                  hook.run();
+                }
+                return out;
               }
 
               @Override
@@ -114,7 +131,12 @@ class ReviewS4Test {
     public Changeset create(
         DatabaseRef db, List<ChangeRequest> requests, String token, Instant sendBy) {
       check(Operation.CREATE);
-      return finspace.create(db, requests, token, sendBy);
+      Changeset made = finspace.create(db, requests, token, sendBy);
+      if (loseCreateAnswer) {
+        loseCreateAnswer = false;
+        throw FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0);
+      }
+      return made;
     }
 
     @Override
@@ -247,5 +269,40 @@ class ReviewS4Test {
     a.last(new Caller("three", null), new HistoryCache.Listing(T0, three));
     cache.of("b"); // 1 + 3 + 3 + 1 = 8 > 5: a, the least recently checked, is forgotten
     assertThat(cache.databases()).isEqualTo(1);
+  }
+
+  /**
+   * Finding 3 (the import's duplicate check): the resources claiming the changeset are read before
+   * the resources in flight. A create whose answer is recorded between the two reads (another
+   * reconcile thread of the same process, or another process) is in neither: not yet a claim in the
+   * first, no longer an unrecorded create in the second. The import then records the changeset that
+   * resource recorded too: one changeset mirrored by two KxChangesets. Found by the simulation's
+   * import schedules (seed 15215000484, -Dsim.nearDeadline -Dsim.clockSkew=30
+   * -Dsim.lostAnswerForgotten -Dsim.transit=10).
+   */
+  @Test
+  void anImportNeverRecordsAChangesetWhoseCreateIsRecordedWhileItChecks() {
+    KxChangeset p = add("kdb", "p", T0);
+    loseCreateAnswer = true;
+    step(p); // the create took effect; its answer was lost: p holds its intent only
+    assertThat(p.getStatus().getCreateIntent()).isNotNull();
+    assertThat(p.getStatus().getChangesetId()).isNull();
+    Changeset made = finspace.changesets(TRADES).get(0);
+
+    clock.advance(Duration.ofSeconds(20));
+    KxChangeset r =
+        Resources.changeset(
+            "imported", clock.instant(), made.changeRequests().toArray(ChangeRequest[]::new));
+    r.getSpec().setChangesetId(made.id());
+    cluster.add(r);
+    // p's retry (another thread) records the changeset right after r's claims were read.
+    afterClaims = () -> step(p);
+
+    step(r);
+
+    assertThat(p.getStatus().getChangesetId()).isEqualTo(made.id());
+    assertThat(r.getStatus() == null ? null : r.getStatus().getChangesetId())
+        .as("%s is recorded by p: the import does not record it too", made.id())
+        .isNull();
   }
 }
