@@ -72,7 +72,11 @@ class ReviewS4Test {
             new ClusterView() {
               @Override
               public List<KxChangeset> onDatabase(String key) {
-                return cluster.stream().filter(r -> logic.targetOf(r).key().equals(key)).toList();
+                // Copies, as an informer's cache hands out: a later write does not change them.
+                return cluster.stream()
+                    .filter(r -> logic.targetOf(r).key().equals(key))
+                    .map(io.kxops.operator.testing.FakeCluster::copy)
+                    .toList();
               }
 
               @Override
