@@ -271,15 +271,14 @@ public final class ChangesetLogic {
       // namespace's access policy applies to it as to any other KxChangeset.
       DatabaseRef db = targetOf(r);
       Optional<Outcome> refused = refuse(r, db, store);
-      return refused.isPresent()
-          ? refused.get()
-          : imports.reconcile(
-              r,
-              db,
-              others(r, cluster.claiming(db, Imports.importedId(r))),
-              others(r, cluster.onDatabase(db.key())),
-              finspace(r),
-              store);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      // The resources in flight first, then the claims: a create recorded between the two reads
+      // is then an unrecorded create in the first or a claim in the second, never in neither.
+      List<KxChangeset> inFlight = others(r, cluster.onDatabase(db.key()));
+      List<KxChangeset> claims = others(r, cluster.claiming(db, Imports.importedId(r)));
+      return imports.reconcile(r, db, claims, inFlight, finspace(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resume(r, store);
