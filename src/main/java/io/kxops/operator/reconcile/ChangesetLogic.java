@@ -210,7 +210,7 @@ public final class ChangesetLogic {
     this.settings = settings;
     this.polls = polls;
     this.imports = new Imports(clock, polls);
-    this.repeats = new RepeatCheck(clock);
+    this.repeats = new RepeatCheck();
     this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
     for (int i = 0; i < admissionLocks.length; i++) {
       admissionLocks[i] = new Object();
@@ -271,15 +271,14 @@ public final class ChangesetLogic {
       // namespace's access policy applies to it as to any other KxChangeset.
       DatabaseRef db = targetOf(r);
       Optional<Outcome> refused = refuse(r, db, store);
-      return refused.isPresent()
-          ? refused.get()
-          : imports.reconcile(
-              r,
-              db,
-              others(r, cluster.claiming(db, Imports.importedId(r))),
-              others(r, cluster.onDatabase(db.key())),
-              finspace(r),
-              store);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      // The resources in flight first, then the claims: a create recorded between the two reads
+      // is then an unrecorded create in the first or a claim in the second, never in neither.
+      List<KxChangeset> inFlight = others(r, cluster.onDatabase(db.key()));
+      List<KxChangeset> claims = others(r, cluster.claiming(db, Imports.importedId(r)));
+      return imports.reconcile(r, db, claims, inFlight, finspace(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resume(r, store);
@@ -363,7 +362,10 @@ public final class ChangesetLogic {
    * up at once: the next waiter is woken.
    */
   private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Optional<RepeatCheck.Repeat> repeat = call(r, () -> repeats.find(r, db, finspace(r)));
+    Caller caller = callerOf(r);
+    List<KxChangeset> seen = cluster.onDatabase(db.key());
+    Optional<RepeatCheck.Repeat> repeat =
+        call(r, () -> repeats.find(r, db, seen, caller, finspace.as(caller)));
     if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
       repeat.ifPresent(
           x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));
