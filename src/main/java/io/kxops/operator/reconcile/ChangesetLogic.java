@@ -5,9 +5,7 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.CreateIntent;
-import io.kxops.operator.api.v1alpha1.KxAccessPolicy;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
@@ -171,12 +169,10 @@ public final class ChangesetLogic {
    */
   public static final String RERUN_ANNOTATION = "finspace.kxops.io/allow-rerun-of";
 
-  /** Database key of resources that name no database (they have no spec). */
-  static final String NO_DATABASE = "-";
-
   private static final Logger LOG = LoggerFactory.getLogger(ChangesetLogic.class);
 
-  private final FinSpace finspace;
+  private final FinSpaceCalls calls;
+  private final Targets targets;
   private final ClusterView cluster;
   private final Clock clock;
   private final Settings settings;
@@ -204,7 +200,8 @@ public final class ChangesetLogic {
       AccessCheck.Rules rules) {
     this.policies = policies;
     this.rules = rules;
-    this.finspace = finspace;
+    this.calls = new FinSpaceCalls(finspace, policies);
+    this.targets = new Targets(settings.defaultRegion());
     this.cluster = cluster;
     this.clock = clock;
     this.settings = settings;
@@ -223,35 +220,7 @@ public final class ChangesetLogic {
    * operator's).
    */
   public DatabaseRef targetOf(KxChangeset r) {
-    KxChangesetStatus s = r.getStatus();
-    if (StatusMapper.hasIntent(s)) {
-      return Intents.target(s.getCreateIntent());
-    }
-    KxChangesetSpec spec = r.getSpec();
-    if (spec == null) {
-      return new DatabaseRef(NO_DATABASE, NO_DATABASE, NO_DATABASE);
-    }
-    String region =
-        StatusMapper.hasChangeset(s) && s.getRegion() != null ? s.getRegion() : specRegion(spec);
-    return new DatabaseRef(region, spec.getEnvironmentId(), spec.getDatabaseName());
-  }
-
-  /**
-   * The database the spec names, as {@code intent} read it: a spec without a region meant the
-   * operator's default region when the intent was recorded, which the intent keeps (the operator
-   * may have been restarted with another AWS_REGION since; that is no change of the spec).
-   */
-  private static DatabaseRef specTarget(KxChangeset r, CreateIntent intent) {
-    String region = r.getSpec().getRegion();
-    return new DatabaseRef(
-        region == null || region.isBlank() ? intent.getRegion() : region,
-        r.getSpec().getEnvironmentId(),
-        r.getSpec().getDatabaseName());
-  }
-
-  private String specRegion(KxChangesetSpec spec) {
-    String region = spec.getRegion();
-    return region == null || region.isBlank() ? settings.defaultRegion() : region;
+    return targets.of(r);
   }
 
   /** One reconciliation. Throws {@link ReconcileFailure} when a FinSpace call fails. */
@@ -278,7 +247,7 @@ public final class ChangesetLogic {
               db,
               others(r, cluster.claiming(db, Imports.importedId(r))),
               others(r, cluster.onDatabase(db.key())),
-              finspace(r),
+              calls.of(r),
               store);
     }
     if (StatusMapper.hasIntent(s)) {
@@ -363,7 +332,8 @@ public final class ChangesetLogic {
    * up at once: the next waiter is woken.
    */
   private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Optional<RepeatCheck.Repeat> repeat = call(r, () -> repeats.find(r, db, finspace(r)));
+    Optional<RepeatCheck.Repeat> repeat =
+        FinSpaceCalls.call(r, () -> repeats.find(r, db, calls.of(r)));
     if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
       repeat.ifPresent(
           x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));
@@ -428,7 +398,7 @@ public final class ChangesetLogic {
     if (pick != null && Adoption.isAmbiguous(r)) {
       return resolveByPick(r, db, pick, store);
     }
-    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r, intent), r);
+    boolean sameSpec = Intents.matchesSpec(intent, Targets.ofSpec(r, intent), r);
     boolean overLimit = overLimit(r, db);
     boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
@@ -440,8 +410,8 @@ public final class ChangesetLogic {
     // whether the intent's create took effect before sending anything.
     // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
     Instant listedAt = now();
-    FinSpace api = finspace(r);
-    List<ChangesetSummary> listed = call(r, () -> api.list(db));
+    FinSpace api = calls.of(r);
+    List<ChangesetSummary> listed = FinSpaceCalls.call(r, () -> api.list(db));
     Adoption.Lookup found = lookup(r, intent, db, listed);
     if (found.changeset() != null) {
       // Before adopting, read the other resources on a view at least as fresh as the List: a
@@ -601,7 +571,7 @@ public final class ChangesetLogic {
   private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
     if (ADOPT_NONE.equals(pick)) {
       CreateIntent intent = r.getStatus().getCreateIntent();
-      if (!Intents.matchesSpec(intent, specTarget(r, intent), r)) {
+      if (!Intents.matchesSpec(intent, Targets.ofSpec(r, intent), r)) {
         store.write(r, StatusMapper.specChanged(r, now()));
         return Outcome.requeue(polls.max());
       }
@@ -612,7 +582,7 @@ public final class ChangesetLogic {
       }
       return createAfterList(r, store, now(), null);
     }
-    Changeset cs = call(r, () -> finspace(r).get(db, pick));
+    Changeset cs = FinSpaceCalls.call(r, () -> calls.of(r).get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
     if (rejected != null) {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
@@ -660,7 +630,11 @@ public final class ChangesetLogic {
   private Adoption.Lookup lookup(
       KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
     return Adoption.lookup(
-        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace(r).get(db, id)));
+        r,
+        intent,
+        listed,
+        othersOn(r, db),
+        id -> FinSpaceCalls.call(r, () -> calls.of(r).get(db, id)));
   }
 
   /** CreateKxChangeset with exactly what the intent records. */
@@ -668,10 +642,11 @@ public final class ChangesetLogic {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
     Changeset cs =
-        call(
+        FinSpaceCalls.call(
             r,
             () ->
-                finspace(r)
+                calls
+                    .of(r)
                     .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
     return recorded(
@@ -711,7 +686,7 @@ public final class ChangesetLogic {
   private Outcome poll(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
     KxChangesetStatus current = r.getStatus();
-    Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
+    Changeset cs = FinSpaceCalls.call(r, () -> calls.of(r).get(db, current.getChangesetId()));
     repeats.remember(db, cs);
     Instant now = now();
     KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
@@ -863,23 +838,7 @@ public final class ChangesetLogic {
 
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
   public Caller callerOf(KxChangeset r) {
-    String namespace = r.getMetadata().getNamespace();
-    KxAccessPolicy policy = policies.policyOf(namespace);
-    String role = policy == null || policy.getSpec() == null ? null : policy.getSpec().getRoleArn();
-    return new Caller(namespace, role == null || role.isBlank() ? null : role);
-  }
-
-  /** FinSpace for {@code r}'s calls: signed as its role, its namespace served in turn. */
-  private FinSpace finspace(KxChangeset r) {
-    return finspace.as(callerOf(r));
-  }
-
-  private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (FinSpaceException e) {
-      throw new ReconcileFailure(r, e);
-    }
+    return calls.callerOf(r);
   }
 
   private Object lockOf(DatabaseRef db) {
