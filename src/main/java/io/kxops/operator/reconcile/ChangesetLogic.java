@@ -181,8 +181,7 @@ public final class ChangesetLogic {
   private final RepeatCheck repeats;
   private final Dependencies dependencies;
   private final Object[] admissionLocks = new Object[64];
-  private final AccessPolicies policies;
-  private final AccessCheck.Rules rules;
+  private final AccessGate access;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
@@ -198,8 +197,7 @@ public final class ChangesetLogic {
       PollSchedule polls,
       AccessPolicies policies,
       AccessCheck.Rules rules) {
-    this.policies = policies;
-    this.rules = rules;
+    this.access = new AccessGate(policies, rules, settings.defaultRegion(), polls, clock);
     this.calls = new FinSpaceCalls(finspace, policies);
     this.targets = new Targets(settings.defaultRegion());
     this.cluster = cluster;
@@ -239,7 +237,7 @@ public final class ChangesetLogic {
       // An import sends no create, but it reads the database as the namespace's role: the
       // namespace's access policy applies to it as to any other KxChangeset.
       DatabaseRef db = targetOf(r);
-      Optional<Outcome> refused = refuse(r, db, store);
+      Optional<Outcome> refused = access.refuse(r, db, store);
       return refused.isPresent()
           ? refused.get()
           : imports.reconcile(
@@ -265,7 +263,7 @@ public final class ChangesetLogic {
   /** No intent yet: queue, or record the intent and create. */
   private Outcome admit(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
-    Optional<Outcome> refused = refuse(r, db, store);
+    Optional<Outcome> refused = access.refuse(r, db, store);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -389,8 +387,9 @@ public final class ChangesetLogic {
     CreateIntent intent = r.getStatus().getCreateIntent();
     DatabaseRef db = Intents.target(intent);
     // Every way on from here may send CreateKxChangeset (a resend, a create after the List) or
-    // adopt one: checked like a first create. A refused intent is kept, not withdrawn (see refuse).
-    Optional<Outcome> refused = refuse(r, db, store);
+    // adopt one: checked like a first create. A refused intent is kept, not withdrawn (see
+    // AccessGate).
+    Optional<Outcome> refused = access.refuse(r, db, store);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -603,7 +602,7 @@ public final class ChangesetLogic {
 
   /** Admits a resource whose intent no longer holds a slot, like {@link #admit} a new one. */
   private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Optional<Outcome> refused = refuse(r, db, store);
+    Optional<Outcome> refused = access.refuse(r, db, store);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -783,57 +782,6 @@ public final class ChangesetLogic {
     List<KxChangeset> all = new ArrayList<>(cluster.onDatabase(db.key()));
     all.addAll(cluster.finalOn(db));
     return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
-  }
-
-  /**
-   * The access check before a create decision. A resource outside its namespace's policy (or the
-   * operator's ALLOWED_REGIONS) is Stalled with reason Forbidden, with a Warning event when that is
-   * news, and nothing is sent to FinSpace. Checked before an intent is recorded, and again before a
-   * recorded intent is resumed; such an intent is kept, not withdrawn: its create may have reached
-   * FinSpace already, so the resource keeps its database slot (like any intent), and when the
-   * policy allows it again the resume goes on exactly as the protocol says — a resend with the same
-   * token while FinSpace still honours it, else a List first. Withdrawing it instead could let a
-   * later create on the database run beside a changeset this one made, and sending it anyway would
-   * let a tightened policy be overtaken by a create that had not yet left.
-   */
-  private Optional<Outcome> refuse(KxChangeset r, DatabaseRef db, StatusStore store) {
-    String namespace = r.getMetadata().getNamespace();
-    // A recorded intent's create goes to the intent's region, whatever the operator's region is now
-    // (AWS_REGION may have changed since): check that one, not today's default.
-    String region =
-        StatusMapper.hasIntent(r.getStatus()) && r.getStatus().getCreateIntent().getRegion() != null
-            ? r.getStatus().getCreateIntent().getRegion()
-            : settings.defaultRegion();
-    List<AccessCheck.Violation> violations =
-        AccessCheck.check(namespace, r.getSpec(), policies.policyOf(namespace), rules, region);
-    if (violations.isEmpty()) {
-      return Optional.empty();
-    }
-    String message = AccessCheck.describe(violations);
-    if (StatusMapper.hasIntent(r.getStatus())) {
-      message +=
-          "; a create intent was recorded at "
-              + r.getStatus().getCreateIntent().getAttemptedAt()
-              + " and its create may have reached FinSpace: the resource keeps its database's"
-              + " slot and sends nothing until the policy allows it again (or delete it)";
-    }
-    KxChangesetStatus next = StatusMapper.forbidden(r, db.region(), message, now());
-    var stalled =
-        Conditions.find(
-            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
-    boolean news =
-        stalled == null
-            || !Conditions.TRUE.equals(stalled.getStatus())
-            || !Reasons.FORBIDDEN.equals(stalled.getReason())
-            // The condition keeps the message capped: compare like with like.
-            || !io.kxops.operator.finspace.Redaction.cap(message, Conditions.MAX_MESSAGE)
-                .equals(stalled.getMessage());
-    LOG.info("not created, outside its access policy: {}", message);
-    store.write(r, next);
-    List<Outcome.Event> events =
-        news ? List.of(Outcome.Event.warning(Reasons.FORBIDDEN, message)) : List.of();
-    // A policy change wakes the namespace's resources at once; the slow requeue is a safety net.
-    return Optional.of(new Outcome(next, Optional.of(polls.max()), events, false, true));
   }
 
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
