@@ -180,7 +180,7 @@ public final class ChangesetLogic {
   private final Imports imports;
   private final RepeatCheck repeats;
   private final Dependencies dependencies;
-  private final Object[] admissionLocks = new Object[64];
+  private final QueueGate queue;
   private final AccessGate access;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
@@ -199,6 +199,9 @@ public final class ChangesetLogic {
       AccessCheck.Rules rules) {
     this.access = new AccessGate(policies, rules, settings.defaultRegion(), polls, clock);
     this.calls = new FinSpaceCalls(finspace, policies);
+    this.queue =
+        new QueueGate(
+            cluster, settings.maxInFlightPerDatabase(), settings.queueYieldAfter(), polls, clock);
     this.targets = new Targets(settings.defaultRegion());
     this.cluster = cluster;
     this.clock = clock;
@@ -207,9 +210,6 @@ public final class ChangesetLogic {
     this.imports = new Imports(clock, polls);
     this.repeats = new RepeatCheck(clock);
     this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
-    for (int i = 0; i < admissionLocks.length; i++) {
-      admissionLocks[i] = new Object();
-    }
   }
 
   /**
@@ -276,8 +276,8 @@ public final class ChangesetLogic {
     if (settings.refuseRepeatedHistory()) {
       // The check reads FinSpace, so it runs outside the admission lock, and only once the queue
       // lets this resource through (a waiter costs no call); the queue is asked again below.
-      synchronized (lockOf(db)) {
-        Optional<Outcome> queued = queueIfBlocked(r, db, store);
+      synchronized (queue.lockOf(db)) {
+        Optional<Outcome> queued = queue.queueIfBlocked(r, db, store);
         if (queued.isPresent()) {
           return queued.get();
         }
@@ -288,8 +288,8 @@ public final class ChangesetLogic {
       }
     }
     KxChangeset written;
-    synchronized (lockOf(db)) {
-      Optional<Outcome> queued = queueIfBlocked(r, db, store);
+    synchronized (queue.lockOf(db)) {
+      Optional<Outcome> queued = queue.queueIfBlocked(r, db, store);
       if (queued.isPresent()) {
         return queued.get();
       }
@@ -297,31 +297,6 @@ public final class ChangesetLogic {
       written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
     }
     return confirmAndCreate(written, db, store);
-  }
-
-  /** Under the admission lock: queues {@code r} if its turn has not come. */
-  private Optional<Outcome> queueIfBlocked(KxChangeset r, DatabaseRef db, StatusStore store) {
-    List<KxChangeset> peers = cluster.onDatabase(db.key());
-    Instant now = now();
-    Duration yieldAfter = settings.queueYieldAfter();
-    Optional<KxChangeset> blocker =
-        DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase(), now, yieldAfter);
-    if (blocker.isEmpty()) {
-      return Optional.empty();
-    }
-    String waitingFor = describe(r, blocker.get(), db);
-    String why = DatabaseQueue.stuck(r, now, yieldAfter) ? yielded(r) : null;
-    LOG.debug("queued behind {}", waitingFor);
-    store.write(r, StatusMapper.queued(r, db.region(), waitingFor, why, now));
-    // The wake-up comes as an event when the blocker finishes, or when a waiter ahead that keeps
-    // failing gives its turn; the slow requeue only covers deletions, which produce no event for
-    // this resource.
-    Duration again = polls.max();
-    Optional<Instant> yields = DatabaseQueue.nextYield(r, peers, now, yieldAfter);
-    if (yields.isPresent() && Duration.between(now, yields.get()).compareTo(again) < 0) {
-      again = Duration.between(now, yields.get()).plusMillis(100);
-    }
-    return Optional.of(Outcome.requeue(again));
   }
 
   /**
@@ -398,7 +373,7 @@ public final class ChangesetLogic {
       return resolveByPick(r, db, pick, store);
     }
     boolean sameSpec = Intents.matchesSpec(intent, Targets.ofSpec(r, intent), r);
-    boolean overLimit = overLimit(r, db);
+    boolean overLimit = queue.overLimit(r, db);
     boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
@@ -423,7 +398,7 @@ public final class ChangesetLogic {
         return Outcome.requeue(polls.initial());
       }
       r = marked;
-      overLimit = overLimit(r, db);
+      overLimit = queue.overLimit(r, db);
       found = lookup(r, intent, db, listed);
     }
     if (found.changeset() != null) {
@@ -489,7 +464,8 @@ public final class ChangesetLogic {
       return Outcome.requeue(polls.initial());
     }
     CreateIntent intent = marked.getStatus().getCreateIntent();
-    if (overLimit(marked, Intents.target(intent)) || age(intent).compareTo(freshWindow()) >= 0) {
+    if (queue.overLimit(marked, Intents.target(intent))
+        || age(intent).compareTo(freshWindow()) >= 0) {
       // Another is in flight after all, or time passed since the decision (a slow write, a
       // paused process): ask FinSpace first (resume's List).
       return Outcome.requeue(Duration.ZERO);
@@ -512,16 +488,12 @@ public final class ChangesetLogic {
       return Outcome.requeue(polls.initial());
     }
     DatabaseRef db = Intents.target(marked.getStatus().getCreateIntent());
-    if (listed != null && overLimit(marked, db) && !mayGoAheadOfUnrecorded(marked, db, listed)) {
+    if (listed != null
+        && queue.overLimit(marked, db)
+        && !mayGoAheadOfUnrecorded(marked, db, listed)) {
       return Outcome.requeue(polls.initial());
     }
     return create(marked, store, "ChangesetCreated", decidedAt.plus(SEND_WINDOW));
-  }
-
-  /** Whether the other resources in flight on {@code db} already fill its limit. */
-  private boolean overLimit(KxChangeset r, DatabaseRef db) {
-    return DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
-        >= settings.maxInFlightPerDatabase();
   }
 
   /**
@@ -607,16 +579,10 @@ public final class ChangesetLogic {
       return refused.get();
     }
     KxChangeset written;
-    synchronized (lockOf(db)) {
-      Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(
-              r,
-              cluster.onDatabase(db.key()),
-              settings.maxInFlightPerDatabase(),
-              now(),
-              settings.queueYieldAfter());
+    synchronized (queue.lockOf(db)) {
+      Optional<KxChangeset> blocker = queue.blocker(r, db);
       if (blocker.isPresent()) {
-        LOG.debug("adopt-changeset=none waits behind {}", describe(r, blocker.get(), db));
+        LOG.debug("adopt-changeset=none waits behind {}", QueueGate.describe(r, blocker.get(), db));
         return Outcome.requeue(polls.max());
       }
       Instant now = now();
@@ -787,40 +753,6 @@ public final class ChangesetLogic {
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
   public Caller callerOf(KxChangeset r) {
     return calls.callerOf(r);
-  }
-
-  private Object lockOf(DatabaseRef db) {
-    return admissionLocks[Math.floorMod(db.key().hashCode(), admissionLocks.length)];
-  }
-
-  /**
-   * The one {@code me} waits for, as its status may say it. Nothing of another namespace's resource
-   * is named — neither its name nor its FinSpace changeset id: that is not this namespace's
-   * business (the changeset id would also let this namespace look up the other team's data load).
-   */
-  static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
-    if (!Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())) {
-      return "a KxChangeset of another namespace on database " + db;
-    }
-    String id = b.getStatus() == null ? null : b.getStatus().getChangesetId();
-    return b.getMetadata().getNamespace()
-        + "/"
-        + b.getMetadata().getName()
-        + (id == null ? "" : " (changeset " + id + ")")
-        + " on database "
-        + db;
-  }
-
-  /** Why a stuck waiter is queued behind others that came later. */
-  private String yielded(KxChangeset r) {
-    var f = r.getStatus() == null ? null : r.getStatus().getFailure();
-    Instant since = DatabaseQueue.unableSince(r);
-    return "this resource has been unable to create since "
-        + StatusMapper.rfc3339(since)
-        + (f == null ? "" : " (" + f.getReason() + ")")
-        + ", longer than QUEUE_YIELD_AFTER ("
-        + settings.queueYieldAfter()
-        + "), so it gave its turn to the resources that can, and tries again when none waits ahead";
   }
 
   private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {
