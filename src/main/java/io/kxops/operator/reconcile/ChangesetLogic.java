@@ -16,7 +16,6 @@ import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
-import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
@@ -179,6 +178,7 @@ public final class ChangesetLogic {
   private final PollSchedule polls;
   private final Imports imports;
   private final RepeatCheck repeats;
+  private final RepeatGate repeatGate;
   private final Dependencies dependencies;
   private final QueueGate queue;
   private final AccessGate access;
@@ -209,6 +209,7 @@ public final class ChangesetLogic {
     this.polls = polls;
     this.imports = new Imports(clock, polls);
     this.repeats = new RepeatCheck(clock);
+    this.repeatGate = new RepeatGate(repeats, calls, clock);
     this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
   }
 
@@ -282,7 +283,7 @@ public final class ChangesetLogic {
           return queued.get();
         }
       }
-      Optional<Outcome> repeat = repeatsHistory(r, db, store);
+      Optional<Outcome> repeat = repeatGate.refuse(r, db, store);
       if (repeat.isPresent()) {
         return repeat.get();
       }
@@ -297,37 +298,6 @@ public final class ChangesetLogic {
       written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
     }
     return confirmAndCreate(written, db, store);
-  }
-
-  /**
-   * REFUSE_REPEATED_HISTORY, before any intent: a resource whose requests repeat a changeset made
-   * before it is Stalled and sends nothing (a Warning event when that is news). It gives its turn
-   * up at once: the next waiter is woken.
-   */
-  private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Optional<RepeatCheck.Repeat> repeat =
-        FinSpaceCalls.call(r, () -> repeats.find(r, db, calls.of(r)));
-    if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
-      repeat.ifPresent(
-          x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));
-      return Optional.empty();
-    }
-    String message = RepeatCheck.message(r, db, repeat.get());
-    var stalled =
-        Conditions.find(
-            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
-    boolean news =
-        stalled == null
-            || !Conditions.TRUE.equals(stalled.getStatus())
-            || !Reasons.REPEATS_HISTORY.equals(stalled.getReason())
-            || !repeat.get().newest().id().equals(RepeatCheck.repeatedId(stalled.getMessage()));
-    LOG.info("not created, repeats history: {}", message);
-    KxChangesetStatus next =
-        StatusMapper.importRefused(r, db.region(), Reasons.REPEATS_HISTORY, message, now());
-    store.write(r, next);
-    List<Outcome.Event> events =
-        news ? List.of(Outcome.Event.warning(Reasons.REPEATS_HISTORY, message)) : List.of();
-    return Optional.of(new Outcome(next, Optional.empty(), events, true, true));
   }
 
   /**
