@@ -11,11 +11,8 @@ import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
-import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
-import io.kxops.operator.finspace.Operation;
-import io.kxops.operator.status.Conditions;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
@@ -23,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,6 +177,7 @@ public final class ChangesetLogic {
   private final RepeatGate repeatGate;
   private final Dependencies dependencies;
   private final QueueGate queue;
+  private final Recorder recorder;
   private final AccessGate access;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
@@ -210,6 +207,8 @@ public final class ChangesetLogic {
     this.imports = new Imports(clock, polls);
     this.repeats = new RepeatCheck(clock);
     this.repeatGate = new RepeatGate(repeats, calls, clock);
+    this.recorder =
+        new Recorder(calls, targets, repeats, polls, settings.accessDeniedStallAfter(), clock);
     this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
   }
 
@@ -232,7 +231,7 @@ public final class ChangesetLogic {
       return Outcome.idle();
     }
     if (StatusMapper.hasChangeset(s)) {
-      return StatusMapper.isFinal(s) ? Outcome.idle() : poll(r, store);
+      return StatusMapper.isFinal(s) ? Outcome.idle() : recorder.poll(r, store);
     }
     if (Imports.requested(r)) {
       // An import sends no create, but it reads the database as the namespace's role: the
@@ -374,7 +373,7 @@ public final class ChangesetLogic {
     if (found.changeset() != null) {
       Changeset cs = found.changeset();
       LOG.info("adopted changeset {}: an earlier create of this intent took effect", cs.id());
-      return recorded(
+      return recorder.recorded(
           r,
           db,
           cs,
@@ -529,7 +528,7 @@ public final class ChangesetLogic {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
       return Outcome.requeue(polls.max());
     }
-    return recorded(
+    return recorder.recorded(
         r,
         db,
         cs,
@@ -584,7 +583,7 @@ public final class ChangesetLogic {
                     .of(r)
                     .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
     LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
-    return recorded(
+    return recorder.recorded(
         r,
         db,
         cs,
@@ -593,85 +592,12 @@ public final class ChangesetLogic {
         store);
   }
 
-  /** Records a changeset FinSpace made for this resource, at once. */
-  private Outcome recorded(
-      KxChangeset r, DatabaseRef db, Changeset cs, Outcome.Event event, StatusStore store) {
-    Instant now = now();
-    repeats.remember(db, cs);
-    KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
-    store.write(r, next);
-    List<Outcome.Event> events = new ArrayList<>(List.of(event));
-    events.addAll(finalEvents(r.getStatus(), next));
-    return new Outcome(
-        next,
-        cs.isFinal() ? Optional.empty() : Optional.of(polls.next(cs.createdTimestamp(), now)),
-        events,
-        cs.isFinal(),
-        true);
-  }
-
   private Outcome withdraw(KxChangeset r, String why, StatusStore store) {
     KxChangesetStatus next = StatusMapper.withdrawn(r, why, now());
     store.write(r, next);
     // Jittered, so that two processes that collided do not collide again.
     Duration again = polls.between(Duration.ofMillis(500), Duration.ofSeconds(2));
     return new Outcome(next, Optional.of(again), List.of(), true, true);
-  }
-
-  private Outcome poll(KxChangeset r, StatusStore store) {
-    DatabaseRef db = targetOf(r);
-    KxChangesetStatus current = r.getStatus();
-    Changeset cs = FinSpaceCalls.call(r, () -> calls.of(r).get(db, current.getChangesetId()));
-    repeats.remember(db, cs);
-    Instant now = now();
-    KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
-    store.write(r, next);
-    Instant recorded = ResourceCheck.parse(current.getCreatedTimestamp());
-    Instant created = recorded != null ? recorded : cs.createdTimestamp();
-    return new Outcome(
-        next,
-        cs.isFinal() ? Optional.empty() : Optional.of(polls.next(created, now)),
-        finalEvents(current, next),
-        cs.isFinal(),
-        true);
-  }
-
-  /**
-   * Records a failed FinSpace call on {@code latest} (the resource as it was when the call failed)
-   * as its failure's reaction says.
-   */
-  public Outcome failed(KxChangeset latest, FinSpaceException e, StatusStore store) {
-    Instant now = now();
-    DatabaseRef db = targetOf(latest);
-    KxChangesetStatus next =
-        StatusMapper.callFailed(latest, db.region(), e, now, settings.accessDeniedStallAfter());
-    String previous = failingReason(latest.getStatus());
-    boolean wasInFlight = DatabaseQueue.inFlight(latest);
-    boolean wasFailingLong = StatusMapper.failingLong(latest.getStatus());
-    store.write(latest, next);
-    Failure f = e.failure();
-    List<Outcome.Event> events = new ArrayList<>();
-    if (!f.reaction().retry() && e.operation() == Operation.CREATE) {
-      events.add(Outcome.Event.warning("CreateRejected", e.getMessage()));
-    }
-    // A Warning for every wait that lasts: a person must act on these, or at least know.
-    if ((f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
-            || f == Failure.DATABASE_NOT_FOUND)
-        && !f.reason().equals(previous)) {
-      events.add(Outcome.Event.warning(f.reason(), e.getMessage()));
-    } else if (StatusMapper.failingLong(next) && !wasFailingLong) {
-      events.add(
-          Outcome.Event.warning(
-              f.reason(),
-              e.getMessage()
-                  + " (failing for "
-                  + StatusMapper.LASTING_FAILURE.toMinutes()
-                  + " minutes or more; still retried)"));
-    }
-    LOG.warn("{} failed ({}): {}", e.operation().apiName(), f.reason(), e.getMessage());
-    // A slot given up (a rejected create, an intent withdrawn, a changeset gone) wakes the queue.
-    boolean slotFreed = wasInFlight && !DatabaseQueue.inFlight(withStatus(latest, next));
-    return new Outcome(next, Optional.empty(), events, slotFreed, f.reaction().retry());
   }
 
   /**
@@ -720,42 +646,17 @@ public final class ChangesetLogic {
     return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
   }
 
+  /**
+   * Records a failed FinSpace call on {@code latest} (the resource as it was when the call failed)
+   * as its failure's reaction says.
+   */
+  public Outcome failed(KxChangeset latest, FinSpaceException e, StatusStore store) {
+    return recorder.failed(latest, e, store);
+  }
+
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
   public Caller callerOf(KxChangeset r) {
     return calls.callerOf(r);
-  }
-
-  private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {
-    KxChangeset copy = new KxChangeset();
-    copy.setMetadata(r.getMetadata());
-    copy.setSpec(r.getSpec());
-    copy.setStatus(s);
-    return copy;
-  }
-
-  private static List<Outcome.Event> finalEvents(
-      KxChangesetStatus before, KxChangesetStatus after) {
-    List<Outcome.Event> events = new ArrayList<>();
-    String was = before == null ? null : before.getStatus();
-    if (Objects.equals(was, after.getStatus())) {
-      return events;
-    }
-    String id = after.getChangesetId();
-    if (Changeset.COMPLETED.equals(after.getStatus())) {
-      events.add(
-          Outcome.Event.normal("ChangesetCompleted", "FinSpace changeset " + id + " COMPLETED"));
-    } else if (Changeset.FAILED.equals(after.getStatus())) {
-      var ready = Conditions.find(after.getConditions(), Conditions.READY);
-      events.add(
-          Outcome.Event.warning(
-              "ChangesetFailed",
-              ready == null ? "changeset " + id + " FAILED" : ready.getMessage()));
-    }
-    return events;
-  }
-
-  private static String failingReason(KxChangesetStatus s) {
-    return s == null || s.getFailure() == null ? null : s.getFailure().getReason();
   }
 
   private Duration age(CreateIntent intent) {
