@@ -178,6 +178,7 @@ public final class ChangesetLogic {
   private final Dependencies dependencies;
   private final QueueGate queue;
   private final Recorder recorder;
+  private final Creation creation;
   private final AccessGate access;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
@@ -209,6 +210,17 @@ public final class ChangesetLogic {
     this.repeatGate = new RepeatGate(repeats, calls, clock);
     this.recorder =
         new Recorder(calls, targets, repeats, polls, settings.accessDeniedStallAfter(), clock);
+    this.creation =
+        new Creation(
+            cluster,
+            queue,
+            calls,
+            recorder,
+            polls,
+            clock,
+            settings.maxInFlightPerDatabase(),
+            settings.confirmTimeout(),
+            settings.adoptAfter());
     this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
   }
 
@@ -293,37 +305,9 @@ public final class ChangesetLogic {
       if (queued.isPresent()) {
         return queued.get();
       }
-      Instant now = now();
-      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
+      written = creation.recordIntent(r, db, store);
     }
-    return confirmAndCreate(written, db, store);
-  }
-
-  /**
-   * Confirms a fresh intent against every process's intents, then creates. Nothing has reached
-   * FinSpace for it yet, so withdrawing it is safe.
-   */
-  private Outcome confirmAndCreate(KxChangeset r, DatabaseRef db, StatusStore store) {
-    if (!cluster.awaitSeen(r, settings.confirmTimeout())) {
-      return withdraw(
-          r,
-          "the operator's watch did not deliver its own create intent within "
-              + settings.confirmTimeout().toSeconds()
-              + " s, so it cannot rule out another operator process admitting a changeset at the"
-              + " same time; retrying",
-          store);
-    }
-    List<KxChangeset> inFlight = DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key()));
-    if (inFlight.size() >= settings.maxInFlightPerDatabase()) {
-      LOG.info("withdrawing create intent: {} in flight on {}", inFlight.size(), db);
-      return withdraw(
-          r,
-          "another changeset of database "
-              + db
-              + " was admitted at the same time (by another operator process); queued again",
-          store);
-    }
-    return create(r, store, "ChangesetCreated", sendDeadline(r.getStatus().getCreateIntent()));
+    return creation.confirmAndCreate(written, db, store);
   }
 
   /** An intent exists but no changeset id: finish what it started, exactly once. */
@@ -343,11 +327,11 @@ public final class ChangesetLogic {
     }
     boolean sameSpec = Intents.matchesSpec(intent, Targets.ofSpec(r, intent), r);
     boolean overLimit = queue.overLimit(r, db);
-    boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
+    boolean tokenFresh = creation.tokenFresh(intent);
     if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
       // A retry while FinSpace still honours the token: the same token and body make FinSpace
       // return this intent's changeset if it made one, and make it once if not. No guessing.
-      return resend(r, store);
+      return creation.resend(r, store);
     }
     // The token may have expired (or the spec or the database's queue changed): ask FinSpace
     // whether the intent's create took effect before sending anything.
@@ -362,7 +346,7 @@ public final class ChangesetLogic {
       // process's watch has delivered a write made after the List, the rival's intent (or its
       // recorded changeset id) is in the view. The write is the resumed-attempt mark, with the
       // resourceVersion as precondition like every other.
-      KxChangeset marked = markResumed(r, store);
+      KxChangeset marked = creation.markResumed(r, store);
       if (marked == null) {
         return Outcome.requeue(polls.initial());
       }
@@ -403,108 +387,12 @@ public final class ChangesetLogic {
       store.write(r, StatusMapper.specChanged(r, now()));
       return Outcome.requeue(polls.max());
     }
-    if (overLimit && !mayGoAheadOfUnrecorded(r, db, listed)) {
+    if (overLimit && !creation.mayGoAheadOfUnrecorded(r, db, listed)) {
       // Keep the intent: another process may be about to send it (withdrawing it then would let a
       // later, fresh intent miss that changeset). Wait for the others to finish.
       return Outcome.requeue(polls.initial());
     }
-    return createAfterList(r, store, listedAt, listed);
-  }
-
-  /**
-   * Records the resumed attempt (a status write with the resourceVersion as precondition) before
-   * sending the create again: of two processes acting on the same intent, or one resuming while
-   * another withdraws it, only one write succeeds, so an intent is never withdrawn while a create
-   * for it is being sent. Then waits until the watch delivered that write, so the decision is taken
-   * on a view that holds every intent written before it: the intent may never have been confirmed
-   * (its confirmation timed out and the withdrawal's write failed; JOSDK retries on the same view),
-   * and a view that missed a rival's intent would send a changeset past the limit. Null when the
-   * watch did not deliver it in time.
-   */
-  private KxChangeset markResumed(KxChangeset r, StatusStore store) {
-    KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
-    return cluster.awaitSeen(marked, settings.confirmTimeout()) ? marked : null;
-  }
-
-  /** Resends the intent's create with its token, while FinSpace still honours it. */
-  private Outcome resend(KxChangeset r, StatusStore store) {
-    KxChangeset marked = markResumed(r, store);
-    if (marked == null) {
-      return Outcome.requeue(polls.initial());
-    }
-    CreateIntent intent = marked.getStatus().getCreateIntent();
-    if (queue.overLimit(marked, Intents.target(intent))
-        || age(intent).compareTo(freshWindow()) >= 0) {
-      // Another is in flight after all, or time passed since the decision (a slow write, a
-      // paused process): ask FinSpace first (resume's List).
-      return Outcome.requeue(Duration.ZERO);
-    }
-    // It must reach FinSpace while the token still holds.
-    return create(marked, store, "ChangesetCreated", sendDeadline(intent));
-  }
-
-  /**
-   * Creates after FinSpace was asked at {@code decidedAt} and held nothing this intent made (or a
-   * person chose 'none' then; {@code listed} is null): whatever takes effect with the token did so
-   * after decidedAt, so this create's window starts there — not after the status write, whose
-   * answer may come back late (or the process pause after it) while another process lists, creates
-   * with the token and records it.
-   */
-  private Outcome createAfterList(
-      KxChangeset r, StatusStore store, Instant decidedAt, List<ChangesetSummary> listed) {
-    KxChangeset marked = markResumed(r, store);
-    if (marked == null) {
-      return Outcome.requeue(polls.initial());
-    }
-    DatabaseRef db = Intents.target(marked.getStatus().getCreateIntent());
-    if (listed != null
-        && queue.overLimit(marked, db)
-        && !mayGoAheadOfUnrecorded(marked, db, listed)) {
-      return Outcome.requeue(polls.initial());
-    }
-    return create(marked, store, "ChangesetCreated", decidedAt.plus(SEND_WINDOW));
-  }
-
-  /**
-   * Whether {@code r}, over the limit only because of other create intents without a changeset id,
-   * may go ahead of them. Such intents may be ones whose process crashed before confirming them,
-   * and they must not wait for each other forever; but one of them may also have been confirmed and
-   * sent, its answer lost. So {@code r} goes ahead only when every one of them sorts after it, none
-   * can be sent with its token any more nor is still on its way (past its send deadline on any
-   * clock within the skew, plus the last attempt's transit), and FinSpace (the List just read) runs
-   * fewer changesets on the database than the limit: whatever they sent is then either visible
-   * there, or was never made.
-   */
-  private boolean mayGoAheadOfUnrecorded(
-      KxChangeset r, DatabaseRef db, List<ChangesetSummary> listed) {
-    Instant now = now();
-    boolean othersSettled =
-        DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
-            .allMatch(
-                o ->
-                    !StatusMapper.hasChangeset(o.getStatus())
-                        && DatabaseQueue.ORDER.compare(r, o) < 0
-                        && StatusMapper.hasIntent(o.getStatus())
-                        && now.isAfter(
-                            sendDeadline(o.getStatus().getCreateIntent())
-                                .plus(CLOCK_SKEW.multipliedBy(2))
-                                .plus(TRANSIT)));
-    long running =
-        listed.stream()
-            .filter(c -> !Changeset.COMPLETED.equals(c.status()))
-            .filter(c -> !Changeset.FAILED.equals(c.status()))
-            .count();
-    return othersSettled && running < settings.maxInFlightPerDatabase();
-  }
-
-  /** The last instant an attempt of {@code intent}'s create may leave with its token. */
-  private static Instant sendDeadline(CreateIntent intent) {
-    return Instant.parse(intent.getAttemptedAt()).plus(SEND_WINDOW);
-  }
-
-  /** A resend with the intent's token is decided only this long after the intent. */
-  private Duration freshWindow() {
-    return settings.adoptAfter().compareTo(SEND_WINDOW) < 0 ? settings.adoptAfter() : SEND_WINDOW;
+    return creation.createAfterList(r, store, listedAt, listed);
   }
 
   /** A person chose with the adopt annotation. */
@@ -520,7 +408,7 @@ public final class ChangesetLogic {
         // again as any new create does (queue, a fresh intent, its confirmation).
         return readmit(r, db, store);
       }
-      return createAfterList(r, store, now(), null);
+      return creation.createAfterList(r, store, now(), null);
     }
     Changeset cs = FinSpaceCalls.call(r, () -> calls.of(r).get(db, pick));
     String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
@@ -554,10 +442,9 @@ public final class ChangesetLogic {
         LOG.debug("adopt-changeset=none waits behind {}", QueueGate.describe(r, blocker.get(), db));
         return Outcome.requeue(polls.max());
       }
-      Instant now = now();
-      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
+      written = creation.recordIntent(r, db, store);
     }
-    return confirmAndCreate(written, db, store);
+    return creation.confirmAndCreate(written, db, store);
   }
 
   /** Whether the intent's create took effect, as {@code listed} shows (see {@link Adoption}). */
@@ -569,35 +456,6 @@ public final class ChangesetLogic {
         listed,
         othersOn(r, db),
         id -> FinSpaceCalls.call(r, () -> calls.of(r).get(db, id)));
-  }
-
-  /** CreateKxChangeset with exactly what the intent records. */
-  private Outcome create(KxChangeset r, StatusStore store, String eventReason, Instant sendBy) {
-    CreateIntent intent = r.getStatus().getCreateIntent();
-    DatabaseRef db = Intents.target(intent);
-    Changeset cs =
-        FinSpaceCalls.call(
-            r,
-            () ->
-                calls
-                    .of(r)
-                    .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
-    LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
-    return recorder.recorded(
-        r,
-        db,
-        cs,
-        Outcome.Event.normal(
-            eventReason, "Created FinSpace changeset " + cs.id() + " on database " + db),
-        store);
-  }
-
-  private Outcome withdraw(KxChangeset r, String why, StatusStore store) {
-    KxChangesetStatus next = StatusMapper.withdrawn(r, why, now());
-    store.write(r, next);
-    // Jittered, so that two processes that collided do not collide again.
-    Duration again = polls.between(Duration.ofMillis(500), Duration.ofSeconds(2));
-    return new Outcome(next, Optional.of(again), List.of(), true, true);
   }
 
   /**
@@ -657,10 +515,6 @@ public final class ChangesetLogic {
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
   public Caller callerOf(KxChangeset r) {
     return calls.callerOf(r);
-  }
-
-  private Duration age(CreateIntent intent) {
-    return Duration.between(Instant.parse(intent.getAttemptedAt()), now());
   }
 
   private Instant now() {
