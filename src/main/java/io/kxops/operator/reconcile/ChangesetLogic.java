@@ -22,10 +22,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reconcile rules for one KxChangeset, free of JOSDK and fabric8: queue, record a create
- * intent, create once, adopt, poll. Every status write goes through the {@link StatusStore}; a
- * failed FinSpace call is thrown as a {@link ReconcileFailure} (so the reconciler's retry applies)
- * and recorded by {@link #failed}.
+ * The reconcile rules for one KxChangeset, free of JOSDK and fabric8: the order of the steps a
+ * resource goes through, each step a class of its own. Every status write goes through the {@link
+ * StatusStore}; a failed FinSpace call is thrown as a {@link ReconcileFailure} (so the reconciler's
+ * retry applies) and recorded by {@link #failed}.
+ *
+ * <p>A resource without a create intent is admitted in this order: {@link AccessGate} (its
+ * namespace's access policy), {@link Dependencies} (spec.dependsOn), {@link QueueGate} (the
+ * database's limit, under this process's lock), {@link RepeatGate} (REFUSE_REPEATED_HISTORY); then
+ * {@link Creation} records the intent, confirms it and creates. A recorded intent is finished by
+ * {@link Resumption}, an import by {@link Imports}; {@link Recorder} writes every answer of
+ * FinSpace (a changeset created, adopted or polled, a failed call).
  *
  * <p>The create protocol, which both promises rest on:
  *
@@ -44,11 +51,6 @@ import org.slf4j.LoggerFactory;
  *       after the intent with its requests, claimed by no other resource, is adopted; none means
  *       nothing was created; more than one candidate is Stalled for a person to choose.
  * </ol>
- *
- * <p>The one production class over 400 lines, on purpose: the protocol's steps stay together so
- * that a resource's path reads top to bottom. What stands alone is beside it: the adoption rules
- * ({@link Adoption}), the queue ({@link DatabaseQueue}), the intent ({@link Intents}), the status
- * ({@code StatusMapper}).
  */
 public final class ChangesetLogic {
 
@@ -128,56 +130,39 @@ public final class ChangesetLogic {
    */
   public static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(10);
 
-  /** How far FinSpace's clock may run behind the operator's when matching creation times. */
-  public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+  /** How far FinSpace's clock may run behind the operator's ({@link Intents#CLOCK_SKEW}). */
+  public static final Duration CLOCK_SKEW = Intents.CLOCK_SKEW;
 
-  /** How long FinSpace honours a client token ("expires in 10 minutes"). */
-  public static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
+  /** How long FinSpace honours a client token ({@link Intents#TOKEN_LIFETIME}). */
+  public static final Duration TOKEN_LIFETIME = Intents.TOKEN_LIFETIME;
 
-  /**
-   * How long after its create intent an attempt of that create may still be transmitted with the
-   * intent's token: the token's lifetime, less twice the clock skew (the process that wrote the
-   * intent and the one sending may each be off by it) and 10 s for the request to arrive. Every
-   * create carries this deadline down to the HTTP layer ({@link FinSpace#create}), so neither a
-   * throttled SDK retry nor a paused process can resend after FinSpace forgot the token.
-   */
-  public static final Duration SEND_WINDOW =
-      TOKEN_LIFETIME.minus(CLOCK_SKEW.multipliedBy(2)).minus(Duration.ofSeconds(10));
+  /** How long an intent's create may still be sent with its token ({@link Intents#SEND_WINDOW}). */
+  public static final Duration SEND_WINDOW = Intents.SEND_WINDOW;
 
-  /** How long a request handed to the network before its send deadline takes to reach FinSpace. */
-  static final Duration TRANSIT = Duration.ofSeconds(10);
+  /** The annotation that resolves AdoptionAmbiguous ({@link Adoption#ADOPT_ANNOTATION}). */
+  public static final String ADOPT_ANNOTATION = Adoption.ADOPT_ANNOTATION;
 
-  /**
-   * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
-   * that is this resource's, or {@value #ADOPT_NONE} to create a new one.
-   */
-  public static final String ADOPT_ANNOTATION = "finspace.kxops.io/adopt-changeset";
+  /** The adopt annotation's value that creates a new changeset ({@link Adoption#ADOPT_NONE}). */
+  public static final String ADOPT_NONE = Adoption.ADOPT_NONE;
 
-  public static final String ADOPT_NONE = "none";
-
-  /**
-   * Annotation that confirms a deliberate re-run of requests a changeset of the database already
-   * ran (REFUSE_REPEATED_HISTORY): its value is the id of the changeset the refusal names.
-   */
-  public static final String RERUN_ANNOTATION = "finspace.kxops.io/allow-rerun-of";
+  /** The annotation that confirms a deliberate re-run ({@link RepeatCheck#ANNOTATION}). */
+  public static final String RERUN_ANNOTATION = RepeatCheck.ANNOTATION;
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangesetLogic.class);
 
-  private final FinSpaceCalls calls;
-  private final Targets targets;
   private final ClusterView cluster;
   private final Clock clock;
   private final Settings settings;
-  private final PollSchedule polls;
-  private final Imports imports;
-  private final RepeatCheck repeats;
-  private final RepeatGate repeatGate;
+  private final Targets targets;
+  private final FinSpaceCalls calls;
+  private final AccessGate access;
   private final Dependencies dependencies;
   private final QueueGate queue;
+  private final RepeatGate repeatGate;
   private final Recorder recorder;
   private final Creation creation;
   private final Resumption resumption;
-  private final AccessGate access;
+  private final Imports imports;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
@@ -193,18 +178,17 @@ public final class ChangesetLogic {
       PollSchedule polls,
       AccessPolicies policies,
       AccessCheck.Rules rules) {
-    this.access = new AccessGate(policies, rules, settings.defaultRegion(), polls, clock);
-    this.calls = new FinSpaceCalls(finspace, policies);
-    this.queue =
-        new QueueGate(
-            cluster, settings.maxInFlightPerDatabase(), settings.queueYieldAfter(), polls, clock);
-    this.targets = new Targets(settings.defaultRegion());
     this.cluster = cluster;
     this.clock = clock;
     this.settings = settings;
-    this.polls = polls;
-    this.imports = new Imports(clock, polls);
-    this.repeats = new RepeatCheck(clock);
+    this.targets = new Targets(settings.defaultRegion());
+    this.calls = new FinSpaceCalls(finspace, policies);
+    this.access = new AccessGate(policies, rules, settings.defaultRegion(), polls, clock);
+    this.dependencies = new Dependencies(cluster, targets::of, clock, polls);
+    this.queue =
+        new QueueGate(
+            cluster, settings.maxInFlightPerDatabase(), settings.queueYieldAfter(), polls, clock);
+    RepeatCheck repeats = new RepeatCheck(clock);
     this.repeatGate = new RepeatGate(repeats, calls, clock);
     this.recorder =
         new Recorder(calls, targets, repeats, polls, settings.accessDeniedStallAfter(), clock);
@@ -221,7 +205,7 @@ public final class ChangesetLogic {
             settings.adoptAfter());
     this.resumption =
         new Resumption(cluster, access, queue, creation, recorder, calls, polls, clock);
-    this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
+    this.imports = new Imports(clock, polls);
   }
 
   /**

@@ -89,7 +89,8 @@ final class Creation {
               + " was admitted at the same time (by another operator process); queued again",
           store);
     }
-    return create(r, store, "ChangesetCreated", sendDeadline(r.getStatus().getCreateIntent()));
+    return create(
+        r, store, "ChangesetCreated", Intents.sendDeadline(r.getStatus().getCreateIntent()));
   }
 
   /**
@@ -120,7 +121,7 @@ final class Creation {
       return Outcome.requeue(Duration.ZERO);
     }
     // It must reach FinSpace while the token still holds.
-    return create(marked, store, "ChangesetCreated", sendDeadline(intent));
+    return create(marked, store, "ChangesetCreated", Intents.sendDeadline(intent));
   }
 
   /**
@@ -142,7 +143,7 @@ final class Creation {
         && !mayGoAheadOfUnrecorded(marked, db, listed)) {
       return Outcome.requeue(polls.initial());
     }
-    return create(marked, store, "ChangesetCreated", decidedAt.plus(ChangesetLogic.SEND_WINDOW));
+    return create(marked, store, "ChangesetCreated", decidedAt.plus(Intents.SEND_WINDOW));
   }
 
   /**
@@ -165,20 +166,15 @@ final class Creation {
                         && DatabaseQueue.ORDER.compare(r, o) < 0
                         && StatusMapper.hasIntent(o.getStatus())
                         && now.isAfter(
-                            sendDeadline(o.getStatus().getCreateIntent())
-                                .plus(ChangesetLogic.CLOCK_SKEW.multipliedBy(2))
-                                .plus(ChangesetLogic.TRANSIT)));
+                            Intents.sendDeadline(o.getStatus().getCreateIntent())
+                                .plus(Intents.CLOCK_SKEW.multipliedBy(2))
+                                .plus(Intents.TRANSIT)));
     long running =
         listed.stream()
             .filter(c -> !Changeset.COMPLETED.equals(c.status()))
             .filter(c -> !Changeset.FAILED.equals(c.status()))
             .count();
     return othersSettled && running < maxInFlightPerDatabase;
-  }
-
-  /** The last instant an attempt of {@code intent}'s create may leave with its token. */
-  private static Instant sendDeadline(CreateIntent intent) {
-    return Instant.parse(intent.getAttemptedAt()).plus(ChangesetLogic.SEND_WINDOW);
   }
 
   /** Whether a resend with {@code intent}'s token may still be decided (see freshWindow). */
@@ -188,9 +184,7 @@ final class Creation {
 
   /** A resend with the intent's token is decided only this long after the intent. */
   private Duration freshWindow() {
-    return adoptAfter.compareTo(ChangesetLogic.SEND_WINDOW) < 0
-        ? adoptAfter
-        : ChangesetLogic.SEND_WINDOW;
+    return adoptAfter.compareTo(Intents.SEND_WINDOW) < 0 ? adoptAfter : Intents.SEND_WINDOW;
   }
 
   /** CreateKxChangeset with exactly what the intent records. */

@@ -143,7 +143,7 @@ final class Resumption {
 
   /** A person chose with the adopt annotation. */
   private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
-    if (ChangesetLogic.ADOPT_NONE.equals(pick)) {
+    if (Adoption.ADOPT_NONE.equals(pick)) {
       CreateIntent intent = r.getStatus().getCreateIntent();
       if (!Intents.matchesSpec(intent, Targets.ofSpec(r, intent), r)) {
         store.write(r, StatusMapper.specChanged(r, now()));
@@ -171,13 +171,11 @@ final class Resumption {
             "Adopted FinSpace changeset "
                 + cs.id()
                 + " as chosen by annotation "
-                + ChangesetLogic.ADOPT_ANNOTATION),
+                + Adoption.ADOPT_ANNOTATION),
         store);
   }
 
-  /**
-   * Admits a resource whose intent no longer holds a slot, like ChangesetLogic admits a new one.
-   */
+  /** Admits a resource whose intent no longer holds a slot, as a new one is admitted. */
   private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
     Optional<Outcome> refused = access.refuse(r, db, store);
     if (refused.isPresent()) {
