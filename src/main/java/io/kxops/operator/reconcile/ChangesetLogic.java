@@ -188,8 +188,8 @@ public final class ChangesetLogic {
     this.queue =
         new QueueGate(
             cluster, settings.maxInFlightPerDatabase(), settings.queueYieldAfter(), polls, clock);
-    RepeatCheck repeats = new RepeatCheck(clock);
-    this.repeatGate = new RepeatGate(repeats, calls, clock);
+    RepeatCheck repeats = new RepeatCheck();
+    this.repeatGate = new RepeatGate(repeats, cluster, calls, clock);
     this.recorder =
         new Recorder(calls, targets, repeats, polls, settings.accessDeniedStallAfter(), clock);
     this.creation =
@@ -234,15 +234,14 @@ public final class ChangesetLogic {
       // namespace's access policy applies to it as to any other KxChangeset.
       DatabaseRef db = targetOf(r);
       Optional<Outcome> refused = access.refuse(r, db, store);
-      return refused.isPresent()
-          ? refused.get()
-          : imports.reconcile(
-              r,
-              db,
-              others(r, cluster.claiming(db, Imports.importedId(r))),
-              others(r, cluster.onDatabase(db.key())),
-              calls.of(r),
-              store);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      // The resources in flight first, then the claims: a create recorded between the two reads
+      // is then an unrecorded create in the first or a claim in the second, never in neither.
+      List<KxChangeset> inFlight = others(r, cluster.onDatabase(db.key()));
+      List<KxChangeset> claims = others(r, cluster.claiming(db, Imports.importedId(r)));
+      return imports.reconcile(r, db, claims, inFlight, calls.of(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
       return resumption.resume(r, store);

@@ -32,7 +32,12 @@ final class FinSpaceCalls {
 
   /** FinSpace for {@code r}'s calls: signed as its role, its namespace served in turn. */
   FinSpace of(KxChangeset r) {
-    return finspace.as(callerOf(r));
+    return as(callerOf(r));
+  }
+
+  /** FinSpace for calls made as {@code caller}. */
+  FinSpace as(Caller caller) {
+    return finspace.as(caller);
   }
 
   /** Runs {@code body}; a failed FinSpace call becomes {@code r}'s {@link ReconcileFailure}. */

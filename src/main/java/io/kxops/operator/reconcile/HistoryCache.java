@@ -4,6 +4,7 @@
  */
 package io.kxops.operator.reconcile;
 
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.ChangesetSummary;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * What the repeat check ({@link RepeatCheck}) remembers of each database's FinSpace history: the
  * requests digest of every changeset it has read (a changeset's requests never change, so an entry
- * never goes stale), the changesets this process created or polled, and its last ListKxChangesets.
+ * never goes stale), the changesets this process created or polled, and its last ListKxChangesets
+ * made as each caller (a namespace and its role: a check rests only on what its own role may read).
  * Bounded by databases and by entries (about 250 bytes each): the least recently checked databases
  * are forgotten first.
  */
@@ -30,14 +32,17 @@ final class HistoryCache {
   /** How many changesets are remembered in all databases together (about 5 MiB). */
   static final int MAX_ENTRIES = 20_000;
 
-  /** One ListKxChangesets of a database, and when (this process's clock) it was started. */
-  record Listing(Instant startedAt, List<ChangesetSummary> entries) {}
+  /**
+   * One ListKxChangesets of a database, and the newest creationTimestamp (the API server's clock)
+   * of the database's KxChangesets this process saw before it started: they existed then.
+   */
+  record Listing(Instant newestSeen, List<ChangesetSummary> entries) {}
 
   /** One database's memory. */
   static final class Database {
     private final Map<String, String> digests = new ConcurrentHashMap<>();
     private final Map<String, ChangesetSummary> made = new ConcurrentHashMap<>();
-    private volatile Listing last;
+    private final Map<Caller, Listing> last = new ConcurrentHashMap<>();
 
     String digest(String changesetId) {
       return digests.get(changesetId);
@@ -63,16 +68,28 @@ final class HistoryCache {
       return all;
     }
 
-    Listing last() {
-      return last;
+    /** The last List made as {@code caller}, or null. */
+    Listing last(Caller caller) {
+      return last.get(caller);
     }
 
-    void last(Listing listing) {
-      last = listing;
+    void last(Caller caller, Listing listing) {
+      last.put(caller, listing);
     }
 
+    /**
+     * The entries this database counts against {@link #MAX_ENTRIES}: its digests, and the entries
+     * of every List kept beyond the largest one (one List is about as long as the digests; the
+     * Lists of further callers, namespaces with a role of their own, must count too).
+     */
     int size() {
-      return digests.size();
+      int all = 0;
+      int largest = 0;
+      for (Listing l : last.values()) {
+        all += l.entries().size();
+        largest = Math.max(largest, l.entries().size());
+      }
+      return digests.size() + all - largest;
     }
   }
 

@@ -58,7 +58,8 @@ final class Imports {
   /**
    * Reads the named changeset and records it, or says why it cannot be this resource's.
    *
-   * @param claims the other resources of the database that record or import the same id
+   * @param claims the other resources of the database that record or import the same id, read after
+   *     {@code inFlight} (so that a create recorded meanwhile is in one or the other)
    * @param inFlight the other resources of the database in the view (those with a create intent)
    * @param finspace FinSpace as the resource's namespace calls it
    */

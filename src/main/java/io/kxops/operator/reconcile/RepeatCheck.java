@@ -5,6 +5,7 @@
 package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
@@ -13,7 +14,6 @@ import io.kxops.operator.status.Conditions;
 import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,14 +34,20 @@ import java.util.regex.Pattern;
  *
  * <p>Cost: ListKxChangesets carries no requests, so every changeset is read once (GetKxChangeset)
  * and its digest kept for the life of the process ({@link HistoryCache}). A List is reused for
- * every resource created at most {@link #APPLIED_TOGETHER} after it started, so a burst applied at
- * once costs one List per database; checks of one database take turns, so that concurrent ones
- * share it. What it shows is completed by what this process itself created or polled since. A
- * refusal never rests on a reused List: it is made again for it (what ran may have failed since).
+ * every resource created at most {@link #APPLIED_TOGETHER} after the newest KxChangeset of the
+ * database this process saw before the List started, so a burst applied at once costs one List per
+ * database and caller; checks of one database take turns, so that concurrent ones share it. Only a
+ * List made as the resource's own caller (its namespace and role) is reused for it: a role that may
+ * not read the database must fail there, before any create intent is recorded, and not on a create
+ * sent with another namespace's List (a create FinSpace denied keeps its intent, and with it the
+ * database's slot). What it shows is completed by what this process itself created or polled since.
+ * A refusal never rests on a reused List: it is made again for it (what ran may have failed since).
  *
  * <p>So every changeset created before the resource is seen, except one created by another client
  * less than {@link #APPLIED_TOGETHER} before the resource, after the List in use: made while the
- * resource was being applied, which is a burst, not history.
+ * resource was being applied, which is a burst, not history. The window is measured on one clock,
+ * the API server's (creation timestamps): a resource seen before the List started was created
+ * before it, whatever the operator's own clock says (it may run ahead, or jump).
  */
 final class RepeatCheck {
 
@@ -53,8 +59,9 @@ final class RepeatCheck {
   static final String ANNOTATION = "finspace.kxops.io/allow-rerun-of";
 
   /**
-   * How long after a List started a resource may have been created and still be checked against it:
-   * resources applied together (one {@code kubectl apply}, one sync) share one List.
+   * How long after the newest resource seen before a List started another resource may have been
+   * created and still be checked against that List: resources applied together (one {@code kubectl
+   * apply}, one sync) share one List.
    */
   static final Duration APPLIED_TOGETHER = Duration.ofSeconds(10);
 
@@ -69,42 +76,46 @@ final class RepeatCheck {
    */
   record Repeat(ChangesetSummary newest, int count) {}
 
-  private final Clock clock;
   private final HistoryCache cache = new HistoryCache();
 
-  RepeatCheck(Clock clock) {
-    this.clock = clock;
-  }
-
   /**
-   * The changeset {@code r}'s requests repeat, if any. Throws FinSpace's failures as they come: no
-   * answer is no permission to create.
+   * The changeset {@code r}'s requests repeat, if any, read as {@code caller} through {@code api}.
+   * Throws FinSpace's failures as they come: no answer is no permission to create.
+   *
+   * @param seen the database's KxChangesets in this process's view, read before this call: each was
+   *     created before any List this call starts
    */
-  Optional<Repeat> find(KxChangeset r, DatabaseRef db, FinSpace api) {
+  Optional<Repeat> find(
+      KxChangeset r, DatabaseRef db, List<KxChangeset> seen, Caller caller, FinSpace api) {
     Instant created = ResourceCheck.parse(r.getMetadata().getCreationTimestamp());
     if (created == null) {
       return Optional.empty(); // the API server always sets it; nothing was created before "never"
     }
     String digest = Intents.digest(r.getSpec().getChangeRequests());
+    Instant newestSeen = newest(created, seen);
     HistoryCache.Database memory = cache.of(db.key());
     synchronized (memory) {
-      HistoryCache.Listing listing = memory.last();
+      HistoryCache.Listing listing = memory.last(caller);
       boolean reused = covers(listing, created);
       if (!reused) {
-        listing = list(memory, db, api);
+        listing = list(memory, db, newestSeen, caller, api);
       }
       Optional<Repeat> repeat = match(created, digest, listing, memory, db, api);
       if (repeat.isPresent() && reused) {
-        repeat = match(created, digest, list(memory, db, api), memory, db, api);
+        repeat = match(created, digest, list(memory, db, newestSeen, caller, api), memory, db, api);
       }
       return repeat;
     }
   }
 
-  private HistoryCache.Listing list(HistoryCache.Database memory, DatabaseRef db, FinSpace api) {
-    Instant startedAt = clock.instant();
-    HistoryCache.Listing listing = new HistoryCache.Listing(startedAt, api.list(db));
-    memory.last(listing);
+  private static HistoryCache.Listing list(
+      HistoryCache.Database memory,
+      DatabaseRef db,
+      Instant newestSeen,
+      Caller caller,
+      FinSpace api) {
+    HistoryCache.Listing listing = new HistoryCache.Listing(newestSeen, api.list(db));
+    memory.last(caller, listing);
     return listing;
   }
 
@@ -151,7 +162,19 @@ final class RepeatCheck {
 
   /** True when {@code listing} may be used for a resource created at {@code created}. */
   private static boolean covers(HistoryCache.Listing listing, Instant created) {
-    return listing != null && !listing.startedAt().isBefore(created.minus(APPLIED_TOGETHER));
+    return listing != null && !created.isAfter(listing.newestSeen().plus(APPLIED_TOGETHER));
+  }
+
+  /** The newest creationTimestamp of {@code r} (created at {@code created}) and {@code seen}. */
+  private static Instant newest(Instant created, List<KxChangeset> seen) {
+    Instant newest = created;
+    for (KxChangeset o : seen) {
+      Instant t = ResourceCheck.parse(o.getMetadata().getCreationTimestamp());
+      if (t != null && t.isAfter(newest)) {
+        newest = t;
+      }
+    }
+    return newest;
   }
 
   private static boolean createdBefore(ChangesetSummary e, Instant created) {

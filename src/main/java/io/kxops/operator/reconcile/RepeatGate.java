@@ -6,6 +6,7 @@ package io.kxops.operator.reconcile;
 
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.status.Conditions;
 import io.kxops.operator.status.Reasons;
@@ -22,11 +23,13 @@ final class RepeatGate {
   private static final Logger LOG = LoggerFactory.getLogger(RepeatGate.class);
 
   private final RepeatCheck repeats;
+  private final ClusterView cluster;
   private final FinSpaceCalls calls;
   private final Clock clock;
 
-  RepeatGate(RepeatCheck repeats, FinSpaceCalls calls, Clock clock) {
+  RepeatGate(RepeatCheck repeats, ClusterView cluster, FinSpaceCalls calls, Clock clock) {
     this.repeats = repeats;
+    this.cluster = cluster;
     this.calls = calls;
     this.clock = clock;
   }
@@ -37,8 +40,10 @@ final class RepeatGate {
    * up at once: the next waiter is woken.
    */
   Optional<Outcome> refuse(KxChangeset r, DatabaseRef db, StatusStore store) {
+    Caller caller = calls.callerOf(r);
+    List<KxChangeset> seen = cluster.onDatabase(db.key());
     Optional<RepeatCheck.Repeat> repeat =
-        FinSpaceCalls.call(r, () -> repeats.find(r, db, calls.of(r)));
+        FinSpaceCalls.call(r, () -> repeats.find(r, db, seen, caller, calls.as(caller)));
     if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
       repeat.ifPresent(
           x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));

@@ -119,6 +119,14 @@ class ReconcileSimulationTest {
    */
   static final int DEPENDS_ON = Integer.getInteger("sim.dependsOn", 30);
 
+  /**
+   * Percent of user actions that apply an import ({@code spec.changesetId}) of a changeset FinSpace
+   * holds — another client's, a deleted resource's orphan, or one a live resource's create made
+   * whose answer may not be recorded yet ({@code -Dsim.imports=P}). Off in the main sweep (CI's
+   * schedules stay as they are); {@link #importsNeverShareAChangeset} runs it on.
+   */
+  static final int IMPORTS = Integer.getInteger("sim.imports", 0);
+
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
       List.of(
@@ -252,7 +260,10 @@ class ReconcileSimulationTest {
                 + sim.step
                 + "\n"
                 + String.join(
-                    "\n", sim.trace.subList(Math.max(0, sim.trace.size() - 40), sim.trace.size())),
+                    "\n",
+                    sim.trace.subList(
+                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
+                        sim.trace.size())),
             e);
       } finally {
         sim.stop();
@@ -264,6 +275,57 @@ class ReconcileSimulationTest {
     assertThat(refusedRepeats)
         .as("resources refused as repeats: the rule was exercised")
         .isPositive();
+  }
+
+  /**
+   * The same schedules with users also importing changesets FinSpace holds (spec.changesetId),
+   * among them ones a live resource's create made whose answer is not recorded yet: both promises
+   * hold, no changeset is recorded by two resources, and no import records a changeset a live
+   * resource's create made (the checks of {@code Sim#check}). {@code -Dsim.importSchedules=N}.
+   */
+  @Test
+  void importsNeverShareAChangeset() {
+    int schedules = Integer.getInteger("sim.importSchedules", 40);
+    long steps = 0;
+    long imports = 0;
+    long recorded = 0;
+    for (int i = 0; i < schedules; i++) {
+      long seed = SEED_BASE + 5_000_011L * i + 11;
+      Sim sim = new Sim(seed, REFUSALS, 0);
+      sim.importPercent = IMPORTS > 0 ? IMPORTS : 30;
+      try {
+        steps += sim.run();
+        imports += sim.imports;
+        recorded +=
+            sim.cluster.all().stream()
+                .filter(r -> r.getSpec() != null && r.getSpec().getChangesetId() != null)
+                .filter(r -> r.getStatus() != null && r.getStatus().getChangesetId() != null)
+                .count();
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(
+            "schedule with seed "
+                + seed
+                + " (imports) broke a promise at step "
+                + sim.step
+                + " (replay: -Dsim.importSchedules=1 -Dsim.seedBase="
+                + (seed - 11)
+                + ")\n"
+                + String.join(
+                    "\n",
+                    sim.trace.subList(
+                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
+                        sim.trace.size())),
+            e);
+      } finally {
+        sim.stop();
+      }
+    }
+    System.out.printf(
+        "simulation with imports: %d schedules, %d steps, %d imports applied, %d recorded%n",
+        schedules, steps, imports, recorded);
+    if (schedules >= 20) {
+      assertThat(recorded).as("imports recorded: the path was exercised").isPositive();
+    }
   }
 
   /** A process died at a yield point: its worker unwinds and its memory is gone. */
@@ -323,6 +385,11 @@ class ReconcileSimulationTest {
     Sim(long seed, int refusalPercent, int dependsOnPercent) {
       this(seed, refusalPercent, dependsOnPercent, false);
     }
+
+    /** Percent of user actions that apply an import (see {@link #IMPORTS}). */
+    int importPercent = IMPORTS;
+
+    long imports;
 
     Sim(long seed, int refusalPercent, int dependsOnPercent, boolean refuseRepeats) {
       this.refuseRepeats = refuseRepeats;
@@ -474,6 +541,9 @@ class ReconcileSimulationTest {
 
     void userAction() {
       List<KxChangeset> all = cluster.all();
+      if (importPercent > 0 && rnd.nextInt(100) < importPercent && importSome()) {
+        return;
+      }
       int a = rnd.nextInt(10);
       if (a < 2) {
         burst();
@@ -526,6 +596,49 @@ class ReconcileSimulationTest {
 
     void createResource() {
       createResource("cs-" + (char) ('a' + rnd.nextInt(26)) + (names++));
+    }
+
+    /**
+     * A user imports a changeset FinSpace holds (its id and requests, as the console shows them),
+     * seen by every process as a new resource; false when FinSpace holds none yet.
+     */
+    boolean importSome() {
+      List<DatabaseRef> withChangesets =
+          databases.stream().filter(db -> !finspace.changesets(db).isEmpty()).toList();
+      if (withChangesets.isEmpty()) {
+        return false;
+      }
+      DatabaseRef db = withChangesets.get(rnd.nextInt(withChangesets.size()));
+      List<Changeset> held = finspace.changesets(db);
+      Changeset cs = held.get(rnd.nextInt(held.size()));
+      String name = "im-" + (names++);
+      KxChangeset r =
+          Resources.changeset(
+              name, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+      r.setSpec(
+          new KxChangesetSpec(
+              ENV,
+              db.databaseName(),
+              rnd.nextBoolean() && db.region().equals("us-east-1") ? null : db.region(),
+              cs.changeRequests()));
+      r.getSpec().setChangesetId(cs.id());
+      KxChangeset created = cluster.create(r);
+      everCreatedUids.add(created.getMetadata().getUid());
+      procs.forEach(p -> p.due.put(created.getMetadata().getUid(), clock.instant()));
+      imports++;
+      String token = finspace.tokenOf(cs.id());
+      trace.add(
+          step
+              + ": import "
+              + name
+              + " of "
+              + cs.id()
+              + " on "
+              + db
+              + " (made by "
+              + (token == null ? "another client" : token.substring(0, 4))
+              + ")");
+      return true;
     }
 
     /**
@@ -742,6 +855,7 @@ class ReconcileSimulationTest {
     static boolean oracleWaiting(KxChangeset o) {
       KxChangesetStatus s = o.getStatus();
       return o.getSpec() != null
+          && o.getSpec().getChangesetId() == null // an import never takes a turn
           && (s == null || (s.getChangesetId() == null && s.getCreateIntent() == null))
           && !refusedRepeat(o);
     }
@@ -902,13 +1016,30 @@ class ReconcileSimulationTest {
       if (StatusMapper.isFinal(s) || StatusMapper.isRejected(r)) {
         return true;
       }
-      if (waitsForAMissingOne(r, new HashSet<>())) {
+      if (waitsForAMissingOne(r, new HashSet<>()) || waitsForAStalledCreate(r)) {
         return true;
       }
       var stalled = s == null ? null : Conditions.find(s.getConditions(), Conditions.STALLED);
       return stalled != null
           && Conditions.TRUE.equals(stalled.getStatus())
           && stalled.getReason() != null;
+    }
+
+    /**
+     * An import that waits, rightly, for a create that may have made its changeset and whose
+     * resource is Stalled for a person (AdoptionAmbiguous): no end comes without that person.
+     */
+    boolean waitsForAStalledCreate(KxChangeset r) {
+      KxChangesetStatus s = r.getStatus();
+      var ready = s == null ? null : Conditions.find(s.getConditions(), Conditions.READY);
+      if (ready == null || !"ImportWaiting".equals(ready.getReason())) {
+        return false;
+      }
+      return cluster.all().stream()
+          .filter(o -> o.getStatus() != null && o.getStatus().getCreateIntent() != null)
+          .filter(o -> o.getStatus().getChangesetId() == null)
+          .map(o -> Conditions.find(o.getStatus().getConditions(), Conditions.STALLED))
+          .anyMatch(c -> c != null && Conditions.TRUE.equals(c.getStatus()));
     }
 
     /**

@@ -309,7 +309,7 @@ class RepeatCheckTest {
     history(SYM, 30, Changeset.COMPLETED);
     List<KxChangeset> burst = new java.util.ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      // Applied over 9 s: every one within APPLIED_TOGETHER of the first one's List.
+      // Applied over 9 s, all seen before the first check lists: every one shares its List.
       burst.add(rig.add("b" + i, T0.plusSeconds(i), ChangeRequest.put("s3://b/" + i + "/", "/")));
     }
     rig.clock.advance(Duration.ofSeconds(1));
@@ -321,8 +321,9 @@ class RepeatCheckTest {
     }
     assertThat(rig.finspace.calls(Operation.CREATE)).isEqualTo(10);
     assertThat(rig.finspace.calls(Operation.LIST)).isEqualTo(1);
-    // A resource applied later than that is checked against a List of its own.
-    KxChangeset late = rig.add("late", T0.plusSeconds(12), ChangeRequest.put("s3://b/x/", "/"));
+    // A resource applied more than APPLIED_TOGETHER after the newest one seen before that List
+    // (b9, at T0 + 9 s) is checked against a List of its own.
+    KxChangeset late = rig.add("late", T0.plusSeconds(20), ChangeRequest.put("s3://b/x/", "/"));
     rig.step(late);
     assertThat(rig.finspace.calls(Operation.LIST)).isEqualTo(2);
   }
