@@ -4,9 +4,7 @@
  */
 package io.kxops.operator.reconcile;
 
-import static io.kxops.operator.reconcile.ChangesetLogic.ADOPT_ANNOTATION;
-import static io.kxops.operator.reconcile.ChangesetLogic.ADOPT_NONE;
-import static io.kxops.operator.reconcile.ChangesetLogic.CLOCK_SKEW;
+import static io.kxops.operator.reconcile.Intents.CLOCK_SKEW;
 
 import io.kxops.operator.api.v1alpha1.CreateIntent;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
@@ -27,9 +25,9 @@ import java.util.stream.Collectors;
 /**
  * Which FinSpace changeset, if any, an earlier attempt of a resource's create made: the rules
  * adoption follows, as functions of what FinSpace lists and what the cluster records. Only a
- * changeset created after the resource's own create intent (minus {@link
- * ChangesetLogic#CLOCK_SKEW}), holding the intent's requests, recorded by no other resource, and
- * which no other resource with the same pending requests could own, is the resource's.
+ * changeset created after the resource's own create intent (minus {@link Intents#CLOCK_SKEW}),
+ * holding the intent's requests, recorded by no other resource, and which no other resource with
+ * the same pending requests could own, is the resource's.
  */
 final class Adoption {
 
@@ -37,6 +35,14 @@ final class Adoption {
   record Lookup(Changeset changeset, String ambiguity, boolean candidatesFinal) {
     static final Lookup NOTHING = new Lookup(null, null, false);
   }
+
+  /**
+   * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
+   * that is this resource's, or {@value #ADOPT_NONE} to create a new one.
+   */
+  static final String ADOPT_ANNOTATION = "finspace.kxops.io/adopt-changeset";
+
+  static final String ADOPT_NONE = "none";
 
   private Adoption() {}
 

@@ -4,21 +4,12 @@
  */
 package io.kxops.operator.reconcile;
 
-import io.kxops.operator.api.v1alpha1.CreateIntent;
-import io.kxops.operator.api.v1alpha1.KxAccessPolicy;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.Caller;
-import io.kxops.operator.finspace.Changeset;
-import io.kxops.operator.finspace.ChangesetSummary;
 import io.kxops.operator.finspace.DatabaseRef;
-import io.kxops.operator.finspace.Failure;
 import io.kxops.operator.finspace.FinSpace;
 import io.kxops.operator.finspace.FinSpaceException;
-import io.kxops.operator.finspace.Operation;
-import io.kxops.operator.status.Conditions;
-import io.kxops.operator.status.Reasons;
 import io.kxops.operator.status.ResourceCheck;
 import io.kxops.operator.status.StatusMapper;
 import java.time.Clock;
@@ -26,16 +17,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reconcile rules for one KxChangeset, free of JOSDK and fabric8: queue, record a create
- * intent, create once, adopt, poll. Every status write goes through the {@link StatusStore}; a
- * failed FinSpace call is thrown as a {@link ReconcileFailure} (so the reconciler's retry applies)
- * and recorded by {@link #failed}.
+ * The reconcile rules for one KxChangeset, free of JOSDK and fabric8: the order of the steps a
+ * resource goes through, each step a class of its own. Every status write goes through the {@link
+ * StatusStore}; a failed FinSpace call is thrown as a {@link ReconcileFailure} (so the reconciler's
+ * retry applies) and recorded by {@link #failed}.
+ *
+ * <p>A resource without a create intent is admitted in this order: {@link AccessGate} (its
+ * namespace's access policy), {@link Dependencies} (spec.dependsOn), {@link QueueGate} (the
+ * database's limit, under this process's lock), {@link RepeatGate} (REFUSE_REPEATED_HISTORY); then
+ * {@link Creation} records the intent, confirms it and creates. A recorded intent is finished by
+ * {@link Resumption}, an import by {@link Imports}; {@link Recorder} writes every answer of
+ * FinSpace (a changeset created, adopted or polled, a failed call).
  *
  * <p>The create protocol, which both promises rest on:
  *
@@ -54,11 +51,6 @@ import org.slf4j.LoggerFactory;
  *       after the intent with its requests, claimed by no other resource, is adopted; none means
  *       nothing was created; more than one candidate is Stalled for a person to choose.
  * </ol>
- *
- * <p>The one production class over 400 lines, on purpose: the protocol's steps stay together so
- * that a resource's path reads top to bottom. What stands alone is beside it: the adoption rules
- * ({@link Adoption}), the queue ({@link DatabaseQueue}), the intent ({@link Intents}), the status
- * ({@code StatusMapper}).
  */
 public final class ChangesetLogic {
 
@@ -138,55 +130,39 @@ public final class ChangesetLogic {
    */
   public static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(10);
 
-  /** How far FinSpace's clock may run behind the operator's when matching creation times. */
-  public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+  /** How far FinSpace's clock may run behind the operator's ({@link Intents#CLOCK_SKEW}). */
+  public static final Duration CLOCK_SKEW = Intents.CLOCK_SKEW;
 
-  /** How long FinSpace honours a client token ("expires in 10 minutes"). */
-  public static final Duration TOKEN_LIFETIME = Duration.ofMinutes(10);
+  /** How long FinSpace honours a client token ({@link Intents#TOKEN_LIFETIME}). */
+  public static final Duration TOKEN_LIFETIME = Intents.TOKEN_LIFETIME;
 
-  /**
-   * How long after its create intent an attempt of that create may still be transmitted with the
-   * intent's token: the token's lifetime, less twice the clock skew (the process that wrote the
-   * intent and the one sending may each be off by it) and 10 s for the request to arrive. Every
-   * create carries this deadline down to the HTTP layer ({@link FinSpace#create}), so neither a
-   * throttled SDK retry nor a paused process can resend after FinSpace forgot the token.
-   */
-  public static final Duration SEND_WINDOW =
-      TOKEN_LIFETIME.minus(CLOCK_SKEW.multipliedBy(2)).minus(Duration.ofSeconds(10));
+  /** How long an intent's create may still be sent with its token ({@link Intents#SEND_WINDOW}). */
+  public static final Duration SEND_WINDOW = Intents.SEND_WINDOW;
 
-  /** How long a request handed to the network before its send deadline takes to reach FinSpace. */
-  static final Duration TRANSIT = Duration.ofSeconds(10);
+  /** The annotation that resolves AdoptionAmbiguous ({@link Adoption#ADOPT_ANNOTATION}). */
+  public static final String ADOPT_ANNOTATION = Adoption.ADOPT_ANNOTATION;
 
-  /**
-   * Annotation a person sets on a resource Stalled with AdoptionAmbiguous: the id of the changeset
-   * that is this resource's, or {@value #ADOPT_NONE} to create a new one.
-   */
-  public static final String ADOPT_ANNOTATION = "finspace.kxops.io/adopt-changeset";
+  /** The adopt annotation's value that creates a new changeset ({@link Adoption#ADOPT_NONE}). */
+  public static final String ADOPT_NONE = Adoption.ADOPT_NONE;
 
-  public static final String ADOPT_NONE = "none";
-
-  /**
-   * Annotation that confirms a deliberate re-run of requests a changeset of the database already
-   * ran (REFUSE_REPEATED_HISTORY): its value is the id of the changeset the refusal names.
-   */
-  public static final String RERUN_ANNOTATION = "finspace.kxops.io/allow-rerun-of";
-
-  /** Database key of resources that name no database (they have no spec). */
-  static final String NO_DATABASE = "-";
+  /** The annotation that confirms a deliberate re-run ({@link RepeatCheck#ANNOTATION}). */
+  public static final String RERUN_ANNOTATION = RepeatCheck.ANNOTATION;
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangesetLogic.class);
 
-  private final FinSpace finspace;
   private final ClusterView cluster;
   private final Clock clock;
   private final Settings settings;
-  private final PollSchedule polls;
-  private final Imports imports;
-  private final RepeatCheck repeats;
+  private final Targets targets;
+  private final FinSpaceCalls calls;
+  private final AccessGate access;
   private final Dependencies dependencies;
-  private final Object[] admissionLocks = new Object[64];
-  private final AccessPolicies policies;
-  private final AccessCheck.Rules rules;
+  private final QueueGate queue;
+  private final RepeatGate repeatGate;
+  private final Recorder recorder;
+  private final Creation creation;
+  private final Resumption resumption;
+  private final Imports imports;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
@@ -202,19 +178,34 @@ public final class ChangesetLogic {
       PollSchedule polls,
       AccessPolicies policies,
       AccessCheck.Rules rules) {
-    this.policies = policies;
-    this.rules = rules;
-    this.finspace = finspace;
     this.cluster = cluster;
     this.clock = clock;
     this.settings = settings;
-    this.polls = polls;
+    this.targets = new Targets(settings.defaultRegion());
+    this.calls = new FinSpaceCalls(finspace, policies);
+    this.access = new AccessGate(policies, rules, settings.defaultRegion(), polls, clock);
+    this.dependencies = new Dependencies(cluster, targets::of, clock, polls);
+    this.queue =
+        new QueueGate(
+            cluster, settings.maxInFlightPerDatabase(), settings.queueYieldAfter(), polls, clock);
+    RepeatCheck repeats = new RepeatCheck();
+    this.repeatGate = new RepeatGate(repeats, cluster, calls, clock);
+    this.recorder =
+        new Recorder(calls, targets, repeats, polls, settings.accessDeniedStallAfter(), clock);
+    this.creation =
+        new Creation(
+            cluster,
+            queue,
+            calls,
+            recorder,
+            polls,
+            clock,
+            settings.maxInFlightPerDatabase(),
+            settings.confirmTimeout(),
+            settings.adoptAfter());
+    this.resumption =
+        new Resumption(cluster, access, queue, creation, recorder, calls, polls, clock);
     this.imports = new Imports(clock, polls);
-    this.repeats = new RepeatCheck();
-    this.dependencies = new Dependencies(cluster, this::targetOf, clock, polls);
-    for (int i = 0; i < admissionLocks.length; i++) {
-      admissionLocks[i] = new Object();
-    }
   }
 
   /**
@@ -223,35 +214,7 @@ public final class ChangesetLogic {
    * operator's).
    */
   public DatabaseRef targetOf(KxChangeset r) {
-    KxChangesetStatus s = r.getStatus();
-    if (StatusMapper.hasIntent(s)) {
-      return Intents.target(s.getCreateIntent());
-    }
-    KxChangesetSpec spec = r.getSpec();
-    if (spec == null) {
-      return new DatabaseRef(NO_DATABASE, NO_DATABASE, NO_DATABASE);
-    }
-    String region =
-        StatusMapper.hasChangeset(s) && s.getRegion() != null ? s.getRegion() : specRegion(spec);
-    return new DatabaseRef(region, spec.getEnvironmentId(), spec.getDatabaseName());
-  }
-
-  /**
-   * The database the spec names, as {@code intent} read it: a spec without a region meant the
-   * operator's default region when the intent was recorded, which the intent keeps (the operator
-   * may have been restarted with another AWS_REGION since; that is no change of the spec).
-   */
-  private static DatabaseRef specTarget(KxChangeset r, CreateIntent intent) {
-    String region = r.getSpec().getRegion();
-    return new DatabaseRef(
-        region == null || region.isBlank() ? intent.getRegion() : region,
-        r.getSpec().getEnvironmentId(),
-        r.getSpec().getDatabaseName());
-  }
-
-  private String specRegion(KxChangesetSpec spec) {
-    String region = spec.getRegion();
-    return region == null || region.isBlank() ? settings.defaultRegion() : region;
+    return targets.of(r);
   }
 
   /** One reconciliation. Throws {@link ReconcileFailure} when a FinSpace call fails. */
@@ -264,13 +227,13 @@ public final class ChangesetLogic {
       return Outcome.idle();
     }
     if (StatusMapper.hasChangeset(s)) {
-      return StatusMapper.isFinal(s) ? Outcome.idle() : poll(r, store);
+      return StatusMapper.isFinal(s) ? Outcome.idle() : recorder.poll(r, store);
     }
     if (Imports.requested(r)) {
       // An import sends no create, but it reads the database as the namespace's role: the
       // namespace's access policy applies to it as to any other KxChangeset.
       DatabaseRef db = targetOf(r);
-      Optional<Outcome> refused = refuse(r, db, store);
+      Optional<Outcome> refused = access.refuse(r, db, store);
       if (refused.isPresent()) {
         return refused.get();
       }
@@ -278,10 +241,10 @@ public final class ChangesetLogic {
       // is then an unrecorded create in the first or a claim in the second, never in neither.
       List<KxChangeset> inFlight = others(r, cluster.onDatabase(db.key()));
       List<KxChangeset> claims = others(r, cluster.claiming(db, Imports.importedId(r)));
-      return imports.reconcile(r, db, claims, inFlight, finspace(r), store);
+      return imports.reconcile(r, db, claims, inFlight, calls.of(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
-      return resume(r, store);
+      return resumption.resume(r, store);
     }
     if (StatusMapper.isRejected(r)) {
       return Outcome.idle(); // FinSpace refused this spec; an edit brings a new generation
@@ -295,7 +258,7 @@ public final class ChangesetLogic {
   /** No intent yet: queue, or record the intent and create. */
   private Outcome admit(KxChangeset r, StatusStore store) {
     DatabaseRef db = targetOf(r);
-    Optional<Outcome> refused = refuse(r, db, store);
+    Optional<Outcome> refused = access.refuse(r, db, store);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -308,424 +271,26 @@ public final class ChangesetLogic {
     if (settings.refuseRepeatedHistory()) {
       // The check reads FinSpace, so it runs outside the admission lock, and only once the queue
       // lets this resource through (a waiter costs no call); the queue is asked again below.
-      synchronized (lockOf(db)) {
-        Optional<Outcome> queued = queueIfBlocked(r, db, store);
+      synchronized (queue.lockOf(db)) {
+        Optional<Outcome> queued = queue.queueIfBlocked(r, db, store);
         if (queued.isPresent()) {
           return queued.get();
         }
       }
-      Optional<Outcome> repeat = repeatsHistory(r, db, store);
+      Optional<Outcome> repeat = repeatGate.refuse(r, db, store);
       if (repeat.isPresent()) {
         return repeat.get();
       }
     }
     KxChangeset written;
-    synchronized (lockOf(db)) {
-      Optional<Outcome> queued = queueIfBlocked(r, db, store);
+    synchronized (queue.lockOf(db)) {
+      Optional<Outcome> queued = queue.queueIfBlocked(r, db, store);
       if (queued.isPresent()) {
         return queued.get();
       }
-      Instant now = now();
-      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
+      written = creation.recordIntent(r, db, store);
     }
-    return confirmAndCreate(written, db, store);
-  }
-
-  /** Under the admission lock: queues {@code r} if its turn has not come. */
-  private Optional<Outcome> queueIfBlocked(KxChangeset r, DatabaseRef db, StatusStore store) {
-    List<KxChangeset> peers = cluster.onDatabase(db.key());
-    Instant now = now();
-    Duration yieldAfter = settings.queueYieldAfter();
-    Optional<KxChangeset> blocker =
-        DatabaseQueue.blocker(r, peers, settings.maxInFlightPerDatabase(), now, yieldAfter);
-    if (blocker.isEmpty()) {
-      return Optional.empty();
-    }
-    String waitingFor = describe(r, blocker.get(), db);
-    String why = DatabaseQueue.stuck(r, now, yieldAfter) ? yielded(r) : null;
-    LOG.debug("queued behind {}", waitingFor);
-    store.write(r, StatusMapper.queued(r, db.region(), waitingFor, why, now));
-    // The wake-up comes as an event when the blocker finishes, or when a waiter ahead that keeps
-    // failing gives its turn; the slow requeue only covers deletions, which produce no event for
-    // this resource.
-    Duration again = polls.max();
-    Optional<Instant> yields = DatabaseQueue.nextYield(r, peers, now, yieldAfter);
-    if (yields.isPresent() && Duration.between(now, yields.get()).compareTo(again) < 0) {
-      again = Duration.between(now, yields.get()).plusMillis(100);
-    }
-    return Optional.of(Outcome.requeue(again));
-  }
-
-  /**
-   * REFUSE_REPEATED_HISTORY, before any intent: a resource whose requests repeat a changeset made
-   * before it is Stalled and sends nothing (a Warning event when that is news). It gives its turn
-   * up at once: the next waiter is woken.
-   */
-  private Optional<Outcome> repeatsHistory(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Caller caller = callerOf(r);
-    List<KxChangeset> seen = cluster.onDatabase(db.key());
-    Optional<RepeatCheck.Repeat> repeat =
-        call(r, () -> repeats.find(r, db, seen, caller, finspace.as(caller)));
-    if (repeat.isEmpty() || RepeatCheck.confirmed(r, repeat.get())) {
-      repeat.ifPresent(
-          x -> LOG.info("re-running the requests of changeset {}, as annotated", x.newest().id()));
-      return Optional.empty();
-    }
-    String message = RepeatCheck.message(r, db, repeat.get());
-    var stalled =
-        Conditions.find(
-            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
-    boolean news =
-        stalled == null
-            || !Conditions.TRUE.equals(stalled.getStatus())
-            || !Reasons.REPEATS_HISTORY.equals(stalled.getReason())
-            || !repeat.get().newest().id().equals(RepeatCheck.repeatedId(stalled.getMessage()));
-    LOG.info("not created, repeats history: {}", message);
-    KxChangesetStatus next =
-        StatusMapper.importRefused(r, db.region(), Reasons.REPEATS_HISTORY, message, now());
-    store.write(r, next);
-    List<Outcome.Event> events =
-        news ? List.of(Outcome.Event.warning(Reasons.REPEATS_HISTORY, message)) : List.of();
-    return Optional.of(new Outcome(next, Optional.empty(), events, true, true));
-  }
-
-  /**
-   * Confirms a fresh intent against every process's intents, then creates. Nothing has reached
-   * FinSpace for it yet, so withdrawing it is safe.
-   */
-  private Outcome confirmAndCreate(KxChangeset r, DatabaseRef db, StatusStore store) {
-    if (!cluster.awaitSeen(r, settings.confirmTimeout())) {
-      return withdraw(
-          r,
-          "the operator's watch did not deliver its own create intent within "
-              + settings.confirmTimeout().toSeconds()
-              + " s, so it cannot rule out another operator process admitting a changeset at the"
-              + " same time; retrying",
-          store);
-    }
-    List<KxChangeset> inFlight = DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key()));
-    if (inFlight.size() >= settings.maxInFlightPerDatabase()) {
-      LOG.info("withdrawing create intent: {} in flight on {}", inFlight.size(), db);
-      return withdraw(
-          r,
-          "another changeset of database "
-              + db
-              + " was admitted at the same time (by another operator process); queued again",
-          store);
-    }
-    return create(r, store, "ChangesetCreated", sendDeadline(r.getStatus().getCreateIntent()));
-  }
-
-  /** An intent exists but no changeset id: finish what it started, exactly once. */
-  private Outcome resume(KxChangeset r, StatusStore store) {
-    CreateIntent intent = r.getStatus().getCreateIntent();
-    DatabaseRef db = Intents.target(intent);
-    // Every way on from here may send CreateKxChangeset (a resend, a create after the List) or
-    // adopt one: checked like a first create. A refused intent is kept, not withdrawn (see refuse).
-    Optional<Outcome> refused = refuse(r, db, store);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
-    String pick = Adoption.pick(r);
-    if (pick != null && Adoption.isAmbiguous(r)) {
-      return resolveByPick(r, db, pick, store);
-    }
-    boolean sameSpec = Intents.matchesSpec(intent, specTarget(r, intent), r);
-    boolean overLimit = overLimit(r, db);
-    boolean tokenFresh = age(intent).compareTo(freshWindow()) < 0;
-    if (sameSpec && tokenFresh && !overLimit && !Adoption.isAmbiguous(r)) {
-      // A retry while FinSpace still honours the token: the same token and body make FinSpace
-      // return this intent's changeset if it made one, and make it once if not. No guessing.
-      return resend(r, store);
-    }
-    // The token may have expired (or the spec or the database's queue changed): ask FinSpace
-    // whether the intent's create took effect before sending anything.
-    // Whatever FinSpace lists took effect before it; whatever it does not, took effect after this.
-    Instant listedAt = now();
-    FinSpace api = finspace(r);
-    List<ChangesetSummary> listed = call(r, () -> api.list(db));
-    Adoption.Lookup found = lookup(r, intent, db, listed);
-    if (found.changeset() != null) {
-      // Before adopting, read the other resources on a view at least as fresh as the List: a
-      // rival whose create is in the List wrote its intent before that create, so once this
-      // process's watch has delivered a write made after the List, the rival's intent (or its
-      // recorded changeset id) is in the view. The write is the resumed-attempt mark, with the
-      // resourceVersion as precondition like every other.
-      KxChangeset marked = markResumed(r, store);
-      if (marked == null) {
-        return Outcome.requeue(polls.initial());
-      }
-      r = marked;
-      overLimit = overLimit(r, db);
-      found = lookup(r, intent, db, listed);
-    }
-    if (found.changeset() != null) {
-      Changeset cs = found.changeset();
-      LOG.info("adopted changeset {}: an earlier create of this intent took effect", cs.id());
-      return recorded(
-          r,
-          db,
-          cs,
-          Outcome.Event.normal(
-              "ChangesetAdopted",
-              "Recorded FinSpace changeset "
-                  + cs.id()
-                  + ", which an earlier attempt of this resource's create made (created "
-                  + StatusMapper.rfc3339(cs.createdTimestamp())
-                  + ", after the create intent of "
-                  + intent.getAttemptedAt()
-                  + ", with its change requests)"),
-          store);
-    }
-    if (found.ambiguity() != null) {
-      boolean wasInFlight = DatabaseQueue.inFlight(r);
-      KxChangeset written =
-          store.write(
-              r, StatusMapper.ambiguous(r, found.ambiguity(), found.candidatesFinal(), now()));
-      if (wasInFlight && !DatabaseQueue.inFlight(written)) {
-        return new Outcome(written.getStatus(), Optional.of(polls.max()), List.of(), true, true);
-      }
-      return Outcome.requeue(polls.max());
-    }
-    // FinSpace holds nothing this intent made.
-    if (!sameSpec) {
-      store.write(r, StatusMapper.specChanged(r, now()));
-      return Outcome.requeue(polls.max());
-    }
-    if (overLimit && !mayGoAheadOfUnrecorded(r, db, listed)) {
-      // Keep the intent: another process may be about to send it (withdrawing it then would let a
-      // later, fresh intent miss that changeset). Wait for the others to finish.
-      return Outcome.requeue(polls.initial());
-    }
-    return createAfterList(r, store, listedAt, listed);
-  }
-
-  /**
-   * Records the resumed attempt (a status write with the resourceVersion as precondition) before
-   * sending the create again: of two processes acting on the same intent, or one resuming while
-   * another withdraws it, only one write succeeds, so an intent is never withdrawn while a create
-   * for it is being sent. Then waits until the watch delivered that write, so the decision is taken
-   * on a view that holds every intent written before it: the intent may never have been confirmed
-   * (its confirmation timed out and the withdrawal's write failed; JOSDK retries on the same view),
-   * and a view that missed a rival's intent would send a changeset past the limit. Null when the
-   * watch did not deliver it in time.
-   */
-  private KxChangeset markResumed(KxChangeset r, StatusStore store) {
-    KxChangeset marked = store.write(r, StatusMapper.resumed(r, now()));
-    return cluster.awaitSeen(marked, settings.confirmTimeout()) ? marked : null;
-  }
-
-  /** Resends the intent's create with its token, while FinSpace still honours it. */
-  private Outcome resend(KxChangeset r, StatusStore store) {
-    KxChangeset marked = markResumed(r, store);
-    if (marked == null) {
-      return Outcome.requeue(polls.initial());
-    }
-    CreateIntent intent = marked.getStatus().getCreateIntent();
-    if (overLimit(marked, Intents.target(intent)) || age(intent).compareTo(freshWindow()) >= 0) {
-      // Another is in flight after all, or time passed since the decision (a slow write, a
-      // paused process): ask FinSpace first (resume's List).
-      return Outcome.requeue(Duration.ZERO);
-    }
-    // It must reach FinSpace while the token still holds.
-    return create(marked, store, "ChangesetCreated", sendDeadline(intent));
-  }
-
-  /**
-   * Creates after FinSpace was asked at {@code decidedAt} and held nothing this intent made (or a
-   * person chose 'none' then; {@code listed} is null): whatever takes effect with the token did so
-   * after decidedAt, so this create's window starts there — not after the status write, whose
-   * answer may come back late (or the process pause after it) while another process lists, creates
-   * with the token and records it.
-   */
-  private Outcome createAfterList(
-      KxChangeset r, StatusStore store, Instant decidedAt, List<ChangesetSummary> listed) {
-    KxChangeset marked = markResumed(r, store);
-    if (marked == null) {
-      return Outcome.requeue(polls.initial());
-    }
-    DatabaseRef db = Intents.target(marked.getStatus().getCreateIntent());
-    if (listed != null && overLimit(marked, db) && !mayGoAheadOfUnrecorded(marked, db, listed)) {
-      return Outcome.requeue(polls.initial());
-    }
-    return create(marked, store, "ChangesetCreated", decidedAt.plus(SEND_WINDOW));
-  }
-
-  /** Whether the other resources in flight on {@code db} already fill its limit. */
-  private boolean overLimit(KxChangeset r, DatabaseRef db) {
-    return DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).size()
-        >= settings.maxInFlightPerDatabase();
-  }
-
-  /**
-   * Whether {@code r}, over the limit only because of other create intents without a changeset id,
-   * may go ahead of them. Such intents may be ones whose process crashed before confirming them,
-   * and they must not wait for each other forever; but one of them may also have been confirmed and
-   * sent, its answer lost. So {@code r} goes ahead only when every one of them sorts after it, none
-   * can be sent with its token any more nor is still on its way (past its send deadline on any
-   * clock within the skew, plus the last attempt's transit), and FinSpace (the List just read) runs
-   * fewer changesets on the database than the limit: whatever they sent is then either visible
-   * there, or was never made.
-   */
-  private boolean mayGoAheadOfUnrecorded(
-      KxChangeset r, DatabaseRef db, List<ChangesetSummary> listed) {
-    Instant now = now();
-    boolean othersSettled =
-        DatabaseQueue.inFlightOthers(r, cluster.onDatabase(db.key())).stream()
-            .allMatch(
-                o ->
-                    !StatusMapper.hasChangeset(o.getStatus())
-                        && DatabaseQueue.ORDER.compare(r, o) < 0
-                        && StatusMapper.hasIntent(o.getStatus())
-                        && now.isAfter(
-                            sendDeadline(o.getStatus().getCreateIntent())
-                                .plus(CLOCK_SKEW.multipliedBy(2))
-                                .plus(TRANSIT)));
-    long running =
-        listed.stream()
-            .filter(c -> !Changeset.COMPLETED.equals(c.status()))
-            .filter(c -> !Changeset.FAILED.equals(c.status()))
-            .count();
-    return othersSettled && running < settings.maxInFlightPerDatabase();
-  }
-
-  /** The last instant an attempt of {@code intent}'s create may leave with its token. */
-  private static Instant sendDeadline(CreateIntent intent) {
-    return Instant.parse(intent.getAttemptedAt()).plus(SEND_WINDOW);
-  }
-
-  /** A resend with the intent's token is decided only this long after the intent. */
-  private Duration freshWindow() {
-    return settings.adoptAfter().compareTo(SEND_WINDOW) < 0 ? settings.adoptAfter() : SEND_WINDOW;
-  }
-
-  /** A person chose with the adopt annotation. */
-  private Outcome resolveByPick(KxChangeset r, DatabaseRef db, String pick, StatusStore store) {
-    if (ADOPT_NONE.equals(pick)) {
-      CreateIntent intent = r.getStatus().getCreateIntent();
-      if (!Intents.matchesSpec(intent, specTarget(r, intent), r)) {
-        store.write(r, StatusMapper.specChanged(r, now()));
-        return Outcome.requeue(polls.max());
-      }
-      if (!DatabaseQueue.inFlight(r)) {
-        // AdoptionAmbiguousFinal gave the database's slot up and the queue moved on: take a slot
-        // again as any new create does (queue, a fresh intent, its confirmation).
-        return readmit(r, db, store);
-      }
-      return createAfterList(r, store, now(), null);
-    }
-    Changeset cs = call(r, () -> finspace(r).get(db, pick));
-    String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
-    if (rejected != null) {
-      store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
-      return Outcome.requeue(polls.max());
-    }
-    return recorded(
-        r,
-        db,
-        cs,
-        Outcome.Event.normal(
-            "ChangesetAdopted",
-            "Adopted FinSpace changeset "
-                + cs.id()
-                + " as chosen by annotation "
-                + ADOPT_ANNOTATION),
-        store);
-  }
-
-  /** Admits a resource whose intent no longer holds a slot, like {@link #admit} a new one. */
-  private Outcome readmit(KxChangeset r, DatabaseRef db, StatusStore store) {
-    Optional<Outcome> refused = refuse(r, db, store);
-    if (refused.isPresent()) {
-      return refused.get();
-    }
-    KxChangeset written;
-    synchronized (lockOf(db)) {
-      Optional<KxChangeset> blocker =
-          DatabaseQueue.blocker(
-              r,
-              cluster.onDatabase(db.key()),
-              settings.maxInFlightPerDatabase(),
-              now(),
-              settings.queueYieldAfter());
-      if (blocker.isPresent()) {
-        LOG.debug("adopt-changeset=none waits behind {}", describe(r, blocker.get(), db));
-        return Outcome.requeue(polls.max());
-      }
-      Instant now = now();
-      written = store.write(r, StatusMapper.intentRecorded(r, Intents.of(db, r, now), now));
-    }
-    return confirmAndCreate(written, db, store);
-  }
-
-  /** Whether the intent's create took effect, as {@code listed} shows (see {@link Adoption}). */
-  private Adoption.Lookup lookup(
-      KxChangeset r, CreateIntent intent, DatabaseRef db, List<ChangesetSummary> listed) {
-    return Adoption.lookup(
-        r, intent, listed, othersOn(r, db), id -> call(r, () -> finspace(r).get(db, id)));
-  }
-
-  /** CreateKxChangeset with exactly what the intent records. */
-  private Outcome create(KxChangeset r, StatusStore store, String eventReason, Instant sendBy) {
-    CreateIntent intent = r.getStatus().getCreateIntent();
-    DatabaseRef db = Intents.target(intent);
-    Changeset cs =
-        call(
-            r,
-            () ->
-                finspace(r)
-                    .create(db, r.getSpec().getChangeRequests(), intent.getClientToken(), sendBy));
-    LOG.info("created changeset {} on {} ({})", cs.id(), db, cs.status());
-    return recorded(
-        r,
-        db,
-        cs,
-        Outcome.Event.normal(
-            eventReason, "Created FinSpace changeset " + cs.id() + " on database " + db),
-        store);
-  }
-
-  /** Records a changeset FinSpace made for this resource, at once. */
-  private Outcome recorded(
-      KxChangeset r, DatabaseRef db, Changeset cs, Outcome.Event event, StatusStore store) {
-    Instant now = now();
-    repeats.remember(db, cs);
-    KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
-    store.write(r, next);
-    List<Outcome.Event> events = new ArrayList<>(List.of(event));
-    events.addAll(finalEvents(r.getStatus(), next));
-    return new Outcome(
-        next,
-        cs.isFinal() ? Optional.empty() : Optional.of(polls.next(cs.createdTimestamp(), now)),
-        events,
-        cs.isFinal(),
-        true);
-  }
-
-  private Outcome withdraw(KxChangeset r, String why, StatusStore store) {
-    KxChangesetStatus next = StatusMapper.withdrawn(r, why, now());
-    store.write(r, next);
-    // Jittered, so that two processes that collided do not collide again.
-    Duration again = polls.between(Duration.ofMillis(500), Duration.ofSeconds(2));
-    return new Outcome(next, Optional.of(again), List.of(), true, true);
-  }
-
-  private Outcome poll(KxChangeset r, StatusStore store) {
-    DatabaseRef db = targetOf(r);
-    KxChangesetStatus current = r.getStatus();
-    Changeset cs = call(r, () -> finspace(r).get(db, current.getChangesetId()));
-    repeats.remember(db, cs);
-    Instant now = now();
-    KxChangesetStatus next = StatusMapper.mirror(r, db.region(), cs, now);
-    store.write(r, next);
-    Instant recorded = ResourceCheck.parse(current.getCreatedTimestamp());
-    Instant created = recorded != null ? recorded : cs.createdTimestamp();
-    return new Outcome(
-        next,
-        cs.isFinal() ? Optional.empty() : Optional.of(polls.next(created, now)),
-        finalEvents(current, next),
-        cs.isFinal(),
-        true);
+    return creation.confirmAndCreate(written, db, store);
   }
 
   /**
@@ -733,37 +298,7 @@ public final class ChangesetLogic {
    * as its failure's reaction says.
    */
   public Outcome failed(KxChangeset latest, FinSpaceException e, StatusStore store) {
-    Instant now = now();
-    DatabaseRef db = targetOf(latest);
-    KxChangesetStatus next =
-        StatusMapper.callFailed(latest, db.region(), e, now, settings.accessDeniedStallAfter());
-    String previous = failingReason(latest.getStatus());
-    boolean wasInFlight = DatabaseQueue.inFlight(latest);
-    boolean wasFailingLong = StatusMapper.failingLong(latest.getStatus());
-    store.write(latest, next);
-    Failure f = e.failure();
-    List<Outcome.Event> events = new ArrayList<>();
-    if (!f.reaction().retry() && e.operation() == Operation.CREATE) {
-      events.add(Outcome.Event.warning("CreateRejected", e.getMessage()));
-    }
-    // A Warning for every wait that lasts: a person must act on these, or at least know.
-    if ((f.reaction().stall() == io.kxops.operator.finspace.Reaction.Stall.AFTER_ACCESS_BOUND
-            || f == Failure.DATABASE_NOT_FOUND)
-        && !f.reason().equals(previous)) {
-      events.add(Outcome.Event.warning(f.reason(), e.getMessage()));
-    } else if (StatusMapper.failingLong(next) && !wasFailingLong) {
-      events.add(
-          Outcome.Event.warning(
-              f.reason(),
-              e.getMessage()
-                  + " (failing for "
-                  + StatusMapper.LASTING_FAILURE.toMinutes()
-                  + " minutes or more; still retried)"));
-    }
-    LOG.warn("{} failed ({}): {}", e.operation().apiName(), f.reason(), e.getMessage());
-    // A slot given up (a rejected create, an intent withdrawn, a changeset gone) wakes the queue.
-    boolean slotFreed = wasInFlight && !DatabaseQueue.inFlight(withStatus(latest, next));
-    return new Outcome(next, Optional.empty(), events, slotFreed, f.reaction().retry());
+    return recorder.failed(latest, e, store);
   }
 
   /**
@@ -802,157 +337,9 @@ public final class ChangesetLogic {
     return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
   }
 
-  /**
-   * The other resources of {@code db}, final ones included: the view first, then the final ones it
-   * leaves out (read after it, so a resource that became final in between is in one or the other).
-   */
-  private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
-    List<KxChangeset> all = new ArrayList<>(cluster.onDatabase(db.key()));
-    all.addAll(cluster.finalOn(db));
-    return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
-  }
-
-  /**
-   * The access check before a create decision. A resource outside its namespace's policy (or the
-   * operator's ALLOWED_REGIONS) is Stalled with reason Forbidden, with a Warning event when that is
-   * news, and nothing is sent to FinSpace. Checked before an intent is recorded, and again before a
-   * recorded intent is resumed; such an intent is kept, not withdrawn: its create may have reached
-   * FinSpace already, so the resource keeps its database slot (like any intent), and when the
-   * policy allows it again the resume goes on exactly as the protocol says — a resend with the same
-   * token while FinSpace still honours it, else a List first. Withdrawing it instead could let a
-   * later create on the database run beside a changeset this one made, and sending it anyway would
-   * let a tightened policy be overtaken by a create that had not yet left.
-   */
-  private Optional<Outcome> refuse(KxChangeset r, DatabaseRef db, StatusStore store) {
-    String namespace = r.getMetadata().getNamespace();
-    // A recorded intent's create goes to the intent's region, whatever the operator's region is now
-    // (AWS_REGION may have changed since): check that one, not today's default.
-    String region =
-        StatusMapper.hasIntent(r.getStatus()) && r.getStatus().getCreateIntent().getRegion() != null
-            ? r.getStatus().getCreateIntent().getRegion()
-            : settings.defaultRegion();
-    List<AccessCheck.Violation> violations =
-        AccessCheck.check(namespace, r.getSpec(), policies.policyOf(namespace), rules, region);
-    if (violations.isEmpty()) {
-      return Optional.empty();
-    }
-    String message = AccessCheck.describe(violations);
-    if (StatusMapper.hasIntent(r.getStatus())) {
-      message +=
-          "; a create intent was recorded at "
-              + r.getStatus().getCreateIntent().getAttemptedAt()
-              + " and its create may have reached FinSpace: the resource keeps its database's"
-              + " slot and sends nothing until the policy allows it again (or delete it)";
-    }
-    KxChangesetStatus next = StatusMapper.forbidden(r, db.region(), message, now());
-    var stalled =
-        Conditions.find(
-            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
-    boolean news =
-        stalled == null
-            || !Conditions.TRUE.equals(stalled.getStatus())
-            || !Reasons.FORBIDDEN.equals(stalled.getReason())
-            // The condition keeps the message capped: compare like with like.
-            || !io.kxops.operator.finspace.Redaction.cap(message, Conditions.MAX_MESSAGE)
-                .equals(stalled.getMessage());
-    LOG.info("not created, outside its access policy: {}", message);
-    store.write(r, next);
-    List<Outcome.Event> events =
-        news ? List.of(Outcome.Event.warning(Reasons.FORBIDDEN, message)) : List.of();
-    // A policy change wakes the namespace's resources at once; the slow requeue is a safety net.
-    return Optional.of(new Outcome(next, Optional.of(polls.max()), events, false, true));
-  }
-
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */
   public Caller callerOf(KxChangeset r) {
-    String namespace = r.getMetadata().getNamespace();
-    KxAccessPolicy policy = policies.policyOf(namespace);
-    String role = policy == null || policy.getSpec() == null ? null : policy.getSpec().getRoleArn();
-    return new Caller(namespace, role == null || role.isBlank() ? null : role);
-  }
-
-  /** FinSpace for {@code r}'s calls: signed as its role, its namespace served in turn. */
-  private FinSpace finspace(KxChangeset r) {
-    return finspace.as(callerOf(r));
-  }
-
-  private <T> T call(KxChangeset r, java.util.function.Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (FinSpaceException e) {
-      throw new ReconcileFailure(r, e);
-    }
-  }
-
-  private Object lockOf(DatabaseRef db) {
-    return admissionLocks[Math.floorMod(db.key().hashCode(), admissionLocks.length)];
-  }
-
-  /**
-   * The one {@code me} waits for, as its status may say it. Nothing of another namespace's resource
-   * is named — neither its name nor its FinSpace changeset id: that is not this namespace's
-   * business (the changeset id would also let this namespace look up the other team's data load).
-   */
-  static String describe(KxChangeset me, KxChangeset b, DatabaseRef db) {
-    if (!Objects.equals(b.getMetadata().getNamespace(), me.getMetadata().getNamespace())) {
-      return "a KxChangeset of another namespace on database " + db;
-    }
-    String id = b.getStatus() == null ? null : b.getStatus().getChangesetId();
-    return b.getMetadata().getNamespace()
-        + "/"
-        + b.getMetadata().getName()
-        + (id == null ? "" : " (changeset " + id + ")")
-        + " on database "
-        + db;
-  }
-
-  /** Why a stuck waiter is queued behind others that came later. */
-  private String yielded(KxChangeset r) {
-    var f = r.getStatus() == null ? null : r.getStatus().getFailure();
-    Instant since = DatabaseQueue.unableSince(r);
-    return "this resource has been unable to create since "
-        + StatusMapper.rfc3339(since)
-        + (f == null ? "" : " (" + f.getReason() + ")")
-        + ", longer than QUEUE_YIELD_AFTER ("
-        + settings.queueYieldAfter()
-        + "), so it gave its turn to the resources that can, and tries again when none waits ahead";
-  }
-
-  private static KxChangeset withStatus(KxChangeset r, KxChangesetStatus s) {
-    KxChangeset copy = new KxChangeset();
-    copy.setMetadata(r.getMetadata());
-    copy.setSpec(r.getSpec());
-    copy.setStatus(s);
-    return copy;
-  }
-
-  private static List<Outcome.Event> finalEvents(
-      KxChangesetStatus before, KxChangesetStatus after) {
-    List<Outcome.Event> events = new ArrayList<>();
-    String was = before == null ? null : before.getStatus();
-    if (Objects.equals(was, after.getStatus())) {
-      return events;
-    }
-    String id = after.getChangesetId();
-    if (Changeset.COMPLETED.equals(after.getStatus())) {
-      events.add(
-          Outcome.Event.normal("ChangesetCompleted", "FinSpace changeset " + id + " COMPLETED"));
-    } else if (Changeset.FAILED.equals(after.getStatus())) {
-      var ready = Conditions.find(after.getConditions(), Conditions.READY);
-      events.add(
-          Outcome.Event.warning(
-              "ChangesetFailed",
-              ready == null ? "changeset " + id + " FAILED" : ready.getMessage()));
-    }
-    return events;
-  }
-
-  private static String failingReason(KxChangesetStatus s) {
-    return s == null || s.getFailure() == null ? null : s.getFailure().getReason();
-  }
-
-  private Duration age(CreateIntent intent) {
-    return Duration.between(Instant.parse(intent.getAttemptedAt()), now());
+    return calls.callerOf(r);
   }
 
   private Instant now() {

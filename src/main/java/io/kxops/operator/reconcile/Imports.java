@@ -176,8 +176,8 @@ final class Imports {
   /**
    * A resource whose create intent may have made {@code cs} without its answer being recorded: the
    * intent sends the same change requests (FinSpace makes what it is sent) and was recorded before
-   * {@code cs} was created, clocks apart by at most {@link ChangesetLogic#CLOCK_SKEW}. (An intent
-   * recorded later cannot have made it: its create is sent after the intent.)
+   * {@code cs} was created, clocks apart by at most {@link Intents#CLOCK_SKEW}. (An intent recorded
+   * later cannot have made it: its create is sent after the intent.)
    */
   private static Optional<KxChangeset> mayHaveMade(Changeset cs, List<KxChangeset> inFlight) {
     String digest = Intents.digest(cs.changeRequests());
@@ -190,7 +190,7 @@ final class Imports {
               Instant at = ResourceCheck.parse(o.getStatus().getCreateIntent().getAttemptedAt());
               return at == null
                   || cs.createdTimestamp() == null
-                  || !at.minus(ChangesetLogic.CLOCK_SKEW).isAfter(cs.createdTimestamp());
+                  || !at.minus(Intents.CLOCK_SKEW).isAfter(cs.createdTimestamp());
             })
         .findFirst();
   }

@@ -56,7 +56,7 @@ final class RepeatCheck {
    * newest that holds the same requests), so that an annotation kept in Git cannot re-run a later
    * one unseen — after a rebuild, the resource's own earlier run is newer than what it names.
    */
-  static final String ANNOTATION = ChangesetLogic.RERUN_ANNOTATION;
+  static final String ANNOTATION = "finspace.kxops.io/allow-rerun-of";
 
   /**
    * How long after the newest resource seen before a List started another resource may have been
