@@ -782,7 +782,7 @@ public final class BenchRun {
         List<String> each = new ArrayList<>();
         r.path("repeats" + suffix).forEach(x -> each.add(x.path("ratio").asText()));
         sb.append(
-            "operator / baseline%s: %s (goal <= 1.2), the median of %s%n"
+            "operator / baseline%s: %s (goal <= 1.1, issue 17), the median of %s%n"
                 .formatted(
                     suffix.isEmpty() ? "" : " with the per-database limit raised",
                     r.path("ratioOperatorToBaseline" + suffix).asText(),
