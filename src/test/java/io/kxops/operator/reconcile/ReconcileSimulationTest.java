@@ -72,6 +72,26 @@ class ReconcileSimulationTest {
    */
   static final int CLOCK_SKEW_S = Integer.getInteger("sim.clockSkew", 0);
 
+  /** How far FinSpace's clock is off, at most, either way. */
+  static final int FINSPACE_SKEW_S = 30;
+
+  static {
+    // The protocol assumes an operator's and FinSpace's clocks differ by at most CLOCK_SKEW: a
+    // schedule beyond it breaks what no implementation can keep, so it is refused, not run.
+    long allowed = ChangesetLogic.CLOCK_SKEW.toSeconds() - FINSPACE_SKEW_S;
+    if (CLOCK_SKEW_S < 0 || CLOCK_SKEW_S > allowed) {
+      throw new IllegalArgumentException(
+          "-Dsim.clockSkew="
+              + CLOCK_SKEW_S
+              + ": with FinSpace's clock off by up to "
+              + FINSPACE_SKEW_S
+              + " s, two clocks may differ by more than the "
+              + ChangesetLogic.CLOCK_SKEW.toSeconds()
+              + " s the protocol assumes (CLOCK_SKEW); at most "
+              + allowed);
+    }
+  }
+
   /**
    * {@code -Dsim.sendDelay=S}: a CreateKxChangeset may reach FinSpace up to S seconds after the
    * logic called it (throttled SDK attempts inside its 60 s call timeout, a pause). Off by default.
@@ -400,7 +420,8 @@ class ReconcileSimulationTest {
       refusals = new Random(seed * 31 + 7);
       rnd = new Random(seed);
       // FinSpace's clock is off by up to 30 s either way: inside the stated 60 s skew.
-      finspaceClock.advance(Duration.ofSeconds(30 - new Random(seed).nextInt(61)));
+      finspaceClock.advance(
+          Duration.ofSeconds(FINSPACE_SKEW_S - new Random(seed).nextInt(2 * FINSPACE_SKEW_S + 1)));
       uidSource = new Random(~seed);
       cluster =
           new FakeCluster(
