@@ -16,7 +16,7 @@ public enum Failure {
   /** CreateKxChangeset refused the request itself: fix the spec (a new generation is retried). */
   INVALID_REQUEST(
       "InvalidRequest",
-      new Reaction(false, Reaction.Stall.AT_ONCE, true, true),
+      new Reaction(false, Reaction.Stall.AT_ONCE, true, true, false),
       "fix spec.changeRequests: an edit is retried"),
   /**
    * GetKxChangeset or ListKxChangesets refused a call the operator built (not a spec problem):
@@ -29,24 +29,24 @@ public enum Failure {
    */
   CLIENT_TOKEN_CONFLICT(
       "ClientTokenConflict",
-      new Reaction(false, Reaction.Stall.AT_ONCE, true, false),
+      new Reaction(false, Reaction.Stall.AT_ONCE, true, false, false),
       "FinSpace already holds a changeset made with this resource's uid as client token but other"
           + " change requests; it is not retried: inspect the changeset FinSpace names, then"
           + " delete this KxChangeset and create a new one"),
   /** The environment or database does not exist (yet: GitOps creates things in any order). */
   DATABASE_NOT_FOUND(
       "DatabaseNotFound",
-      new Reaction(true, Reaction.Stall.NEVER, false, true),
+      new Reaction(true, Reaction.Stall.NEVER, false, true, false),
       "check spec.environmentId, spec.databaseName and spec.region; retried until it exists"),
   /** GetKxChangeset: not visible yet right after a create, or gone for good after the grace. */
   CHANGESET_NOT_FOUND(
       "ChangesetNotFound",
-      new Reaction(true, Reaction.Stall.AFTER_NOT_FOUND_GRACE, true, false),
+      new Reaction(true, Reaction.Stall.AFTER_NOT_FOUND_GRACE, true, false, false),
       "was the database deleted? still retried slowly"),
   /** The operator's identity may not call FinSpace on this database. */
   ACCESS_DENIED(
       "AccessDenied",
-      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false),
+      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false, true),
       "grant the operator's IAM role, or the role the namespace's KxAccessPolicy names,"
           + " finspace:CreateKxChangeset, GetKxChangeset and ListKxChangesets on this database"
           + " (config/iam/operator-policy.json, config/iam/team-role-policy.json)"),
@@ -56,14 +56,14 @@ public enum Failure {
    */
   ROLE_NOT_ASSUMED(
       "RoleNotAssumed",
-      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false),
+      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false, false),
       "check the role's trust policy (it must trust the operator's role with sts:AssumeRole and"
           + " sts:TagSession, config/iam/team-role-trust-policy.json) and the operator role's"
           + " sts:AssumeRole and sts:TagSession grant on it"),
   /** The operator's AWS credentials are missing, invalid or expired, or its clock is off. */
   INVALID_CREDENTIALS(
       "InvalidCredentials",
-      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false),
+      new Reaction(true, Reaction.Stall.AFTER_ACCESS_BOUND, false, false, true),
       "check the operator's AWS credentials: the IRSA or EKS Pod Identity role and its trust"
           + " policy, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, session token expiry,"
           + " and the node's clock"),

@@ -16,6 +16,9 @@ public final class FinSpaceException extends RuntimeException {
   private final Failure failure;
   private final boolean sent;
 
+  /** Exactly one attempt of the call was transmitted: its answer is the only one there was. */
+  private final boolean sentOnce;
+
   public FinSpaceException(
       Operation operation,
       String errorCode,
@@ -23,7 +26,7 @@ public final class FinSpaceException extends RuntimeException {
       Failure failure,
       String message,
       Throwable cause) {
-    this(operation, errorCode, httpStatus, failure, message, cause, true);
+    this(operation, errorCode, httpStatus, failure, message, cause, true, false);
   }
 
   private FinSpaceException(
@@ -33,13 +36,15 @@ public final class FinSpaceException extends RuntimeException {
       Failure failure,
       String message,
       Throwable cause,
-      boolean sent) {
+      boolean sent,
+      boolean sentOnce) {
     super(message, cause);
     this.operation = operation;
     this.errorCode = errorCode;
     this.httpStatus = httpStatus;
     this.failure = failure;
     this.sent = sent;
+    this.sentOnce = sentOnce;
   }
 
   /**
@@ -50,7 +55,19 @@ public final class FinSpaceException extends RuntimeException {
   public FinSpaceException notSent() {
     FinSpaceException e =
         new FinSpaceException(
-            operation, errorCode, httpStatus, failure, getMessage(), getCause(), false);
+            operation, errorCode, httpStatus, failure, getMessage(), getCause(), false, false);
+    e.setStackTrace(getStackTrace());
+    return e;
+  }
+
+  /**
+   * This failure, the answer to the one attempt of the call that was transmitted (no SDK retry left
+   * the process before or after it). Without this mark other attempts may have been sent.
+   */
+  public FinSpaceException sentOnce() {
+    FinSpaceException e =
+        new FinSpaceException(
+            operation, errorCode, httpStatus, failure, getMessage(), getCause(), true, true);
     e.setStackTrace(getStackTrace());
     return e;
   }
@@ -111,6 +128,15 @@ public final class FinSpaceException extends RuntimeException {
    */
   public boolean provesNothingSent() {
     return operation == Operation.CREATE && !sent;
+  }
+
+  /**
+   * True when this create's only transmitted attempt was refused before FinSpace acted on it (not
+   * authorized, not authenticated): no changeset was made with its token by this call. An answer to
+   * a retry proves nothing of the attempts before it (a permission revoked in between).
+   */
+  public boolean provesOnlyAttemptRefused() {
+    return operation == Operation.CREATE && sentOnce && failure.reaction().refusedUnacted();
   }
 
   /** True when FinSpace's answer proves that this create made no changeset. */

@@ -15,8 +15,12 @@ package io.kxops.operator.finspace;
  * @param freesSlot once Stalled, the resource no longer counts as in flight on its database
  * @param nothingCreated on CreateKxChangeset: FinSpace refused the request, so no changeset exists
  *     for it and the create intent is withdrawn (the spec may be fixed)
+ * @param refusedUnacted FinSpace refused the request before acting on it (not authorized, not
+ *     authenticated): when it was the create's only transmitted attempt and the intent's first,
+ *     nothing was ever sent that made a changeset, and the intent is withdrawn
  */
-public record Reaction(boolean retry, Stall stall, boolean freesSlot, boolean nothingCreated) {
+public record Reaction(
+    boolean retry, Stall stall, boolean freesSlot, boolean nothingCreated, boolean refusedUnacted) {
 
   /** When a failing resource becomes Stalled. */
   public enum Stall {
@@ -31,6 +35,6 @@ public record Reaction(boolean retry, Stall stall, boolean freesSlot, boolean no
   }
 
   static Reaction transientFailure() {
-    return new Reaction(true, Stall.NEVER, false, false);
+    return new Reaction(true, Stall.NEVER, false, false, false);
   }
 }

@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -159,11 +159,15 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       String token,
       Instant sendBy) {
     AwsCredentialsProvider credentials = credentials(caller);
-    AtomicBoolean sent = new AtomicBoolean();
+    AtomicInteger sent = new AtomicInteger();
     try {
       return createMarked(caller, db, requests, token, sendBy, credentials, sent);
     } catch (FinSpaceException e) {
-      throw sent.get() ? e : e.notSent();
+      throw switch (sent.get()) {
+        case 0 -> e.notSent();
+        case 1 -> e.sentOnce();
+        default -> e;
+      };
     }
   }
 
@@ -174,7 +178,7 @@ public final class SdkFinSpace implements FinSpace, AutoCloseable {
       String token,
       Instant sendBy,
       AwsCredentialsProvider credentials,
-      AtomicBoolean sent) {
+      AtomicInteger sent) {
     return call(
         Operation.CREATE,
         caller,

@@ -4,29 +4,30 @@
  */
 package io.kxops.operator.finspace;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**
- * Marks a call once any of its attempts is about to be transmitted. It runs after every other
- * interceptor (the rate limiter, the send deadline), so an unmarked call that failed sent nothing:
- * its credentials could not be had (STS refused the role), or it was held back. A create whose
- * every attempt failed so proves that it made no changeset, whatever the SDK's retries did.
+ * Counts the attempts of a call about to be transmitted. It runs after every other interceptor (the
+ * rate limiter, the send deadline), so a call that failed at 0 sent nothing: its credentials could
+ * not be had (STS refused the role), or it was held back. A create whose every attempt failed so
+ * proves that it made no changeset, whatever the SDK's retries did; one transmitted once is
+ * answered for by that one answer.
  */
 final class Transmissions implements ExecutionInterceptor {
 
-  /** Set on the call's request; true once an attempt may have left the process. */
-  static final ExecutionAttribute<AtomicBoolean> SENT = new ExecutionAttribute<>("kxops.sent");
+  /** Set on the call's request; the attempts that may have left the process. */
+  static final ExecutionAttribute<AtomicInteger> SENT = new ExecutionAttribute<>("kxops.sent");
 
   @Override
   public void beforeTransmission(
       Context.BeforeTransmission context, ExecutionAttributes executionAttributes) {
-    AtomicBoolean sent = executionAttributes.getAttribute(SENT);
+    AtomicInteger sent = executionAttributes.getAttribute(SENT);
     if (sent != null) {
-      sent.set(true);
+      sent.incrementAndGet();
     }
   }
 }

@@ -321,16 +321,18 @@ public final class StatusMapper {
   }
 
   /**
-   * True when nothing was ever sent with {@code intent}'s token: the failed call was the intent's
-   * first attempt (a resumed one is recorded as a retry before it is sent) and none of its attempts
-   * left the process. Such an intent holds nothing and is withdrawn, so that a create that cannot
-   * even be sent (STS refuses the namespace's role) does not keep the database's slot. After a
-   * resumed attempt nothing is proven: an earlier attempt may have reached FinSpace.
+   * True when nothing that made a changeset was ever sent with {@code intent}'s token: the failed
+   * call was the intent's first attempt (a resumed one is recorded as a retry before it is sent)
+   * and none of its attempts left the process, or its only transmitted attempt was refused before
+   * FinSpace acted on it (AccessDenied, InvalidCredentials). Such an intent holds nothing and is
+   * withdrawn, so that a create that cannot be sent (STS refuses the namespace's role) or is not
+   * allowed (the role may not create) does not keep the database's slot. After a resumed attempt,
+   * or an SDK retry, nothing is proven: an earlier attempt may have reached FinSpace and created.
    */
   static boolean neverSent(CreateIntent intent, FinSpaceException e) {
     return intent != null
         && (intent.getRetries() == null || intent.getRetries() == 0)
-        && e.provesNothingSent();
+        && (e.provesNothingSent() || e.provesOnlyAttemptRefused());
   }
 
   /**

@@ -276,6 +276,39 @@ class SdkFinSpaceTest {
     assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-late");
   }
 
+  /**
+   * AccessDenied on a create's only transmitted attempt proves that attempt made nothing (the
+   * operator then withdraws a first intent); on an SDK retry it proves nothing of the attempt
+   * before it. Here the first attempt took effect, its answer was lost, and the retry was denied (a
+   * permission revoked in between): the changeset exists, and the exception must not say otherwise.
+   */
+  @Test
+  void anAccessDeniedOnlyProvesNothingWasCreatedWhenItAnsweredTheOnlyAttempt() {
+    finspace = client(3, 100);
+    var create = io.kxops.emulator.Operation.CREATE_KX_CHANGESET;
+    emulator.faults().failNext(create, 1, "AccessDeniedException");
+    FinSpaceException once =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            FinSpaceException.class, () -> finspace.create(DB, REQUESTS, "token-denied", LATER));
+    assertThat(once.failure()).isEqualTo(Failure.ACCESS_DENIED);
+    assertThat(once.provesOnlyAttemptRefused()).as("one attempt, refused").isTrue();
+    assertThat(emulator.changesetsByClientToken()).doesNotContainKey("token-denied");
+
+    emulator.faults().dropResponseNext(create, 1).failNext(create, 1, "AccessDeniedException");
+    FinSpaceException retried =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            FinSpaceException.class,
+            () -> finspace.create(DB, REQUESTS, "token-made-then-denied", LATER));
+    assertThat(retried.failure()).isEqualTo(Failure.ACCESS_DENIED);
+    assertThat(emulator.changesetsByClientToken())
+        .as("the first attempt took effect")
+        .containsKey("token-made-then-denied");
+    assertThat(retried.provesOnlyAttemptRefused())
+        .as("the denied attempt was an SDK retry")
+        .isFalse();
+    assertThat(retried.provesNothingSent()).isFalse();
+  }
+
   @Test
   void anSdkRetryThatWouldLeaveAfterTheSendDeadlineIsHeldBack() {
     // One request every 4 s: the first attempt leaves at once, the SDK's retry after 4 s, past a

@@ -1314,9 +1314,21 @@ class ReconcileSimulationTest {
                   trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " refused");
                   throw FinSpaceErrors.of(Operation.CREATE, "ResourceNotFoundException", 404);
                 }
+                if (fault(3)) {
+                  // The role may not create here: FinSpace refuses the only attempt unacted.
+                  trace.add(step + ": p" + id + " create denied on its only attempt");
+                  throw FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403)
+                      .sentOnce();
+                }
                 checkNoRepeat(db, requests, token);
                 Changeset c = finspace.create(db, requests, token, sendBy);
                 trace.add(step + ": p" + id + " create " + token.substring(0, 4) + " -> " + c.id());
+                if (fault(3)) {
+                  // Its answer lost, the SDK's retry denied (a permission revoked in between):
+                  // the changeset exists though the call ends in AccessDenied.
+                  trace.add(step + ": p" + id + " answer lost, the SDK's retry denied");
+                  throw FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403);
+                }
                 return c;
               });
         }

@@ -318,6 +318,60 @@ class ReviewWaveTest extends ProtocolScenario {
   }
 
   /**
+   * The same for a role that may read the database but not create on it: FinSpace answers the
+   * create's only transmitted attempt with AccessDenied. It refused before acting, so nothing was
+   * made with a's token; a keeping its intent (the slot) for as long as the role is wrong would
+   * hold every namespace on that database (review of 2026-12-06).
+   */
+  @Test
+  void aFirstCreateDeniedOnItsOnlyAttemptHoldsOtherNamespacesNoLongerThanTheYieldBound() {
+    KxChangeset ka = Resources.changeset("a", T0);
+    ka.getMetadata().setNamespace("team-a");
+    KxChangeset a = cluster.create(ka);
+    KxChangeset kb = Resources.changeset("b", T0.plusSeconds(1));
+    kb.getMetadata().setNamespace("team-b");
+    KxChangeset b = cluster.create(kb);
+    Proc p = new Proc(time);
+    finspace.refuseCreatesWith(
+        a.getMetadata().getUid(),
+        FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403).sentOnce());
+    p.watch.catchUp();
+    p.reconcile(a);
+    assertThat(now(a).getStatus().getCreateIntent()).as("withdrawn: nothing was made").isNull();
+    Duration bound = ChangesetLogic.QUEUE_YIELD_AFTER;
+    for (Duration t = Duration.ZERO;
+        t.compareTo(bound.plusMinutes(1)) <= 0;
+        t = t.plusSeconds(30)) {
+      p.watch.catchUp();
+      p.reconcile(a);
+      p.watch.catchUp();
+      p.reconcile(b);
+      time.advance(Duration.ofSeconds(30));
+    }
+    assertThat(finspace.createdWith(a.getMetadata().getUid())).isZero();
+    assertThat(now(b).getStatus().getChangesetId())
+        .as("b, of another namespace, is created once a has been unable to create for %s", bound)
+        .isNotNull();
+  }
+
+  /**
+   * An AccessDenied that answered an SDK retry proves nothing of the attempt before it (its answer
+   * lost, the permission revoked in between): the intent stays, and with it the slot.
+   */
+  @Test
+  void aCreateDeniedOnARetryKeepsItsIntent() {
+    KxChangeset a = add("a", T0);
+    Proc p = new Proc(time);
+    finspace.refuseCreatesWith(
+        a.getMetadata().getUid(),
+        FinSpaceErrors.of(Operation.CREATE, "AccessDeniedException", 403));
+    p.watch.catchUp();
+    p.reconcile(a);
+    assertThat(now(a).getStatus().getCreateIntent()).isNotNull();
+    assertThat(DatabaseQueue.inFlight(now(a))).isTrue();
+  }
+
+  /**
    * Issue 16's import against a create whose answer was lost. a's create made changeset x, but its
    * process died before recording it. Someone runs {@code export} (FinSpace lists x, which no
    * KxChangeset records) and applies an import of x. If the import records x at once, a's resend
