@@ -197,14 +197,14 @@ class StatusWriteCost {
                         .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(body));
               }
               default -> {
-                // As StatusWriter does: name, resourceVersion and the status.
+                // As StatusWriter does: the resource as read, managedFields left out, with the
+                // new status.
                 KxChangeset body = new KxChangeset();
                 body.setMetadata(
-                    new ObjectMetaBuilder()
-                        .withName(cur.getMetadata().getName())
-                        .withNamespace(ns)
-                        .withResourceVersion(cur.getMetadata().getResourceVersion())
+                    new ObjectMetaBuilder(cur.getMetadata())
+                        .withManagedFields((List) null)
                         .build());
+                body.setSpec(cur.getSpec());
                 body.setStatus(next);
                 written = k.resource(body).updateStatus();
               }

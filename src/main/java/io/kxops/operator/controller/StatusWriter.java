@@ -11,6 +11,7 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.reconcile.StaleResourceException;
 import io.kxops.operator.reconcile.StatusStore;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,16 +48,15 @@ public final class StatusWriter {
     if (next == null || Objects.equals(resource.getStatus(), next)) {
       return resource;
     }
-    // Name, resourceVersion (the precondition) and the status: on the status subresource the API
-    // server takes nothing else from the body (spec, labels and managedFields stay its own, and no
-    // field changes owner).
+    // The resource as read (its resourceVersion is the precondition) with the new status. The API
+    // server keeps only the status of it, but its field manager compares the whole body with what
+    // it has: a body without the labels and spec took their ownership from the manager that
+    // applied them on 1.30 (OperatorE2EIT on kube-apiserver 1.30.14). managedFields are left out:
+    // the API server then keeps its own.
     KxChangeset body = new KxChangeset();
     body.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(resource.getMetadata().getName())
-            .withNamespace(resource.getMetadata().getNamespace())
-            .withResourceVersion(resource.getMetadata().getResourceVersion())
-            .build());
+        new ObjectMetaBuilder(resource.getMetadata()).withManagedFields((List) null).build());
+    body.setSpec(resource.getSpec());
     body.setStatus(next);
     KxChangeset written;
     try {
