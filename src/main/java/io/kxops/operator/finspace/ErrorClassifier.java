@@ -124,6 +124,17 @@ public final class ErrorClassifier {
     return Failure.UNEXPECTED_ERROR;
   }
 
+  /**
+   * True when {@code code} is one FinSpace (or AWS's authentication in front of it) sends for a
+   * request refused before it was acted on: AccessDeniedException and the credential codes. Not the
+   * HTTP-status fallback: a 403 without such a code may be an intermediary's answer to a request it
+   * forwarded (a filtering proxy), which proves nothing of what FinSpace did.
+   */
+  public static boolean refusedUnactedCode(String code) {
+    return "AccessDeniedException".equals(code)
+        || (CREDENTIAL_CODES.contains(code) && !CREDENTIALS_NOT_LOADED.equals(code));
+  }
+
   public static Failure classify(Operation operation, String code, int httpStatus) {
     return classify(operation, code, null, httpStatus);
   }

@@ -132,11 +132,15 @@ public final class FinSpaceException extends RuntimeException {
 
   /**
    * True when this create's only transmitted attempt was refused before FinSpace acted on it (not
-   * authorized, not authenticated): no changeset was made with its token by this call. An answer to
-   * a retry proves nothing of the attempts before it (a permission revoked in between).
+   * authorized, not authenticated, by FinSpace's own error code: a bare 403 may be a proxy's): no
+   * changeset was made with its token by this call. An answer to a retry proves nothing of the
+   * attempts before it (a permission revoked in between).
    */
   public boolean provesOnlyAttemptRefused() {
-    return operation == Operation.CREATE && sentOnce && failure.reaction().refusedUnacted();
+    return operation == Operation.CREATE
+        && sentOnce
+        && failure.reaction().refusedUnacted()
+        && ErrorClassifier.refusedUnactedCode(errorCode);
   }
 
   /** True when FinSpace's answer proves that this create made no changeset. */
