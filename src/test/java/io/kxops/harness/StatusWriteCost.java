@@ -7,6 +7,7 @@ package io.kxops.harness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -200,10 +201,9 @@ class StatusWriteCost {
                 // As StatusWriter does: the resource as read, managedFields left out, with the
                 // new status.
                 KxChangeset body = new KxChangeset();
-                body.setMetadata(
-                    new ObjectMetaBuilder(cur.getMetadata())
-                        .withManagedFields((List) null)
-                        .build());
+                ObjectMeta meta = new ObjectMetaBuilder(cur.getMetadata()).build();
+                meta.setManagedFields(null);
+                body.setMetadata(meta);
                 body.setSpec(cur.getSpec());
                 body.setStatus(next);
                 written = k.resource(body).updateStatus();

@@ -4,6 +4,7 @@
  */
 package io.kxops.operator.controller;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -11,7 +12,6 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.reconcile.StaleResourceException;
 import io.kxops.operator.reconcile.StatusStore;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -54,8 +54,9 @@ public final class StatusWriter {
     // applied them on 1.30 (OperatorE2EIT on kube-apiserver 1.30.14). managedFields are left out:
     // the API server then keeps its own.
     KxChangeset body = new KxChangeset();
-    body.setMetadata(
-        new ObjectMetaBuilder(resource.getMetadata()).withManagedFields((List) null).build());
+    ObjectMeta meta = new ObjectMetaBuilder(resource.getMetadata()).build();
+    meta.setManagedFields(null);
+    body.setMetadata(meta);
     body.setSpec(resource.getSpec());
     body.setStatus(next);
     KxChangeset written;

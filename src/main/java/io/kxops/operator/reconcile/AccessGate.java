@@ -74,13 +74,9 @@ final class AccessGate {
               + " slot and sends nothing until the policy allows it again (or delete it)";
     }
     KxChangesetStatus next = StatusMapper.forbidden(r, db.region(), message, clock.instant());
-    var stalled =
-        Conditions.find(
-            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
+    var stalled = Conditions.stalledWith(r, Reasons.FORBIDDEN);
     boolean news =
         stalled == null
-            || !Conditions.TRUE.equals(stalled.getStatus())
-            || !Reasons.FORBIDDEN.equals(stalled.getReason())
             // The condition keeps the message capped: compare like with like.
             || !Redaction.cap(message, Conditions.MAX_MESSAGE).equals(stalled.getMessage());
     LOG.info("not created, outside its access policy: {}", message);

@@ -208,10 +208,8 @@ final class RepeatCheck {
     if (s == null || StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s)) {
       return false;
     }
-    var stalled = Conditions.find(s.getConditions(), Conditions.STALLED);
-    if (stalled == null
-        || !Conditions.TRUE.equals(stalled.getStatus())
-        || !Reasons.REPEATS_HISTORY.equals(stalled.getReason())) {
+    var stalled = Conditions.stalledWith(r, Reasons.REPEATS_HISTORY);
+    if (stalled == null) {
       return false;
     }
     Long generation = r.getMetadata().getGeneration();

@@ -50,13 +50,9 @@ final class RepeatGate {
       return Optional.empty();
     }
     String message = RepeatCheck.message(r, db, repeat.get());
-    var stalled =
-        Conditions.find(
-            r.getStatus() == null ? null : r.getStatus().getConditions(), Conditions.STALLED);
+    var stalled = Conditions.stalledWith(r, Reasons.REPEATS_HISTORY);
     boolean news =
         stalled == null
-            || !Conditions.TRUE.equals(stalled.getStatus())
-            || !Reasons.REPEATS_HISTORY.equals(stalled.getReason())
             || !repeat.get().newest().id().equals(RepeatCheck.repeatedId(stalled.getMessage()));
     LOG.info("not created, repeats history: {}", message);
     KxChangesetStatus next =

@@ -5,6 +5,7 @@
 package io.kxops.operator.status;
 
 import io.kxops.operator.api.v1alpha1.Condition;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.Redaction;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -106,6 +107,15 @@ public final class Conditions {
       return null;
     }
     return list.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+  }
+
+  /**
+   * The Stalled condition of {@code r} when it is True with reason {@code reason}, or null: a
+   * refusal already recorded (its Warning already sent).
+   */
+  public static Condition stalledWith(KxChangeset r, String reason) {
+    Condition c = r.getStatus() == null ? null : find(r.getStatus().getConditions(), STALLED);
+    return c != null && TRUE.equals(c.getStatus()) && reason.equals(c.getReason()) ? c : null;
   }
 
   private static boolean isKnown(String type) {
