@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kxops.emulator.ChangesetView;
 import io.kxops.emulator.FinSpaceEmulator;
+import io.kxops.emulator.RequestLog;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.status.StatusMapper;
@@ -57,6 +58,10 @@ public final class BenchRun {
     int throttledResources = 1000;
     int startupRuns = 3;
     int repeat = 3;
+
+    /** Changesets of an unmeasured burst before each measured one (0: the measured one is cold). */
+    int warmup = 200;
+
     Duration processing = Duration.ofSeconds(3);
     Duration poll = Duration.ofSeconds(1);
     Duration maxPoll = Duration.ofSeconds(10);
@@ -83,6 +88,7 @@ public final class BenchRun {
                       "--throttled-resources", v -> o.throttledResources = Integer.parseInt(v)),
                   Map.entry("--startup-runs", v -> o.startupRuns = Integer.parseInt(v)),
                   Map.entry("--repeat", v -> o.repeat = Integer.parseInt(v)),
+                  Map.entry("--warmup", v -> o.warmup = Integer.parseInt(v)),
                   Map.entry("--rate-limit", v -> o.rateLimit = Double.parseDouble(v)),
                   Map.entry("--operator-log-level", v -> o.operatorLogLevel = v),
                   Map.entry("--operator-jvm", v -> o.operatorJvm = List.of(v.trim().split("\\s+"))),
@@ -104,10 +110,11 @@ public final class BenchRun {
           || o.memoryResources < 1
           || o.memoryInFlight > o.memoryResources
           || o.startupRuns < 1
-          || o.repeat < 1) {
+          || o.repeat < 1
+          || o.warmup < 0) {
         throw new IllegalArgumentException(
             "need --throttled-resources >= --databases; --memory-resources, --startup-runs and"
-                + " --repeat >= 1; --memory-in-flight <= --memory-resources");
+                + " --repeat >= 1; --warmup >= 0; --memory-in-flight <= --memory-resources");
       }
       return o;
     }
@@ -118,6 +125,7 @@ public final class BenchRun {
       Usage: hack/bench.sh [--resources 1000] [--databases 100] [--memory-resources 10000]
                            [--memory-in-flight 1% of them]
                            [--throttled-resources 1000] [--startup-runs 3] [--repeat 3]
+                           [--warmup 200]
                            [--rate-limit 200]
                            [--scenarios startup,e2e,raised,throttled,memory]
                            [--operator-log-level warn] [--operator-jvm "FLAGS"]
@@ -141,7 +149,11 @@ public final class BenchRun {
 
   ObjectNode run() {
     FinSpaceEmulator.Builder emu =
-        Workload.emulator(o.databases).pending(Duration.ZERO).processing(o.processing);
+        Workload.emulator(o.databases)
+            .pending(Duration.ZERO)
+            .processing(o.processing)
+            // Enough for one scenario's calls: the timeline below reads it.
+            .requestLogCapacity(4 * o.resources + 10 * o.databases + 1_000);
     ObjectNode r = Report.JSON.createObjectNode();
     r.set("machine", Report.machine());
     ObjectNode settings = r.putObject("settings");
@@ -152,6 +164,7 @@ public final class BenchRun {
     settings.put("maxPollInterval", o.maxPoll.toString());
     settings.put("finspaceRateLimit", o.rateLimit);
     settings.put("reconcileThreads", o.reconcileThreads);
+    settings.put("warmupChangesets", o.warmup);
     settings.put("operatorJvm", String.join(" ", o.operatorJvm));
     try (Harness h = Harness.start(o.out.resolve("work"), emu, this::say)) {
       if (o.scenarios.contains("startup")) {
@@ -253,14 +266,46 @@ public final class BenchRun {
   /** A burst of KxChangesets, the operator taking them to COMPLETED. */
   private ObjectNode endToEnd(Harness h, String name, int perDatabase) {
     h.emulator().reset();
-    return operatorRun(h, name, o.resources, perDatabase, o.rateLimit);
+    return operatorRun(h, name, o.resources, perDatabase, o.rateLimit, o.warmup);
+  }
+
+  /**
+   * An unmeasured burst of {@code count} changesets on the warm-up databases, taken to final by the
+   * operator just started, so that the measured burst meets a JVM that has compiled its code and
+   * opened its connections, as the burst of an operator that has been running would (the bare loop
+   * gets the same); then its resources are deleted and the emulator's counters cleared.
+   */
+  private void warmUp(Harness h, String ns, int count) {
+    List<Workload.Item> items = Workload.warmUpItems(count, o.databases);
+    try (Tracker t = new Tracker(h.client(), ns)) {
+      Workload.apply(h.client(), ns, items, 8);
+      if (!t.awaitFinal(count, o.timeout, n -> {})) {
+        fail(ns + " warm-up: only " + t.finalCount() + "/" + count + " final after " + o.timeout);
+      }
+    }
+    h.client().resources(KxChangeset.class).inNamespace(ns).delete();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!h.client().resources(KxChangeset.class).inNamespace(ns).list().getItems().isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(ns + " warm-up: resources not deleted after 2 minutes");
+      }
+      Harness.sleep(100);
+    }
+    forgetWarmUp(h.emulator());
+  }
+
+  private void forgetWarmUp(FinSpaceEmulator emu) {
+    for (int d = 0; d < o.databases; d++) {
+      emu.forgetChangesets(Harness.ENVIRONMENT, Workload.warmUpDatabase(d));
+    }
+    emu.clearCounters();
   }
 
   private ObjectNode throttled(Harness h) {
     h.emulator().reset();
     h.emulator().faults().rateLimit(o.throttledFinSpaceRate);
     // A user facing a FinSpace that allows 20 requests/s sets the operator's limit to match.
-    ObjectNode t = operatorRun(h, "throttled", o.throttledResources, 1, o.throttledFinSpaceRate);
+    ObjectNode t = operatorRun(h, "throttled", o.throttledResources, 1, o.throttledFinSpaceRate, 0);
     h.emulator().faults().clear();
     long calls = t.path("finspaceCalls").path("total").asLong();
     long throttled = t.path("finspaceCalls").path("throttled").asLong();
@@ -281,13 +326,16 @@ public final class BenchRun {
   }
 
   private ObjectNode operatorRun(
-      Harness h, String name, int count, int perDatabase, double rateLimit) {
+      Harness h, String name, int count, int perDatabase, double rateLimit, int warmup) {
     String ns = "bench-" + name;
     h.namespace(ns);
     FinSpaceEmulator emu = h.emulator();
     OperatorProcess p = h.operator(name, env(h, ns, perDatabase, rateLimit), o.operatorJvm);
     p.start();
     p.awaitReady(Duration.ofMinutes(2));
+    if (warmup > 0) {
+      warmUp(h, ns, warmup);
+    }
     List<Workload.Item> items = Workload.items("cs", count, o.databases);
     ObjectNode r = Report.JSON.createObjectNode();
     try (Tracker tracker = new Tracker(h.client(), ns)) {
@@ -364,6 +412,11 @@ public final class BenchRun {
     Baseline b = new Baseline(emu.endpoint(), o.poll, o.maxPoll, o.rateLimit, o.reconcileThreads);
     ObjectNode r = Report.JSON.createObjectNode();
     try {
+      if (o.warmup > 0) {
+        b.run(Workload.warmUpItems(o.warmup, o.databases), perDatabase, o.timeout);
+        forgetWarmUp(emu);
+      }
+      long errorsBefore = b.errors();
       long wallStart = System.currentTimeMillis();
       CpuMeter cpu = cpuMeter(h).start();
       Baseline.Result res = b.run(items, perDatabase, o.timeout);
@@ -373,7 +426,7 @@ public final class BenchRun {
       r.put("finspaceRateLimit", o.rateLimit);
       r.put("totalSeconds", Report.round2(res.totalSeconds()));
       r.set("finspaceCalls", calls(emu, o.resources));
-      r.put("failedCallsRetried", b.errors());
+      r.put("failedCallsRetried", b.errors() - errorsBefore);
       long completed = res.finalStatus().values().stream().filter("COMPLETED"::equals).count();
       if (completed != o.resources || emu.changesetCount() != o.resources) {
         fail(
@@ -653,7 +706,37 @@ public final class BenchRun {
     c.put("getsPerChangeset", Report.round2(gets / (double) changesets));
     c.put("listsPerChangeset", Report.round2(lists / (double) changesets));
     c.set("byOutcome", Report.JSON.valueToTree(counters));
+    c.set("perHalfSecond", timeline(emu.requestLog()));
     return c;
+  }
+
+  /**
+   * FinSpace calls per half second from the first, by operation ("C" creates, "G" gets, "L" lists):
+   * where a run leaves its rate limit unused (a gap is time the run could have gone faster).
+   */
+  static ObjectNode timeline(List<RequestLog.Entry> log) {
+    ObjectNode out = Report.JSON.createObjectNode();
+    if (log.isEmpty()) {
+      return out;
+    }
+    Instant first = log.get(0).time();
+    java.util.TreeMap<Long, int[]> buckets = new java.util.TreeMap<>();
+    for (RequestLog.Entry e : log) {
+      long b = Duration.between(first, e.time()).toMillis() / 500;
+      int[] n = buckets.computeIfAbsent(b, k -> new int[3]);
+      switch (e.operation()) {
+        case "CreateKxChangeset" -> n[0]++;
+        case "GetKxChangeset" -> n[1]++;
+        case "ListKxChangesets" -> n[2]++;
+        default -> {}
+      }
+    }
+    long last = buckets.lastKey();
+    for (long b = 0; b <= last; b++) {
+      int[] n = buckets.getOrDefault(b, new int[3]);
+      out.put("%.1f".formatted(b / 2.0), "C%d G%d L%d".formatted(n[0], n[1], n[2]));
+    }
+    return out;
   }
 
   private static long sum(Map<String, Long> counters, String prefix) {

@@ -24,6 +24,7 @@ final class CpuMeter {
 
   private final Map<String, LongSupplier> pids = new LinkedHashMap<>();
   private final Map<String, Long> start = new LinkedHashMap<>();
+  private final Map<String, Map<String, Long>> threadsAtStart = new LinkedHashMap<>();
 
   /** Measures {@code name}: its pid is read at start and at stop (a process may restart). */
   CpuMeter add(String name, LongSupplier pid) {
@@ -33,6 +34,7 @@ final class CpuMeter {
 
   CpuMeter start() {
     pids.forEach((n, p) -> start.put(n, ticks(p.getAsLong())));
+    pids.forEach((n, p) -> threadsAtStart.put(n, byThread(p.getAsLong())));
     return this;
   }
 
@@ -47,9 +49,42 @@ final class CpuMeter {
       o.put(e.getKey(), Report.round2(s));
     }
     o.put("total", Report.round2(total));
+    ObjectNode threads = o.putObject("byThread");
+    for (var e : pids.entrySet()) {
+      Map<String, Long> before = threadsAtStart.getOrDefault(e.getKey(), Map.of());
+      ObjectNode t = threads.putObject(e.getKey());
+      byThread(e.getValue().getAsLong())
+          .forEach((g, v) -> t.put(g, Report.round2((v - before.getOrDefault(g, 0L)) / TICKS)));
+    }
     o.put("wallSeconds", Report.round2(wallSeconds));
     o.put("cpusBusy", Report.round2(wallSeconds <= 0 ? 0 : total / wallSeconds));
     return o;
+  }
+
+  /**
+   * utime + stime per thread group of a process (thread names with digits dropped, e.g. "C1
+   * CompilerThread"), in ticks; threads that ended are not counted. Empty if it is gone.
+   */
+  static Map<String, Long> byThread(long pid) {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    if (pid <= 0) {
+      return out;
+    }
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(t.resolve("comm")).strip().replaceAll("[0-9]+", "#");
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        } catch (IOException | RuntimeException e) {
+          // the thread ended while being read
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return out;
+    }
+    return out;
   }
 
   /** utime + stime of a process, in ticks; 0 if it is gone. */

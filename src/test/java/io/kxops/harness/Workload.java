@@ -35,13 +35,31 @@ final class Workload {
 
   private Workload() {}
 
-  /** An emulator with the workload's databases registered, and no request log (it is big). */
+  /**
+   * An emulator with the workload's databases (and as many warm-up ones) registered, no request
+   * log.
+   */
   static FinSpaceEmulator.Builder emulator(int databases) {
     FinSpaceEmulator.Builder b = FinSpaceEmulator.builder().requestLogCapacity(0);
     for (int d = 0; d < databases; d++) {
       b.database(Harness.ENVIRONMENT, database(d));
+      b.database(Harness.ENVIRONMENT, warmUpDatabase(d));
     }
     return b;
+  }
+
+  /** A database of the same number for warm-up runs, whose changesets are not measured. */
+  static String warmUpDatabase(int d) {
+    return "warm-%03d".formatted(d);
+  }
+
+  /** Like {@link #items}, on the warm-up databases. */
+  static List<Item> warmUpItems(int count, int databases) {
+    List<Item> out = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      out.add(new Item("warm-%05d".formatted(i), warmUpDatabase(i % databases), i));
+    }
+    return out;
   }
 
   static String database(int d) {

@@ -230,6 +230,20 @@ final class ChangesetStore {
     return byId.size();
   }
 
+  /** Forgets one database's changesets and their tokens; it stays registered, as if new. */
+  synchronized void forgetChangesets(String environmentId, String databaseName) {
+    Map<String, Db> dbs = environments.get(environmentId);
+    Db db = dbs == null ? null : dbs.get(databaseName);
+    if (db == null) {
+      return;
+    }
+    for (Changeset c : db.changesets) {
+      byId.remove(c.id);
+      byToken.remove(c.clientToken, c);
+    }
+    dbs.put(databaseName, new Db(environmentId, databaseName));
+  }
+
   /** Forgets everything: changesets, tokens, environments and databases. */
   synchronized void clear() {
     environments.clear();

@@ -342,6 +342,23 @@ public final class FinSpaceEmulator implements AutoCloseable {
   }
 
   /**
+   * Forgets one database's changesets (it stays registered, as if new): a benchmark's warm-up
+   * leaves nothing behind.
+   */
+  public void forgetChangesets(String environmentId, String databaseName) {
+    store.forgetChangesets(environmentId, databaseName);
+  }
+
+  /**
+   * Clears the call counters and the request log, keeping everything else (a benchmark's warm-up
+   * run is then not counted).
+   */
+  public void clearCounters() {
+    counters.clear();
+    requestLog.clear();
+  }
+
+  /**
    * Back to the state right after start: the start-up databases only, no changesets, counters, log
    * or faults but the start-up rate limit and seed, the start-up lifecycle, access key, roles and
    * credential lifetime (no issued sessions), real time.

@@ -49,6 +49,29 @@ class JavaApiTest {
   }
 
   @Test
+  void forgettingADatabasesChangesetsLeavesTheOthersAndClearingCountersKeepsChangesets() {
+    try (FinSpaceEmulator emu =
+        FinSpaceEmulator.builder().database("env1", "trades").database("env1", "warm").start()) {
+      ChangesetView kept = emu.createChangeset("env1", "trades", DELETE, "tok-1");
+      ChangesetView forgotten = emu.createChangeset("env1", "warm", DELETE, "tok-2");
+
+      emu.forgetChangesets("env1", "warm");
+
+      assertThat(emu.changesetsByClientToken())
+          .isEqualTo(Map.of("tok-1", List.of(kept.changesetId())));
+      assertThat(emu.databases()).isEqualTo(Map.of("env1", Map.of("trades", 1, "warm", 0)));
+      // The token is free again: a create with it makes a new changeset.
+      assertThat(emu.createChangeset("env1", "warm", DELETE, "tok-2").changesetId())
+          .isNotEqualTo(forgotten.changesetId());
+
+      emu.clearCounters();
+      assertThat(emu.counters()).isEmpty();
+      assertThat(emu.requestLog()).isEmpty();
+      assertThat(emu.changesetCount()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void directCreationIsValidatedAndFollowsTheTokenRules() {
     try (FinSpaceEmulator emu = FinSpaceEmulator.builder().database("env1", "trades").start()) {
       ChangesetView first = emu.createChangeset("env1", "trades", DELETE, "tok-1");
