@@ -4,12 +4,16 @@
  */
 package io.kxops.operator;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.TlsVersion;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.management.ManagementFactory;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -25,7 +29,8 @@ import javax.net.ssl.SSLParameters;
  * faster there, so the client offers it first (the API server, in Go, then chooses it). With C2 the
  * JDK's own order stands: AES-GCM with intrinsics is the faster one. Also: a kubeconfig without a
  * token (a client certificate) is re-read at most once a minute, as fabric8 means to (see {@link
- * KubeconfigToken}).
+ * KubeconfigToken}). And objects are read without {@code metadata.managedFields} (see {@link
+ * #serialization()}).
  */
 final class KubeClient {
 
@@ -41,7 +46,10 @@ final class KubeClient {
           new KubeconfigToken(
               System::nanoTime, () -> Config.autoConfigure(context).getAutoOAuthToken()));
     }
-    KubernetesClientBuilder builder = new KubernetesClientBuilder().withConfig(config);
+    KubernetesClientBuilder builder =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withKubernetesSerialization(serialization());
     if (!c2Compiler()) {
       SSLParameters tls = chachaFirst(config.getTlsVersions());
       builder.withHttpClientFactory(
@@ -54,6 +62,22 @@ final class KubeClient {
     }
     return builder.build();
   }
+
+  /**
+   * fabric8's serialization, except that {@code metadata.managedFields} is skipped when an object
+   * is read and never sent. Nothing in the operator reads them (its status replace leaves them to
+   * the API server, which keeps its own when a body has none), yet every watch event and write
+   * response carries them: with a KxChangeset's few fields and one manager per writer they are
+   * about as large as the rest of the object, so binding them was a large part of decoding each of
+   * the ~4 watch events and ~3 write responses per changeset (docs/benchmarks.md).
+   */
+  static KubernetesSerialization serialization() {
+    return new KubernetesSerialization(
+        new ObjectMapper().addMixIn(ObjectMeta.class, WithoutManagedFields.class), true);
+  }
+
+  @JsonIgnoreProperties({"managedFields"})
+  private interface WithoutManagedFields {}
 
   /**
    * The JDK's default cipher suites with the ChaCha20-Poly1305 ones first, the rest in the JDK's

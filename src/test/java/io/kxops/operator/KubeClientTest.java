@@ -6,12 +6,55 @@ package io.kxops.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.client.http.TlsVersion;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.testing.Resources;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes client offers ChaCha20-Poly1305 first only where the JIT lacks C2. */
 class KubeClientTest {
+
+  @Test
+  void objectsAreReadWithoutManagedFieldsAndEverythingElseIntact() {
+    String json =
+        """
+        {"apiVersion":"finspace.kxops.io/v1alpha1","kind":"KxChangeset",
+         "metadata":{"name":"a","namespace":"kdb","resourceVersion":"7","labels":{"team":"x"},
+           "managedFields":[{"manager":"argocd-controller","operation":"Apply",
+             "apiVersion":"finspace.kxops.io/v1alpha1","fieldsType":"FieldsV1",
+             "fieldsV1":{"f:spec":{"f:databaseName":{}}}}]},
+         "spec":{"environmentId":"env","databaseName":"db",
+           "changeRequests":[{"changeType":"DELETE","dbPath":"/x/"}]},
+         "status":{"changesetId":"cs-1","status":"PENDING"}}
+        """;
+    KxChangeset r = KubeClient.serialization().unmarshal(json, KxChangeset.class);
+
+    assertThat(r.getMetadata().getManagedFields()).isNullOrEmpty();
+    assertThat(r.getMetadata().getAdditionalProperties()).doesNotContainKey("managedFields");
+    assertThat(r.getMetadata().getResourceVersion()).isEqualTo("7");
+    assertThat(r.getMetadata().getLabels()).containsEntry("team", "x");
+    assertThat(r.getSpec().getDatabaseName()).isEqualTo("db");
+    assertThat(r.getStatus().getChangesetId()).isEqualTo("cs-1");
+    // fabric8's own serialization binds them: the difference is the mix-in.
+    assertThat(new KubernetesSerialization().unmarshal(json, KxChangeset.class).getMetadata())
+        .extracting(m -> m.getManagedFields().size())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void managedFieldsAreNeverSent() {
+    KxChangeset r = Resources.changeset("p1", Instant.parse("2026-11-28T10:00:00Z"));
+    r.getMetadata()
+        .setManagedFields(List.of(new ManagedFieldsEntryBuilder().withManager("kubectl").build()));
+
+    String json = KubeClient.serialization().asJson(r);
+
+    assertThat(json).doesNotContain("managedFields").contains("\"name\":\"p1\"");
+  }
 
   @Test
   void chachaSuitesGoFirstAndTheOthersKeepTheJdksOrder() {
