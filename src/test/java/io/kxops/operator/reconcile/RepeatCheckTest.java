@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.testing.FinSpaceErrors;
@@ -379,6 +380,21 @@ class RepeatCheckTest {
     assertThat(cache.databases()).isEqualTo(1);
     assertThat(cache.entries()).isEqualTo(2);
     assertThat(cache.of("a").size()).isZero();
+  }
+
+  @Test
+  void theHistoryCachesCountFollowsEveryChangeAndDropsAForgottenDatabaseForGood() {
+    HistoryCache cache = new HistoryCache(1, 100);
+    HistoryCache.Database a = cache.of("a");
+    a.digest("x", "d");
+    a.digest("x", "d"); // the same changeset again: still one entry
+    assertThat(cache.entries()).isEqualTo(1);
+    cache.of("b"); // one database at most: a is forgotten
+    a.digest("y", "d"); // a check that still holds a goes on with it
+    a.last(new Caller("one", null), new HistoryCache.Listing(T0, List.of()));
+    assertThat(cache.entries()).as("a no longer counts").isZero();
+    cache.of("b").digest("z", "d");
+    assertThat(cache.entries()).isEqualTo(1);
   }
 
   @Test
