@@ -277,7 +277,7 @@ public final class BenchRun {
    */
   private void warmUp(Harness h, String ns, int count) {
     List<Workload.Item> items = Workload.warmUpItems(count, o.databases);
-    try (Tracker t = new Tracker(h.client(), ns)) {
+    try (Tracker t = Tracker.finalOnly(h.client(), ns)) {
       Workload.apply(h.client(), ns, items, 8);
       if (!t.awaitFinal(count, o.timeout, n -> {})) {
         fail(ns + " warm-up: only " + t.finalCount() + "/" + count + " final after " + o.timeout);
@@ -338,7 +338,7 @@ public final class BenchRun {
     }
     List<Workload.Item> items = Workload.items("cs", count, o.databases);
     ObjectNode r = Report.JSON.createObjectNode();
-    try (Tracker tracker = new Tracker(h.client(), ns)) {
+    try (Tracker tracker = Tracker.finalOnly(h.client(), ns)) {
       say(
           name
               + ": applying "

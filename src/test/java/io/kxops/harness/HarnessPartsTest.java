@@ -183,14 +183,15 @@ class HarnessPartsTest {
     assertThat(c.path("statusWriteConflicts").asLong()).isEqualTo(2);
     assertThat(c.path("eventsCreated").asLong()).isEqualTo(20);
     assertThat(c.path("watchEventsSent").asLong()).isEqualTo(100);
-    assertThat(c.path("watchEventsToOperator").asLong()).isEqualTo(55);
+    // One per successful write of a KxChangeset: 40 status applies and 10 creates (not the 409s).
+    assertThat(c.path("watchEventsToOperator").asLong()).isEqualTo(50);
     assertThat(c.path("reconciliations").asLong()).isEqualTo(35);
     assertThat(c.path("apiServerRequests").has("GET pods 200")).as("not ours").isFalse();
     assertThat(c.path("apiServerRequests").path("POST kxchangesets 201").asLong()).isEqualTo(10);
     var per = c.path("perChangeset");
     assertThat(per.path("statusWrites").asDouble()).isEqualTo(4.2);
     assertThat(per.path("eventsCreated").asDouble()).isEqualTo(2.0);
-    assertThat(per.path("watchEventsToOperator").asDouble()).isEqualTo(5.5);
+    assertThat(per.path("watchEventsToOperator").asDouble()).isEqualTo(5.0);
     assertThat(per.path("reconciliations").asDouble()).isEqualTo(3.5);
     assertThat(per.path("operatorCpuMs").asDouble()).isEqualTo(250.0);
     assertThat(per.path("apiServerCpuMs").asDouble()).isEqualTo(300.0);
