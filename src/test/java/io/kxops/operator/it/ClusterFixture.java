@@ -38,7 +38,10 @@ import java.util.function.UnaryOperator;
  * }</pre>
  *
  * A start that fails half-way stops what it had started before it throws, so nothing is left
- * running for the rest of the build (the field stays null, and {@code @AutoClose} skips it).
+ * running for the rest of the build (the field stays null; {@code @AutoClose} skips it with a
+ * warning). A subclass that runs the same tests on another API server must not start a second
+ * fixture in a @BeforeAll of its own: JUnit runs the superclass's for it as well (see {@code
+ * OperatorE2EIT#startCluster}).
  */
 public final class ClusterFixture implements AutoCloseable {
 
