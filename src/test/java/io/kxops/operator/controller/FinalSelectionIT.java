@@ -6,7 +6,6 @@ package io.kxops.operator.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
@@ -15,9 +14,9 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.finspace.DatabaseRef;
-import io.kxops.testkit.ApiServer;
+import io.kxops.operator.it.ClusterFixture;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,23 +32,13 @@ class FinalSelectionIT {
   static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
   static final DatabaseRef TRADES = new DatabaseRef("us-east-1", ENV, "trades");
 
-  static ApiServer api;
+  @AutoClose static ClusterFixture cluster;
   static KubernetesClient client;
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
+    cluster = ClusterFixture.withNamespaces(NS).start();
+    client = cluster.client();
   }
 
   @Test

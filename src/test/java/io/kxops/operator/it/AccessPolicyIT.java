@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.emulator.FinSpaceEmulator;
@@ -30,8 +29,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +60,7 @@ class AccessPolicyIT {
 
   static final AtomicInteger NAMES = new AtomicInteger();
 
+  @AutoClose static ClusterFixture cluster;
   static ApiServer api;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
@@ -69,32 +69,24 @@ class AccessPolicyIT {
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    for (String ns : List.of(TEAM_A, TEAM_B)) {
-      client
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
-    }
-    emulator =
-        FinSpaceEmulator.builder()
-            .pending(Duration.ofMillis(300))
-            .processing(Duration.ofMillis(700))
-            // The roles' trust policies: each only for its namespace's session tag.
-            .role(Role.of(ROLE_A, ENV, "a-*").requiringSessionTag("kxops-namespace", TEAM_A))
-            .role(Role.of(ROLE_B, ENV, "b-*").requiringSessionTag("kxops-namespace", TEAM_B))
-            .credentialLifetime(LIFETIME)
+    cluster =
+        ClusterFixture.withNamespaces(TEAM_A, TEAM_B)
+            .emulator(
+                e ->
+                    e.pending(Duration.ofMillis(300))
+                        .processing(Duration.ofMillis(700))
+                        // The roles' trust policies: each only for its namespace's session tag.
+                        .role(
+                            Role.of(ROLE_A, ENV, "a-*")
+                                .requiringSessionTag("kxops-namespace", TEAM_A))
+                        .role(
+                            Role.of(ROLE_B, ENV, "b-*")
+                                .requiringSessionTag("kxops-namespace", TEAM_B))
+                        .credentialLifetime(LIFETIME))
             .start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    api = cluster.api();
+    client = cluster.client();
+    emulator = cluster.emulator();
   }
 
   @AfterEach

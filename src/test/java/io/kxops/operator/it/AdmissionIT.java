@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable;
@@ -16,7 +15,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
-import io.kxops.testkit.ApiServer;
 import io.kxops.testkit.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,24 +34,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AdmissionIT {
 
   static final String NS = "admission";
-  static ApiServer api;
+  @AutoClose static ClusterFixture cluster;
   static KubernetesClient client;
   static int counter;
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (api != null) {
-      api.close();
-    }
+    cluster = ClusterFixture.withNamespaces(NS).start();
+    client = cluster.client();
   }
 
   static String valid() {
@@ -388,7 +376,7 @@ class AdmissionIT {
   @Test
   void kubectlShowsTheColumnsInOrderAndTheCategoryListsThem() {
     create(valid());
-    Cli cli = new Cli(Path.of("target", "admission-it", "kubectl"), api);
+    Cli cli = new Cli(Path.of("target", "admission-it", "kubectl"), cluster.api());
     String plain = cli.kubectl("get", "kxcs", "-n", NS).ok().stdout();
     assertThat(plain.lines().findFirst().orElseThrow().split("\\s+"))
         .containsExactly("NAME", "DATABASE", "CHANGESET", "STATUS", "READY", "REASON", "AGE");

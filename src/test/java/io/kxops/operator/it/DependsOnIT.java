@@ -8,19 +8,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.emulator.ChangesetView;
 import io.kxops.emulator.FailureRule;
 import io.kxops.emulator.FinSpaceEmulator;
-import io.kxops.operator.OperatorApp;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.Condition;
 import io.kxops.operator.api.v1alpha1.Dependency;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.status.Conditions;
-import io.kxops.testkit.ApiServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -28,7 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,42 +40,19 @@ class DependsOnIT {
   static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
   static final AtomicInteger DATABASES = new AtomicInteger();
 
-  static ApiServer api;
+  @AutoClose static ClusterFixture cluster;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
-  static OperatorApp operator;
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-    emulator =
-        FinSpaceEmulator.builder()
-            .port(0)
-            .pending(Duration.ofMillis(300))
-            .processing(Duration.ofMillis(700))
+    cluster =
+        ClusterFixture.withNamespaces(NS)
+            .emulator(e -> e.pending(Duration.ofMillis(300)).processing(Duration.ofMillis(700)))
+            .operator(Map.of("WATCH_NAMESPACES", NS, "MAX_IN_FLIGHT_PER_DATABASE", "2"))
             .start();
-    operator =
-        OperatorHarness.start(
-            emulator,
-            api.newClient(),
-            Map.of("WATCH_NAMESPACES", NS, "MAX_IN_FLIGHT_PER_DATABASE", "2"));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    client = cluster.client();
+    emulator = cluster.emulator();
   }
 
   static String newDatabase() {

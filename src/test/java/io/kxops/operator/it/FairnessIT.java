@@ -7,7 +7,6 @@ package io.kxops.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kxops.emulator.FinSpaceEmulator;
@@ -23,8 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +39,7 @@ class FairnessIT {
   static final String TEAM_A = "team-a";
   static final String TEAM_B = "team-b";
 
+  @AutoClose static ClusterFixture cluster;
   static ApiServer api;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
@@ -48,29 +48,13 @@ class FairnessIT {
 
   @BeforeAll
   static void startCluster() {
-    api = ApiServer.start();
-    client = api.client();
-    for (String ns : List.of(TEAM_A, TEAM_B)) {
-      client
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
-    }
-    emulator =
-        FinSpaceEmulator.builder()
-            .port(0)
-            .pending(Duration.ofMillis(200))
-            .processing(Duration.ofMillis(500))
+    cluster =
+        ClusterFixture.withNamespaces(TEAM_A, TEAM_B)
+            .emulator(e -> e.pending(Duration.ofMillis(200)).processing(Duration.ofMillis(500)))
             .start();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    api = cluster.api();
+    client = cluster.client();
+    emulator = cluster.emulator();
   }
 
   @AfterEach

@@ -8,20 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kxops.emulator.ChangesetView;
 import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.RequestLog;
-import io.kxops.operator.OperatorApp;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.Condition;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
 import io.kxops.operator.status.Conditions;
-import io.kxops.testkit.ApiServer;
 import io.kxops.testkit.Cli;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -53,42 +50,21 @@ class ImportIT {
   static final AtomicInteger DATABASES = new AtomicInteger();
   static final Path JAR = Path.of("target", "kxchangeset-operator.jar");
 
-  static ApiServer api;
+  @AutoClose static ClusterFixture cluster;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
-  static OperatorApp operator;
   static Cli cli;
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    for (String ns : List.of(NS, ADM)) {
-      client
-          .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-          .create();
-    }
-    emulator =
-        FinSpaceEmulator.builder()
-            .port(0)
-            .pending(Duration.ofMillis(300))
-            .processing(Duration.ofMillis(700))
+    cluster =
+        ClusterFixture.withNamespaces(NS, ADM)
+            .emulator(e -> e.pending(Duration.ofMillis(300)).processing(Duration.ofMillis(700)))
+            .operator(Map.of("WATCH_NAMESPACES", NS))
             .start();
-    operator = OperatorHarness.start(emulator, api.newClient(), Map.of("WATCH_NAMESPACES", NS));
-    cli = new Cli(Path.of("target", "it", "import"), api);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    client = cluster.client();
+    emulator = cluster.emulator();
+    cli = new Cli(Path.of("target", "it", "import"), cluster.api());
   }
 
   static String newDatabase() {

@@ -34,10 +34,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The operator end to end: in the test JVM, against a real API server, talking to the FinSpace
@@ -49,6 +51,7 @@ class OperatorE2EIT {
   static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
   static final AtomicInteger DATABASES = new AtomicInteger();
 
+  @AutoClose static ClusterFixture cluster;
   static ApiServer api;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
@@ -56,35 +59,35 @@ class OperatorE2EIT {
 
   OperatorApp operator;
 
+  /**
+   * Starts the class's cluster; {@link SelectableFieldsFallbackIT}, which runs these tests again,
+   * on its own API server. Chosen here, not in a @BeforeAll of the subclass: JUnit runs this one
+   * for the subclass too (a static method of the same name does not replace it), and a second start
+   * would leave the first cluster running for the rest of the build.
+   */
   @BeforeAll
-  static void startCluster() {
-    startCluster(ApiServer.start());
+  static void startCluster(TestInfo run) {
+    boolean fallback = run.getTestClass().orElseThrow() == SelectableFieldsFallbackIT.class;
+    startCluster(fallback ? SelectableFieldsFallbackIT::withoutSelectableFields : ApiServer::start);
   }
 
-  static void startCluster(ApiServer started) {
-    api = started;
-    client = api.client();
-    kubeconfig = api.writeKubeconfig(Path.of("target", "it", "e2e", "kubeconfig"));
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-    emulator =
-        FinSpaceEmulator.builder()
-            .port(0)
-            .pending(Duration.ofMillis(500))
-            .processing(Duration.ofSeconds(1))
-            .inProgressStatus("IN_PROGRESS")
+  static void startCluster(Supplier<ApiServer> apiServer) {
+    if (cluster != null && cluster.running()) {
+      throw new IllegalStateException("this class's cluster runs already: a second @BeforeAll?");
+    }
+    cluster =
+        ClusterFixture.withNamespaces(NS)
+            .apiServer(apiServer)
+            .emulator(
+                e ->
+                    e.pending(Duration.ofMillis(500))
+                        .processing(Duration.ofSeconds(1))
+                        .inProgressStatus("IN_PROGRESS"))
             .start();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    api = cluster.api();
+    client = cluster.client();
+    emulator = cluster.emulator();
+    kubeconfig = api.writeKubeconfig(Path.of("target", "it", "e2e", "kubeconfig"));
   }
 
   @AfterEach

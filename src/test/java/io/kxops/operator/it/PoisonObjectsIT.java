@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -31,7 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -53,33 +52,20 @@ class PoisonObjectsIT {
           .withNamespaced(true)
           .build();
 
+  @AutoClose static ClusterFixture cluster;
   static ApiServer api;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-    emulator =
-        FinSpaceEmulator.builder()
-            .port(0)
-            .pending(Duration.ofMillis(300))
-            .processing(Duration.ofMillis(500))
+    cluster =
+        ClusterFixture.withNamespaces(NS)
+            .emulator(e -> e.pending(Duration.ofMillis(300)).processing(Duration.ofMillis(500)))
             .start();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    api = cluster.api();
+    client = cluster.client();
+    emulator = cluster.emulator();
   }
 
   static GenericKubernetesResource create(String yaml) {

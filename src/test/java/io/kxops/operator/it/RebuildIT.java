@@ -7,25 +7,22 @@ package io.kxops.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.RequestLog;
-import io.kxops.operator.OperatorApp;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.Condition;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.reconcile.ChangesetLogic;
 import io.kxops.operator.status.Conditions;
-import io.kxops.testkit.ApiServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -42,38 +39,19 @@ class RebuildIT {
   static final String ENV = "jlcenjvtkgzrdek2qqv7ic";
   static final AtomicInteger DATABASES = new AtomicInteger();
 
-  static ApiServer api;
+  @AutoClose static ClusterFixture cluster;
   static KubernetesClient client;
   static FinSpaceEmulator emulator;
-  static OperatorApp operator;
 
   @BeforeAll
   static void start() {
-    api = ApiServer.start();
-    client = api.client();
-    client
-        .resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .create();
-    emulator =
-        FinSpaceEmulator.builder()
-            .port(0)
-            .pending(Duration.ofMillis(200))
-            .processing(Duration.ofMillis(300))
+    cluster =
+        ClusterFixture.withNamespaces(NS)
+            .emulator(e -> e.pending(Duration.ofMillis(200)).processing(Duration.ofMillis(300)))
+            .operator(Map.of("WATCH_NAMESPACES", NS))
             .start();
-    operator = OperatorHarness.start(emulator, api.newClient(), Map.of("WATCH_NAMESPACES", NS));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (emulator != null) {
-      emulator.close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    client = cluster.client();
+    emulator = cluster.emulator();
   }
 
   static String newDatabase() {

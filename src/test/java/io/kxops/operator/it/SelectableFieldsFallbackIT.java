@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.testkit.ApiServer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,11 +20,10 @@ import org.junit.jupiter.api.Test;
  */
 class SelectableFieldsFallbackIT extends OperatorE2EIT {
 
-  @BeforeAll
-  static void startCluster() {
-    startCluster(
-        ApiServer.start(
-            crd -> crd.getSpec().getVersions().forEach(v -> v.setSelectableFields(null))));
+  /** The API server {@link OperatorE2EIT#startCluster} starts for this class. */
+  static ApiServer withoutSelectableFields() {
+    return ApiServer.start(
+        crd -> crd.getSpec().getVersions().forEach(v -> v.setSelectableFields(null)));
   }
 
   @Test

@@ -167,21 +167,7 @@ class ReconcileSimulationTest {
   void schedulesFoundByTheReviewSweep() {
     for (long seed : new long[] {5_082_000_263L, 5_330_001_007L, 5_333_001_016L}) {
       Sim sim = new Sim(seed, 0, 0); // as they were found: no refused creates, no dependsOn
-      try {
-        sim.run();
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(
-            "schedule with seed "
-                + seed
-                + " broke a promise at step "
-                + sim.step
-                + "\n"
-                + String.join(
-                    "\n", sim.trace.subList(Math.max(0, sim.trace.size() - 40), sim.trace.size())),
-            e);
-      } finally {
-        sim.stop();
-      }
+      runSchedule(sim, seed, "", "", null);
     }
   }
 
@@ -198,36 +184,14 @@ class ReconcileSimulationTest {
     for (int i = 0; i < (only == null ? SCHEDULES : 1); i++) {
       long seed = only == null ? SEED_BASE + 1_000_003L * i + 17 : only;
       Sim sim = new Sim(seed, REFUSALS, DEPENDS_ON);
-      try {
-        steps += sim.run();
+      String replay = " (replay: mvn test -Dtest=ReconcileSimulationTest -Dsim.seed=" + seed + ")";
+      if (runSchedule(sim, seed, "", replay, KEEP_GOING ? broken : null)) {
+        steps += sim.step;
         orphans += sim.orphansAdopted.size();
         admissions += sim.admissions;
         passed += sim.passedStuck;
         dependants += sim.dependants;
         dependantAdmissions += sim.dependantAdmissions;
-      } catch (AssertionError | RuntimeException e) {
-        if (KEEP_GOING) {
-          String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-          broken.add(seed + " (step " + sim.step + "): " + first);
-          System.out.println("sweep: seed " + seed + " broke a promise: " + first);
-          continue;
-        }
-        throw new AssertionError(
-            "schedule with seed "
-                + seed
-                + " broke a promise at step "
-                + sim.step
-                + " (replay: mvn test -Dtest=ReconcileSimulationTest -Dsim.seed="
-                + seed
-                + ")\n"
-                + String.join(
-                    "\n",
-                    sim.trace.subList(
-                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
-                        sim.trace.size())),
-            e);
-      } finally {
-        sim.stop();
       }
     }
     System.out.printf(
@@ -270,25 +234,9 @@ class ReconcileSimulationTest {
     for (int i = 0; i < schedules; i++) {
       long seed = SEED_BASE + 7_000_009L * i + 3;
       Sim sim = new Sim(seed, REFUSALS, 0, true);
-      try {
-        steps += sim.run();
-        refusedRepeats += sim.cluster.all().stream().filter(Sim::refusedRepeat).count();
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(
-            "schedule with seed "
-                + seed
-                + " (REFUSE_REPEATED_HISTORY on) broke a promise at step "
-                + sim.step
-                + "\n"
-                + String.join(
-                    "\n",
-                    sim.trace.subList(
-                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
-                        sim.trace.size())),
-            e);
-      } finally {
-        sim.stop();
-      }
+      runSchedule(sim, seed, " (REFUSE_REPEATED_HISTORY on)", "", null);
+      steps += sim.step;
+      refusedRepeats += sim.cluster.all().stream().filter(Sim::refusedRepeat).count();
     }
     System.out.printf(
         "simulation with repeats refused: %d schedules, %d steps, %d resources refused%n",
@@ -314,38 +262,59 @@ class ReconcileSimulationTest {
       long seed = SEED_BASE + 5_000_011L * i + 11;
       Sim sim = new Sim(seed, REFUSALS, 0);
       sim.importPercent = IMPORTS > 0 ? IMPORTS : 30;
-      try {
-        steps += sim.run();
-        imports += sim.imports;
-        recorded +=
-            sim.cluster.all().stream()
-                .filter(r -> r.getSpec() != null && r.getSpec().getChangesetId() != null)
-                .filter(r -> r.getStatus() != null && r.getStatus().getChangesetId() != null)
-                .count();
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError(
-            "schedule with seed "
-                + seed
-                + " (imports) broke a promise at step "
-                + sim.step
-                + " (replay: -Dsim.importSchedules=1 -Dsim.seedBase="
-                + (seed - 11)
-                + ")\n"
-                + String.join(
-                    "\n",
-                    sim.trace.subList(
-                        Math.max(0, sim.trace.size() - Integer.getInteger("sim.trace", 40)),
-                        sim.trace.size())),
-            e);
-      } finally {
-        sim.stop();
-      }
+      String replay = " (replay: -Dsim.importSchedules=1 -Dsim.seedBase=" + (seed - 11) + ")";
+      runSchedule(sim, seed, " (imports)", replay, null);
+      steps += sim.step;
+      imports += sim.imports;
+      recorded +=
+          sim.cluster.all().stream()
+              .filter(r -> r.getSpec() != null && r.getSpec().getChangesetId() != null)
+              .filter(r -> r.getStatus() != null && r.getStatus().getChangesetId() != null)
+              .count();
     }
     System.out.printf(
         "simulation with imports: %d schedules, %d steps, %d imports applied, %d recorded%n",
         schedules, steps, imports, recorded);
     if (schedules >= 20) {
       assertThat(recorded).as("imports recorded: the path was exercised").isPositive();
+    }
+  }
+
+  /**
+   * Runs one schedule of a sweep to its end, then stops its processes. A broken promise fails the
+   * sweep with the seed, the step, {@code variant} (which sweep), {@code replay} (how to run it
+   * again) and the trace's last {@code -Dsim.trace} steps; or, where {@code broken} is given
+   * ({@code -Dsim.keepGoing}), is listed there and the sweep goes on. Whether the schedule held.
+   * The caller tallies after the stop: on a schedule that held every worker has ended, so the stop
+   * only forgets the processes' memory and changes none of the counts.
+   */
+  static boolean runSchedule(
+      Sim sim, long seed, String variant, String replay, List<String> broken) {
+    try {
+      sim.run();
+      return true;
+    } catch (AssertionError | RuntimeException e) {
+      if (broken == null) {
+        int tail = Integer.getInteger("sim.trace", 40);
+        throw new AssertionError(
+            "schedule with seed "
+                + seed
+                + variant
+                + " broke a promise at step "
+                + sim.step
+                + replay
+                + "\n"
+                + String.join(
+                    "\n",
+                    sim.trace.subList(Math.max(0, sim.trace.size() - tail), sim.trace.size())),
+            e);
+      }
+      String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      broken.add(seed + " (step " + sim.step + "): " + first);
+      System.out.println("sweep: seed " + seed + " broke a promise: " + first);
+      return false;
+    } finally {
+      sim.stop();
     }
   }
 
