@@ -14,12 +14,16 @@
 #              The issue-17 goal is --memory-resources 100000 in <= 256 MiB RSS (about 10 min
 #              on 2 cores; the default takes about 2-4 min)
 # Each operator/baseline pair runs 3 times in turn (--repeat); the median pair is reported.
+# Before each measured run the operator (a new process each time) and the bare loop take an
+# unmeasured burst of --warmup changesets (default 2 per database) on other databases to final,
+# so both meet a warm JVM, as the burst of an operator that has been running would; --warmup 0
+# measures the first burst after start-up.
 # Writes target/bench/results.json and results.txt. Goals are reported, not asserted; exits 1
 # only if a run is incorrect (a changeset lost or duplicated, a resource not COMPLETED).
 # About 10 minutes on 2 cores. Operator logs: target/bench/work/*.log. Figures: docs/benchmarks.md.
 #
 # Usage: hack/bench.sh [--resources N] [--databases N] [--memory-resources N] [--memory-in-flight N]
-#                      [--throttled-resources N] [--startup-runs N] [--repeat N]
+#                      [--throttled-resources N] [--startup-runs N] [--repeat N] [--warmup N]
 #                      [--scenarios startup,e2e,raised,throttled,memory] [--rate-limit N]
 #                      [--reconcile-threads N] [--operator-jvm "FLAGS"] [--operator-jvm-add "FLAGS"]
 #                      [--operator-log-level LEVEL] [--timeout MINUTES] [--out DIR]

@@ -59,8 +59,11 @@ public final class BenchRun {
     int startupRuns = 3;
     int repeat = 3;
 
-    /** Changesets of an unmeasured burst before each measured one (0: the measured one is cold). */
-    int warmup = 200;
+    /**
+     * Changesets of an unmeasured burst before each measured one (0: the measured one is cold; -1:
+     * two per database).
+     */
+    int warmup = -1;
 
     Duration processing = Duration.ofSeconds(3);
     Duration poll = Duration.ofSeconds(1);
@@ -103,6 +106,9 @@ public final class BenchRun {
                   Map.entry("--reconcile-threads", v -> o.reconcileThreads = Integer.parseInt(v)),
                   Map.entry("--scenarios", v -> o.scenarios = Set.of(v.split(","))))));
       o.check();
+      if (o.warmup < 0) {
+        o.warmup = 2 * o.databases;
+      }
       if (o.memoryInFlight < 0) {
         o.memoryInFlight = Math.max(1, o.memoryResources / 100);
       }
@@ -110,11 +116,10 @@ public final class BenchRun {
           || o.memoryResources < 1
           || o.memoryInFlight > o.memoryResources
           || o.startupRuns < 1
-          || o.repeat < 1
-          || o.warmup < 0) {
+          || o.repeat < 1) {
         throw new IllegalArgumentException(
             "need --throttled-resources >= --databases; --memory-resources, --startup-runs and"
-                + " --repeat >= 1; --warmup >= 0; --memory-in-flight <= --memory-resources");
+                + " --repeat >= 1; --memory-in-flight <= --memory-resources");
       }
       return o;
     }
@@ -125,7 +130,7 @@ public final class BenchRun {
       Usage: hack/bench.sh [--resources 1000] [--databases 100] [--memory-resources 10000]
                            [--memory-in-flight 1% of them]
                            [--throttled-resources 1000] [--startup-runs 3] [--repeat 3]
-                           [--warmup 200]
+                           [--warmup 2 per database]
                            [--rate-limit 200]
                            [--scenarios startup,e2e,raised,throttled,memory]
                            [--operator-log-level warn] [--operator-jvm "FLAGS"]
@@ -347,6 +352,7 @@ public final class BenchRun {
               + perDatabase
               + " in flight per database");
       Map<String, Double> kubeBefore = KubeCost.apiServer(h.client());
+      String operatorBefore = p.metrics().orElse("");
       CpuMeter cpu = cpuMeter(h).add("operator", p::pid).start();
       long start = System.nanoTime();
       Instant startWall = Instant.now();
@@ -375,6 +381,7 @@ public final class BenchRun {
               KubeCost.apiServer(h.client()),
               count,
               tracker.events(),
+              operatorBefore,
               p.metrics().orElse(null),
               r.path("cpuSeconds")));
       r.set("finspaceCalls", calls(emu, count));

@@ -50,6 +50,11 @@ class BenchRunIT {
       assertThat(s.path("finspaceCalls").path("creates").asLong()).as(k).isGreaterThanOrEqualTo(40);
     }
     assertThat(r.path("endToEnd").path("exactlyOneChangesetEach").asBoolean()).isTrue();
+    // The warm-up bursts (2 per database, before each measured run) are not counted.
+    for (String k : List.of("endToEnd", "baseline", "endToEndRaisedLimit", "baselineRaisedLimit")) {
+      assertThat(r.path(k).path("finspaceCalls").path("creates").asLong()).as(k).isEqualTo(40);
+    }
+    assertThat(r.path("settings").path("warmupChangesets").asInt()).isEqualTo(16);
     assertThat(r.path("ratioOperatorToBaseline").asDouble()).isPositive();
     assertThat(r.path("throttled").path("floorSeconds").asDouble()).isPositive();
     // Of the 300, 297 are COMPLETED: the operator caches only the 3 in flight (issue 17).

@@ -84,14 +84,16 @@ final class KubeCost {
   /**
    * The cost of a run of {@code changesets}: the API server's counters from {@code before} to
    * {@code after}; {@code harnessWatchEvents} is what the harness's own watches received; {@code
-   * operatorMetrics} is the operator's /metrics page at the end (null for the baseline, which has
-   * no operator); {@code cpu} the run's CPU seconds by process.
+   * operatorMetrics} is the operator's /metrics page at the end and {@code operatorMetricsBefore}
+   * at the start of the run (null for the baseline, which has no operator); {@code cpu} the run's
+   * CPU seconds by process.
    */
   static ObjectNode of(
       Map<String, Double> before,
       Map<String, Double> after,
       int changesets,
       long harnessWatchEvents,
+      String operatorMetricsBefore,
       String operatorMetrics,
       JsonNode cpu) {
     Map<String, Double> d = new TreeMap<>();
@@ -131,8 +133,14 @@ final class KubeCost {
     per.put("eventsCreated", Report.round2(events / changesets));
     per.put("watchEventsToOperator", Report.round2(toOperator / changesets));
     if (operatorMetrics != null) {
-      double started = total(operatorMetrics, "operator_sdk_reconciliations_started_total");
-      double handled = total(operatorMetrics, "operator_sdk_events_received_total");
+      // The operator's counters run from its start: what it did before the run (a warm-up) is
+      // taken off.
+      double started =
+          total(operatorMetrics, "operator_sdk_reconciliations_started_total")
+              - total(operatorMetricsBefore, "operator_sdk_reconciliations_started_total");
+      double handled =
+          total(operatorMetrics, "operator_sdk_events_received_total")
+              - total(operatorMetricsBefore, "operator_sdk_events_received_total");
       o.put("reconciliations", (long) started);
       o.put("eventsHandledByJosdk", (long) handled);
       per.put("reconciliations", Report.round2(started / changesets));
