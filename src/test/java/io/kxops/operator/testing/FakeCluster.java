@@ -151,11 +151,23 @@ public final class FakeCluster {
       return false;
     }
     KxChangesetStatus s = current.getStatus();
+    KxChangesetSpec next = edit.apply(copySpec(current.getSpec()));
     if (freezeSpec && (StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s))) {
-      return false;
+      // The one edit the CRD allows then: writing status.changesetId back into spec.changesetId.
+      KxChangesetSpec writtenBack = copySpec(current.getSpec());
+      writtenBack.setChangesetId(s.getChangesetId());
+      if (current.getSpec().getChangesetId() != null
+          || s.getChangesetId() == null
+          || !writtenBack.equals(next)) {
+        return false;
+      }
+    }
+    String wasImporting = current.getSpec().getChangesetId();
+    if (freezeSpec && wasImporting != null && !wasImporting.equals(next.getChangesetId())) {
+      return false; // spec.changesetId is immutable once set (the CRD's rule)
     }
     KxChangeset c = copy(current);
-    c.setSpec(edit.apply(copySpec(current.getSpec())));
+    c.setSpec(next);
     c.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
     put(c);
     return true;
