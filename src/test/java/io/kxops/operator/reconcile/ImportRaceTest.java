@@ -112,6 +112,45 @@ class ImportRaceTest extends ProtocolScenario {
     assertThat(recording(cs.id())).as("resources recording %s", cs.id()).hasSize(1);
   }
 
+  /**
+   * README "Rebuilding a cluster", step 2: once a resource has status.changesetId, its id is
+   * written back into spec.changesetId (the one spec edit the CRD allows after the create). The
+   * resource then holds both its create intent and spec.changesetId; written back while its
+   * changeset runs, it must still be polled to its end and give its database's slot up then. Found
+   * by the import schedules with split watches (seed 115000264, before the import fix: the queue
+   * behind it never moved).
+   */
+  @Test
+  void anIdWrittenBackWhileTheChangesetRunsIsPolledToItsEndAndFreesTheQueue() {
+    KxChangeset a = add("a", T0);
+    KxChangeset b = add("b", T0.plusSeconds(1));
+    Proc p = new Proc(time);
+    p.reconcile(a);
+    String x = now(a).getStatus().getChangesetId();
+    assertThat(x).isNotNull();
+    assertThat(
+            cluster.editSpec(
+                a.getMetadata().getUid(),
+                s -> {
+                  s.setChangesetId(x);
+                  return s;
+                }))
+        .as("the write-back the CRD allows")
+        .isTrue();
+    p.watch.catchUp();
+    p.reconcile(a);
+    assertThat(reason(a)).as("a, written back while PENDING").isNotEqualTo("InvalidStatus");
+
+    finspace.setStatus(x, Changeset.COMPLETED);
+    p.reconcile(a);
+    p.watch.catchUp();
+    p.reconcile(b);
+
+    assertThat(now(a).getStatus().getStatus()).isEqualTo(Changeset.COMPLETED);
+    assertThat(reason(a)).isEqualTo("Completed");
+    assertThat(now(b).getStatus().getChangesetId()).as("b, queued behind a").isNotNull();
+  }
+
   /** The changeset a's own token made. */
   private String madeBy(KxChangeset a) {
     return finspace.all().stream()
