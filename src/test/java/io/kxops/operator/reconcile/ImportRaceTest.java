@@ -128,13 +128,7 @@ class ImportRaceTest extends ProtocolScenario {
     p.reconcile(a);
     String x = now(a).getStatus().getChangesetId();
     assertThat(x).isNotNull();
-    assertThat(
-            cluster.editSpec(
-                a.getMetadata().getUid(),
-                s -> {
-                  s.setChangesetId(x);
-                  return s;
-                }))
+    assertThat(cluster.writeBack(a.getMetadata().getUid()))
         .as("the write-back the CRD allows")
         .isTrue();
     p.watch.catchUp();

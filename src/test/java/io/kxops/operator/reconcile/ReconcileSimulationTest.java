@@ -763,13 +763,7 @@ class ReconcileSimulationTest {
         return true;
       }
       if (recorded != null) {
-        boolean accepted =
-            cluster.editSpec(
-                uid,
-                s -> {
-                  s.setChangesetId(recorded);
-                  return s;
-                });
+        boolean accepted = cluster.writeBack(uid);
         trace.add(step + ": write back " + recorded + " into " + name(r) + ": " + accepted);
         if (accepted) {
           writeBacks++;

@@ -151,23 +151,34 @@ public final class FakeCluster {
       return false;
     }
     KxChangesetStatus s = current.getStatus();
-    KxChangesetSpec next = edit.apply(copySpec(current.getSpec()));
     if (freezeSpec && (StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s))) {
-      // The one edit the CRD allows then: writing status.changesetId back into spec.changesetId.
-      KxChangesetSpec writtenBack = copySpec(current.getSpec());
-      writtenBack.setChangesetId(s.getChangesetId());
-      if (current.getSpec().getChangesetId() != null
-          || s.getChangesetId() == null
-          || !writtenBack.equals(next)) {
-        return false;
-      }
+      return false; // the one edit the CRD allows then is writeBack's
     }
+    KxChangesetSpec next = edit.apply(copySpec(current.getSpec()));
     String wasImporting = current.getSpec().getChangesetId();
     if (freezeSpec && wasImporting != null && !wasImporting.equals(next.getChangesetId())) {
       return false; // spec.changesetId is immutable once set (the CRD's rule)
     }
     KxChangeset c = copy(current);
     c.setSpec(next);
+    c.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
+    put(c);
+    return true;
+  }
+
+  /**
+   * Writes status.changesetId back into spec.changesetId (README "Rebuilding a cluster"): the one
+   * spec edit the CRD allows once the spec is frozen. False when there is no id to write back or
+   * the spec already imports one.
+   */
+  public synchronized boolean writeBack(String uid) {
+    KxChangeset current = live.get(uid);
+    KxChangesetStatus s = current == null ? null : current.getStatus();
+    if (!StatusMapper.hasChangeset(s) || current.getSpec().getChangesetId() != null) {
+      return false;
+    }
+    KxChangeset c = copy(current);
+    c.getSpec().setChangesetId(s.getChangesetId());
     c.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
     put(c);
     return true;
