@@ -150,6 +150,11 @@ public final class ChangesetLogic {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangesetLogic.class);
 
+  private static final String VIEW_BEHIND =
+      "this operator's view of the other KxChangesets of the database is behind this import (a"
+          + " watch lags, or another namespace could not be read); nothing is recorded until it"
+          + " has caught up";
+
   private final ClusterView cluster;
   private final Clock clock;
   private final Settings settings;
@@ -163,6 +168,7 @@ public final class ChangesetLogic {
   private final Creation creation;
   private final Resumption resumption;
   private final Imports imports;
+  private final PollSchedule polls;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
@@ -206,6 +212,7 @@ public final class ChangesetLogic {
     this.resumption =
         new Resumption(cluster, access, queue, creation, recorder, calls, polls, clock);
     this.imports = new Imports(clock, polls);
+    this.polls = polls;
   }
 
   /**
@@ -236,6 +243,14 @@ public final class ChangesetLogic {
       Optional<Outcome> refused = access.refuse(r, db, store);
       if (refused.isPresent()) {
         return refused.get();
+      }
+      // A create that may have made the changeset wrote its intent before the changeset existed,
+      // so before this resource was created: the view must be at least as fresh as this resource
+      // in every namespace. With several watched namespaces each has a watch of its own, and the
+      // one that delivered this import says nothing about the others (awaitSeen reads them).
+      if (!cluster.awaitSeen(r, settings.confirmTimeout())) {
+        store.write(r, StatusMapper.importWaiting(r, db.region(), VIEW_BEHIND, now()));
+        return Outcome.requeue(polls.initial());
       }
       // The resources in flight first, then the claims: a create recorded between the two reads
       // is then an unrecorded create in the first or a claim in the second, never in neither.

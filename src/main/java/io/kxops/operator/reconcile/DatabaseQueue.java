@@ -226,7 +226,8 @@ public final class DatabaseQueue {
     return waiting(r) && !Dependencies.held(r, sameDatabase);
   }
 
-  private static Instant creation(KxChangeset r) {
+  /** metadata.creationTimestamp; {@link Instant#MAX} when missing or unreadable. */
+  static Instant creation(KxChangeset r) {
     String t = r.getMetadata().getCreationTimestamp();
     try {
       return t == null ? Instant.MAX : Instant.parse(t);

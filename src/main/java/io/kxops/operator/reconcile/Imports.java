@@ -60,7 +60,10 @@ final class Imports {
    *
    * @param claims the other resources of the database that record or import the same id, read after
    *     {@code inFlight} (so that a create recorded meanwhile is in one or the other)
-   * @param inFlight the other resources of the database in the view (those with a create intent)
+   * @param inFlight the other resources of the database in the view (those with a create intent),
+   *     read at least as fresh as {@code r} in every watched namespace: a create that may have made
+   *     the changeset wrote its intent before the changeset existed, so before {@code r} was
+   *     created
    * @param finspace FinSpace as the resource's namespace calls it
    */
   Outcome reconcile(
@@ -155,21 +158,26 @@ final class Imports {
   }
 
   /**
-   * The resource that has the first claim on changeset {@code id}, when it is not {@code r}: one
-   * that records it in its status, else the import of it that sorts first in queue order.
+   * The resource that has a prior claim on changeset {@code id}, when it is not {@code r}: one that
+   * records it in its status, else an import of it created before {@code r} or in the same second.
+   *
+   * <p>Not queue order: an import created later in the same second may sort first by name, and the
+   * earlier one may have read the claims before it existed and be about to record the changeset.
+   * Created in one second, each yields to the other (both DuplicateImport until one is deleted);
+   * created in different seconds, the later one saw the earlier one (the claims are read after it
+   * was created) and yields, and the earlier one may go on whether or not it saw the later one.
    */
   private static Optional<KxChangeset> claimedBy(
       KxChangeset r, String id, List<KxChangeset> others) {
-    Optional<KxChangeset> recorded =
-        others.stream()
-            .filter(o -> o.getStatus() != null && id.equals(o.getStatus().getChangesetId()))
-            .findFirst();
+    Optional<KxChangeset> recorded = others.stream().filter(o -> recordedBy(o, id)).findFirst();
     if (recorded.isPresent()) {
       return recorded;
     }
+    Instant created = DatabaseQueue.creation(r);
     return others.stream()
         .filter(o -> id.equals(importedId(o)))
-        .filter(o -> DatabaseQueue.ORDER.compare(o, r) < 0)
+        .filter(o -> !DatabaseQueue.creation(o).isAfter(created))
+        .sorted(DatabaseQueue.ORDER)
         .findFirst();
   }
 
@@ -209,12 +217,18 @@ final class Imports {
         + " of database "
         + db
         + " is already "
-        + (owner.getStatus() != null && id.equals(owner.getStatus().getChangesetId())
-            ? "recorded"
-            : "imported")
+        + (recordedBy(owner, id) ? "recorded" : "imported")
         + " by "
         + who
+        + (recordedBy(owner, id)
+                || DatabaseQueue.creation(owner).isBefore(DatabaseQueue.creation(r))
+            ? ""
+            : " (applied in the same second as this one: neither records it while both exist)")
         + "; one changeset is mirrored by one KxChangeset. Delete this one";
+  }
+
+  private static boolean recordedBy(KxChangeset o, String id) {
+    return o.getStatus() != null && id.equals(o.getStatus().getChangesetId());
   }
 
   private Instant now() {

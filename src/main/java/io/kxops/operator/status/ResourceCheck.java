@@ -46,13 +46,15 @@ public final class ResourceCheck {
     CreateIntent i = r.getStatus() == null ? null : r.getStatus().getCreateIntent();
     String imported = spec.getChangesetId();
     if (imported != null && !imported.isBlank()) {
-      // The CRD's rules make both impossible; an API server that does not enforce them, or a
-      // hand-written status, must not make the operator mirror one changeset for another.
-      if (i != null) {
+      String recorded = r.getStatus() == null ? null : r.getStatus().getChangesetId();
+      // The CRD's rules make these impossible; an API server that does not enforce them, or a
+      // hand-written status, must not make the operator mirror one changeset for another. An
+      // intent beside the id its create recorded is the write-back the CRD allows (README,
+      // "Rebuilding a cluster"): that resource is polled on as before.
+      if (i != null && !imported.trim().equals(recorded)) {
         return status(
             "status.createIntent is recorded but spec.changesetId imports " + imported.trim());
       }
-      String recorded = r.getStatus() == null ? null : r.getStatus().getChangesetId();
       if (recorded != null && !recorded.isEmpty() && !recorded.equals(imported.trim())) {
         return Optional.of(
             new Problem(

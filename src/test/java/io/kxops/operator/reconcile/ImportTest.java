@@ -183,6 +183,29 @@ class ImportTest {
     assertThat(first.getStatus().getChangesetId()).isEqualTo(cs.id());
   }
 
+  /**
+   * Created in the same second, neither can tell whether the other read the claims before it
+   * existed (ImportRaceTest): both are refused, and the one left records it once the other is gone.
+   */
+  @Test
+  void twoImportsOfOneChangesetCreatedInOneSecondAreBothRefusedUntilOneIsDeleted() {
+    Changeset cs = existing(SYM, Changeset.COMPLETED);
+    KxChangeset a = importing("a", cs.id(), 0, SYM);
+    KxChangeset b = importing("b", cs.id(), 0, SYM);
+
+    rig.step(a);
+    rig.step(b);
+
+    for (KxChangeset r : List.of(a, b)) {
+      assertThat(condition(r, "Stalled").getReason()).isEqualTo("DuplicateImport");
+      assertThat(condition(r, "Stalled").getMessage()).contains("in the same second");
+      assertThat(r.getStatus().getChangesetId()).isNull();
+    }
+    rig.cluster.remove(b);
+    rig.step(a);
+    assertThat(a.getStatus().getChangesetId()).isEqualTo(cs.id());
+  }
+
   @Test
   void aStatusRecordingAnotherChangesetThanTheImportIsNotActedOn() {
     Changeset cs = existing(SYM, "PENDING");

@@ -91,6 +91,9 @@ abstract class ProtocolScenario {
     /** Runs after the attempt left (its deadline checked), before it reaches FinSpace. */
     Runnable inTransit = () -> {};
 
+    /** Runs before each GetKxChangeset reaches FinSpace (once; a slow call, a pause before it). */
+    Runnable beforeGet = () -> {};
+
     Proc(Clock clock) {
       this.clock = clock;
       ChangesetLogic[] self = new ChangesetLogic[1];
@@ -112,6 +115,9 @@ abstract class ProtocolScenario {
 
                     @Override
                     public Changeset get(DatabaseRef db, String changesetId) {
+                      Runnable before = beforeGet;
+                      beforeGet = () -> {};
+                      before.run();
                       return finspace.get(db, changesetId);
                     }
 
@@ -129,6 +135,11 @@ abstract class ProtocolScenario {
                     @Override
                     public List<KxChangeset> finalOn(DatabaseRef db) {
                       return watch.finalOn(db);
+                    }
+
+                    @Override
+                    public List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+                      return watch.claiming(db, changesetId);
                     }
 
                     @Override

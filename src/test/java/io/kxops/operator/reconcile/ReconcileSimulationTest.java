@@ -148,6 +148,13 @@ class ReconcileSimulationTest {
    */
   static final int IMPORTS = Integer.getInteger("sim.imports", 0);
 
+  /**
+   * {@code -Dsim.splitWatches=true}: the schedules of the main sweep also run as {@link
+   * #importsNeverShareAChangeset} does, with two namespaces each on a watch of its own (see {@link
+   * Sim#split}). Off by default: CI's schedules stay as they are.
+   */
+  static final boolean SPLIT_WATCHES = Boolean.getBoolean("sim.splitWatches");
+
   static final String ENV = Resources.ENV;
   static final List<List<ChangeRequest>> REQUEST_POOL =
       List.of(
@@ -184,6 +191,7 @@ class ReconcileSimulationTest {
     for (int i = 0; i < (only == null ? SCHEDULES : 1); i++) {
       long seed = only == null ? SEED_BASE + 1_000_003L * i + 17 : only;
       Sim sim = new Sim(seed, REFUSALS, DEPENDS_ON);
+      sim.splitWatches(SPLIT_WATCHES);
       String replay = " (replay: mvn test -Dtest=ReconcileSimulationTest -Dsim.seed=" + seed + ")";
       if (runSchedule(sim, seed, "", replay, KEEP_GOING ? broken : null)) {
         steps += sim.step;
@@ -258,14 +266,23 @@ class ReconcileSimulationTest {
     long steps = 0;
     long imports = 0;
     long recorded = 0;
+    long writeBacks = 0;
+    long otherNamespace = 0;
     for (int i = 0; i < schedules; i++) {
       long seed = SEED_BASE + 5_000_011L * i + 11;
       Sim sim = new Sim(seed, REFUSALS, 0);
       sim.importPercent = IMPORTS > 0 ? IMPORTS : 30;
+      sim.splitWatches(!"false".equals(System.getProperty("sim.importSplit")));
       String replay = " (replay: -Dsim.importSchedules=1 -Dsim.seedBase=" + (seed - 11) + ")";
       runSchedule(sim, seed, " (imports)", replay, null);
       steps += sim.step;
       imports += sim.imports;
+      writeBacks += sim.writeBacks;
+      otherNamespace +=
+          sim.cluster.all().stream()
+              .filter(r -> "team-b".equals(r.getMetadata().getNamespace()))
+              .filter(r -> r.getStatus() != null && r.getStatus().getChangesetId() != null)
+              .count();
       recorded +=
           sim.cluster.all().stream()
               .filter(r -> r.getSpec() != null && r.getSpec().getChangesetId() != null)
@@ -273,8 +290,9 @@ class ReconcileSimulationTest {
               .count();
     }
     System.out.printf(
-        "simulation with imports: %d schedules, %d steps, %d imports applied, %d recorded%n",
-        schedules, steps, imports, recorded);
+        "simulation with imports: %d schedules (seed base %d), %d steps, %d imports applied, %d"
+            + " recorded (%d in team-b at the end), %d write-backs of status.changesetId%n",
+        schedules, SEED_BASE, steps, imports, recorded, otherNamespace, writeBacks);
     if (schedules >= 20) {
       assertThat(recorded).as("imports recorded: the path was exercised").isPositive();
     }
@@ -381,7 +399,38 @@ class ReconcileSimulationTest {
 
     long imports;
 
+    /**
+     * Two namespaces, each on a watch of its own in every process (as JOSDK runs them with several
+     * watched namespaces): imports go to kdb or team-b, and a watch may deliver one namespace while
+     * the other lags. Also, per schedule: an API server without the CEL freeze (a quarter), or
+     * without the selectable fields, final resources then staying in the cache and claims read from
+     * the view (a third); imports re-applied under the same name after a delete, changesetId edits,
+     * and the GitOps write-back of status.changesetId. Drawn apart from {@link #rnd}.
+     */
+    boolean split;
+
+    Random splitRandom;
+
+    long writeBacks;
+
+    void splitWatches(boolean on) {
+      split = on;
+      if (on) {
+        splitRandom = new Random(seed * 13 + 5);
+        cluster.freezeSpec = splitRandom.nextInt(4) != 0;
+        cluster.finalLeaveCache = splitRandom.nextInt(3) != 0;
+        trace.add(
+            "split watches; CEL freeze "
+                + cluster.freezeSpec
+                + ", selectable fields "
+                + cluster.finalLeaveCache);
+      }
+    }
+
+    final long seed;
+
     Sim(long seed, int refusalPercent, int dependsOnPercent, boolean refuseRepeats) {
+      this.seed = seed;
       this.refuseRepeats = refuseRepeats;
       this.refusalPercent = refusalPercent;
       this.dependsOnPercent = dependsOnPercent;
@@ -459,7 +508,13 @@ class ReconcileSimulationTest {
         advance(d);
       } else if (a < 84) {
         Proc p = procs.get(rnd.nextInt(procs.size()));
-        p.view.catchUpTo(p.view.seen() + rnd.nextInt(6));
+        int k = rnd.nextInt(6);
+        if (split && splitRandom.nextBoolean()) {
+          String ns = splitRandom.nextBoolean() ? "kdb" : "team-b";
+          p.view.catchUpTo(ns, p.view.seenIn(ns) + k);
+        } else {
+          p.view.catchUpTo(p.view.seen() + k);
+        }
       } else if (a < 91) {
         userAction();
       } else if (a < 95) {
@@ -556,6 +611,9 @@ class ReconcileSimulationTest {
       }
       KxChangeset r = all.get(rnd.nextInt(all.size()));
       String uid = r.getMetadata().getUid();
+      if (split && a < 7 && splitRandom.nextInt(3) == 0 && splitEdit(r)) {
+        return;
+      }
       if (a < 7) {
         boolean region = rnd.nextBoolean();
         boolean accepted =
@@ -580,7 +638,12 @@ class ReconcileSimulationTest {
         cluster.delete(uid);
         trace.add(step + ": delete " + name(r));
         if (rnd.nextBoolean()) {
-          createResource(r.getMetadata().getName());
+          String id = r.getSpec() == null ? null : r.getSpec().getChangesetId();
+          if (split && id != null && splitRandom.nextBoolean()) {
+            reimport(r); // the same manifest applied again: same namespace, name and id
+          } else {
+            createResource(r.getMetadata().getName());
+          }
         }
       }
     }
@@ -606,6 +669,9 @@ class ReconcileSimulationTest {
       KxChangeset r =
           Resources.changeset(
               name, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+      if (split && splitRandom.nextBoolean()) {
+        r.getMetadata().setNamespace("team-b");
+      }
       r.setSpec(
           new KxChangesetSpec(
               ENV,
@@ -621,6 +687,8 @@ class ReconcileSimulationTest {
       trace.add(
           step
               + ": import "
+              + r.getMetadata().getNamespace()
+              + "/"
               + name
               + " of "
               + cs.id()
@@ -630,6 +698,74 @@ class ReconcileSimulationTest {
               + (token == null ? "another client" : token.substring(0, 4))
               + ")");
       return true;
+    }
+
+    /**
+     * With split watches, an edit a person or a GitOps tool makes to an import or a recorded
+     * resource: spec.changesetId changed to another changeset of the database (with its requests),
+     * which the CRD refuses once set; or status.changesetId written back into spec.changesetId (the
+     * documented GitOps layout). False when {@code r} is neither.
+     */
+    boolean splitEdit(KxChangeset r) {
+      String uid = r.getMetadata().getUid();
+      String importing = r.getSpec() == null ? null : r.getSpec().getChangesetId();
+      String recorded = r.getStatus() == null ? null : r.getStatus().getChangesetId();
+      if (importing != null) {
+        DatabaseRef db = logicTarget(r);
+        List<Changeset> held = db == null ? List.of() : finspace.changesets(db);
+        if (held.isEmpty()) {
+          return false;
+        }
+        Changeset other = held.get(splitRandom.nextInt(held.size()));
+        boolean accepted =
+            cluster.editSpec(
+                uid,
+                s -> {
+                  s.setChangesetId(other.id());
+                  s.setChangeRequests(other.changeRequests());
+                  return s;
+                });
+        trace.add(step + ": edit " + name(r) + " changesetId -> " + other.id() + ": " + accepted);
+        if (accepted) {
+          procs.forEach(p -> p.due.put(uid, clock.instant()));
+        }
+        return true;
+      }
+      if (recorded != null) {
+        boolean accepted = cluster.writeBack(uid);
+        trace.add(step + ": write back " + recorded + " into " + name(r) + ": " + accepted);
+        if (accepted) {
+          writeBacks++;
+          procs.forEach(p -> p.due.put(uid, clock.instant()));
+        }
+        return true;
+      }
+      return false;
+    }
+
+    /** The database an import's spec names, or null. */
+    DatabaseRef logicTarget(KxChangeset r) {
+      String region = r.getSpec().getRegion() == null ? "us-east-1" : r.getSpec().getRegion();
+      return databases.stream()
+          .filter(d -> d.region().equals(region))
+          .filter(d -> d.databaseName().equals(r.getSpec().getDatabaseName()))
+          .findFirst()
+          .orElse(null);
+    }
+
+    /** {@code gone}'s manifest applied again after its delete: a new uid, the same import. */
+    void reimport(KxChangeset gone) {
+      KxChangeset r =
+          Resources.changeset(
+              gone.getMetadata().getName(),
+              clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+      r.getMetadata().setNamespace(gone.getMetadata().getNamespace());
+      r.setSpec(FakeCluster.copy(gone).getSpec());
+      KxChangeset created = cluster.create(r);
+      everCreatedUids.add(created.getMetadata().getUid());
+      procs.forEach(p -> p.due.put(created.getMetadata().getUid(), clock.instant()));
+      imports++;
+      trace.add(step + ": re-import " + name(created) + " of " + r.getSpec().getChangesetId());
     }
 
     /**
@@ -1010,6 +1146,9 @@ class ReconcileSimulationTest {
       if (waitsForAMissingOne(r, new HashSet<>()) || waitsForAStalledCreate(r)) {
         return true;
       }
+      if (!cluster.freezeSpec && queuedBehindASpecChange(r)) {
+        return true;
+      }
       var stalled = s == null ? null : Conditions.find(s.getConditions(), Conditions.STALLED);
       return stalled != null
           && Conditions.TRUE.equals(stalled.getStatus())
@@ -1031,6 +1170,24 @@ class ReconcileSimulationTest {
           .filter(o -> o.getStatus().getChangesetId() == null)
           .map(o -> Conditions.find(o.getStatus().getConditions(), Conditions.STALLED))
           .anyMatch(c -> c != null && Conditions.TRUE.equals(c.getStatus()));
+    }
+
+    /**
+     * Without the CEL freeze only: queued on a database where a resource whose spec was edited
+     * under its create intent is Stalled with SpecChanged. That one keeps its intent, and with it
+     * the slot, until a person restores its spec or deletes it (its create may have been sent).
+     */
+    boolean queuedBehindASpecChange(KxChangeset r) {
+      KxChangesetStatus s = r.getStatus();
+      var ready = s == null ? null : Conditions.find(s.getConditions(), Conditions.READY);
+      if (ready == null || !"Queued".equals(ready.getReason())) {
+        return false;
+      }
+      return cluster.all().stream()
+          .filter(o -> o.getStatus() != null && o.getStatus().getCreateIntent() != null)
+          .filter(o -> o.getStatus().getChangesetId() == null)
+          .map(o -> Conditions.find(o.getStatus().getConditions(), Conditions.STALLED))
+          .anyMatch(c -> c != null && "SpecChanged".equals(c.getReason()));
     }
 
     /**
@@ -1331,6 +1488,12 @@ class ReconcileSimulationTest {
         public List<KxChangeset> finalOn(DatabaseRef db) {
           yieldPoint();
           return view.finalOn(db);
+        }
+
+        @Override
+        public List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+          yieldPoint();
+          return view.claiming(db, changesetId);
         }
 
         @Override

@@ -38,8 +38,11 @@ public final class FakeCluster {
   private final Map<String, KxChangeset> live = new LinkedHashMap<>();
   private final List<Change> log = new ArrayList<>();
 
-  /** One write as a watch delivers it; {@code object == null} is a deletion of {@code uid}. */
-  private record Change(long revision, String uid, KxChangeset object) {}
+  /**
+   * One write as a watch delivers it; {@code object == null} is a deletion of {@code uid}. The
+   * namespace lets a process watch each namespace on a watch of its own.
+   */
+  private record Change(long revision, String uid, String namespace, KxChangeset object) {}
 
   private final java.util.function.Supplier<String> uids;
 
@@ -131,6 +134,8 @@ public final class FakeCluster {
           case "spec.environmentId" -> spec == null ? null : spec.getEnvironmentId();
           case "spec.databaseName" -> spec == null ? null : spec.getDatabaseName();
           case "status.status" -> status == null ? null : status.getStatus();
+          case "status.changesetId" -> status == null ? null : status.getChangesetId();
+          case "spec.changesetId" -> spec == null ? null : spec.getChangesetId();
           case "status.createIntent.environmentId" ->
               intent == null ? null : intent.getEnvironmentId();
           case "status.createIntent.databaseName" ->
@@ -147,18 +152,42 @@ public final class FakeCluster {
     }
     KxChangesetStatus s = current.getStatus();
     if (freezeSpec && (StatusMapper.hasIntent(s) || StatusMapper.hasChangeset(s))) {
+      return false; // the one edit the CRD allows then is writeBack's
+    }
+    KxChangesetSpec next = edit.apply(copySpec(current.getSpec()));
+    String wasImporting = current.getSpec().getChangesetId();
+    if (freezeSpec && wasImporting != null && !wasImporting.equals(next.getChangesetId())) {
+      return false; // spec.changesetId is immutable once set (the CRD's rule)
+    }
+    KxChangeset c = copy(current);
+    c.setSpec(next);
+    c.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
+    put(c);
+    return true;
+  }
+
+  /**
+   * Writes status.changesetId back into spec.changesetId (README "Rebuilding a cluster"): the one
+   * spec edit the CRD allows once the spec is frozen. False when there is no id to write back or
+   * the spec already imports one.
+   */
+  public synchronized boolean writeBack(String uid) {
+    KxChangeset current = live.get(uid);
+    KxChangesetStatus s = current == null ? null : current.getStatus();
+    if (!StatusMapper.hasChangeset(s) || current.getSpec().getChangesetId() != null) {
       return false;
     }
     KxChangeset c = copy(current);
-    c.setSpec(edit.apply(copySpec(current.getSpec())));
+    c.getSpec().setChangesetId(s.getChangesetId());
     c.getMetadata().setGeneration(current.getMetadata().getGeneration() + 1);
     put(c);
     return true;
   }
 
   public synchronized void delete(String uid) {
-    if (live.remove(uid) != null) {
-      log.add(new Change(++revision, uid, null));
+    KxChangeset gone = live.remove(uid);
+    if (gone != null) {
+      log.add(new Change(++revision, uid, gone.getMetadata().getNamespace(), null));
     }
   }
 
@@ -194,7 +223,8 @@ public final class FakeCluster {
   private KxChangeset put(KxChangeset c) {
     c.getMetadata().setResourceVersion(Long.toString(++revision));
     live.put(c.getMetadata().getUid(), c);
-    log.add(new Change(revision, c.getMetadata().getUid(), copy(c)));
+    log.add(
+        new Change(revision, c.getMetadata().getUid(), c.getMetadata().getNamespace(), copy(c)));
     return copy(c);
   }
 
@@ -212,6 +242,13 @@ public final class FakeCluster {
     private final Map<String, KxChangeset> ownWrites = new HashMap<>();
     private long seen;
 
+    /**
+     * Namespaces whose own watch has delivered beyond {@link #seen}: with several watched
+     * namespaces JOSDK runs one informer, with a watch of its own, per namespace, so one namespace
+     * may be current while another lags.
+     */
+    private final Map<String, Long> aheadIn = new HashMap<>();
+
     /** When false, {@link #awaitSeen} times out (a watch that stopped delivering). */
     public boolean watchDelivers = true;
 
@@ -224,21 +261,51 @@ public final class FakeCluster {
       catchUpTo(revision());
     }
 
-    /** The watch delivers the writes up to {@code target}, in order. */
+    /** Every namespace's watch delivers the writes up to {@code target}, in order. */
     public void catchUpTo(long target) {
       synchronized (FakeCluster.this) {
         for (Change ch : log) {
-          if (ch.revision() > seen && ch.revision() <= target) {
-            if (ch.object() == null) {
-              informer.remove(ch.uid());
-              ownWrites.remove(ch.uid());
-            } else {
-              informer.put(ch.uid(), ch.object());
-            }
-            seen = ch.revision();
+          if (ch.revision() > seenIn(ch.namespace()) && ch.revision() <= target) {
+            deliver(ch);
           }
         }
         seen = Math.max(seen, Math.min(target, revision));
+        aheadIn.values().removeIf(v -> v <= seen);
+      }
+    }
+
+    /**
+     * The watch of {@code namespace} alone delivers its writes up to {@code target}, in order; the
+     * other namespaces' watches stay where they are.
+     */
+    public void catchUpTo(String namespace, long target) {
+      synchronized (FakeCluster.this) {
+        long from = seenIn(namespace);
+        for (Change ch : log) {
+          if (namespace.equals(ch.namespace()) && ch.revision() > from && ch.revision() <= target) {
+            deliver(ch);
+          }
+        }
+        long to = Math.max(from, Math.min(target, revision));
+        if (to > seen) {
+          aheadIn.put(namespace, to);
+        }
+      }
+    }
+
+    /** How far the watch of {@code namespace} has delivered. */
+    public long seenIn(String namespace) {
+      synchronized (FakeCluster.this) {
+        return Math.max(seen, aheadIn.getOrDefault(namespace, 0L));
+      }
+    }
+
+    private void deliver(Change ch) {
+      if (ch.object() == null) {
+        informer.remove(ch.uid());
+        ownWrites.remove(ch.uid());
+      } else {
+        informer.put(ch.uid(), ch.object());
       }
     }
 
@@ -287,6 +354,30 @@ public final class FakeCluster {
       return FinalFilter.finalCandidates(FakeCluster.this::selected, db).stream()
           .filter(r -> db.key().equals(databaseKey.apply(r)))
           .toList();
+    }
+
+    /**
+     * As CacheClusterView: the view's claims, then the API server's answer to a LIST by the id
+     * (consistent) where final resources leave the cache; the view alone where they do not (an API
+     * server without the selectable fields).
+     */
+    @Override
+    public List<KxChangeset> claiming(DatabaseRef db, String changesetId) {
+      if (!finalLeaveCache) {
+        return ClusterView.super.claiming(db, changesetId);
+      }
+      Map<String, KxChangeset> out = new LinkedHashMap<>();
+      for (KxChangeset r : onDatabase(db.key())) {
+        if (ClusterView.claims(r, changesetId)) {
+          out.put(r.getMetadata().getUid(), r);
+        }
+      }
+      for (KxChangeset r : FinalFilter.claimCandidates(FakeCluster.this::selected, changesetId)) {
+        if (db.key().equals(databaseKey.apply(r))) {
+          out.putIfAbsent(r.getMetadata().getUid(), r);
+        }
+      }
+      return List.copyOf(out.values());
     }
 
     /**
@@ -344,6 +435,10 @@ public final class FakeCluster {
       }
     }
 
+    /**
+     * Every namespace's watch delivers up to {@code written}: its own namespace's watch, and, as
+     * CacheClusterView does with several watched namespaces, the others read at least as fresh.
+     */
     @Override
     public boolean awaitSeen(KxChangeset written, Duration timeout) {
       if (!watchDelivers) {
