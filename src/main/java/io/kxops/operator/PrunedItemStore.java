@@ -11,7 +11,9 @@ import io.kxops.operator.api.v1alpha1.KxChangeset;
 /**
  * The informer's store of KxChangesets without {@code metadata.managedFields}: nothing in the
  * operator reads them (status is written from a fresh object), yet they were the largest part of
- * the cache — about 40 % of the live heap with 10,000 resources (docs/benchmarks.md).
+ * the cache — about 40 % of the live heap with 10,000 resources (docs/benchmarks.md). The
+ * operator's own client already reads objects without them ({@code KubeClient}); this keeps the
+ * cache the same with a client built elsewhere (the integration tests pass their own).
  */
 final class PrunedItemStore extends BasicItemStore<KxChangeset> {
 
