@@ -114,13 +114,14 @@ final class Adoption {
 
   /**
    * Why the changeset a person picked cannot be this resource's, or null when it can: it must hold
-   * the intent's requests and be recorded by no other resource.
+   * the intent's requests and be recorded or imported by none of {@code others} (the resources that
+   * claim it, read by its id).
    */
   static String rejectPick(KxChangeset r, String pick, Changeset picked, List<KxChangeset> others) {
     String digest = r.getStatus().getCreateIntent().getRequestsDigest();
     String which;
-    if (claimed(others).contains(picked.id())) {
-      which = "another KxChangeset already records";
+    if (others.stream().anyMatch(o -> ClusterView.claims(o, picked.id()))) {
+      which = "another KxChangeset already records or imports";
     } else if (!digest.equals(Intents.digest(picked.changeRequests()))) {
       which = "holds other change requests than this resource's create intent";
     } else {

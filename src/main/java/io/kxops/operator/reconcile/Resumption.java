@@ -157,7 +157,12 @@ final class Resumption {
       return creation.createAfterList(r, store, now(), null);
     }
     Changeset cs = FinSpaceCalls.call(r, () -> calls.of(r).get(db, pick));
-    String rejected = Adoption.rejectPick(r, pick, cs, othersOn(r, db));
+    // The claims on the pick read by its id (the API server's LISTs by changeset id where they
+    // are selectable): another namespace's watch may not have delivered an import that records
+    // it, and a running changeset's record is not among the final resources othersOn reads.
+    List<KxChangeset> claims =
+        cluster.claiming(db, pick).stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
+    String rejected = Adoption.rejectPick(r, pick, cs, claims);
     if (rejected != null) {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
       return Outcome.requeue(polls.max());

@@ -9,12 +9,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.finspace.Changeset;
+import io.kxops.operator.finspace.Operation;
 import io.kxops.operator.status.Conditions;
 import io.kxops.operator.status.Reasons;
+import io.kxops.operator.testing.FinSpaceErrors;
 import io.kxops.operator.testing.Resources;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -143,6 +146,48 @@ class ImportRaceTest extends ProtocolScenario {
     assertThat(now(a).getStatus().getStatus()).isEqualTo(Changeset.COMPLETED);
     assertThat(reason(a)).isEqualTo("Completed");
     assertThat(now(b).getStatus().getChangesetId()).as("b, queued behind a").isNotNull();
+  }
+
+  /**
+   * The review's residual: a person picks a changeset for an ambiguous adoption that an import in
+   * another namespace already records, and this process's watch of that namespace has not delivered
+   * the import's record (the changeset still runs, so the record is not among the final resources
+   * read from the API server). The pick must be refused, not recorded a second time.
+   */
+  @Test
+  void aPickOfAChangesetAnImportRecordsIsRefusedThoughTheWatchOfItsNamespaceLags() {
+    Proc p = new Proc(time);
+    KxChangeset a = add("a", T0);
+    p.watch.catchUp();
+    finspace.failNext(
+        Operation.CREATE, FinSpaceErrors.of(Operation.CREATE, "NetworkError", 0)); // never sent
+    p.reconcile(a);
+    // Made before a's intent: not a candidate of a's adoption, but the same requests.
+    Changeset x =
+        finspace.inject(US, a.getSpec().getChangeRequests(), T0.minus(Duration.ofHours(1)));
+    for (int i = 1; i <= 2; i++) {
+      finspace.inject(US, a.getSpec().getChangeRequests(), T0.plus(Duration.ofMinutes(i)));
+    }
+    time.advance(Duration.ofMinutes(10));
+    p.watch.catchUp();
+    p.reconcile(a);
+    assertThat(Conditions.find(now(a).getStatus().getConditions(), Conditions.STALLED).getReason())
+        .isEqualTo("AdoptionAmbiguous");
+
+    KxChangeset imported = importOf(x.id(), "team-b", "imported", time.instant());
+    Proc q = new Proc(time);
+    q.watch.catchUp();
+    q.reconcile(imported);
+    assertThat(now(imported).getStatus().getChangesetId())
+        .as("%s", now(imported).getStatus().getConditions().get(0).getMessage())
+        .isEqualTo(x.id());
+
+    KxChangeset annotated = now(a); // p's watch has delivered neither the import nor its record
+    annotated.getMetadata().setAnnotations(Map.of(ChangesetLogic.ADOPT_ANNOTATION, x.id()));
+    p.logic.reconcile(annotated, p);
+
+    assertThat(recording(x.id())).as("resources recording %s", x.id()).hasSize(1);
+    assertThat(now(a).getStatus().getChangesetId()).isNull();
   }
 
   /** The changeset a's own token made. */
