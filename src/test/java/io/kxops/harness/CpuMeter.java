@@ -74,9 +74,7 @@ final class CpuMeter {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
           String name = Files.readString(t.resolve("comm")).strip().replaceAll("[0-9]+", "#");
-          String stat = Files.readString(t.resolve("stat"));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+          out.merge(name, ticksOf(Files.readString(t.resolve("stat"))), Long::sum);
         } catch (IOException | RuntimeException e) {
           // the thread ended while being read
         }
@@ -93,12 +91,16 @@ final class CpuMeter {
       return 0;
     }
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      // The command name (field 2) may hold spaces; count fields after its closing ')'.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return ticksOf(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     } catch (IOException | RuntimeException e) {
       return 0;
     }
+  }
+
+  /** utime + stime of a process's or thread's {@code stat} line. */
+  private static long ticksOf(String stat) {
+    // The command name (field 2) may hold spaces; count fields after its closing ')'.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 }

@@ -150,11 +150,6 @@ public final class ChangesetLogic {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangesetLogic.class);
 
-  private static final String VIEW_BEHIND =
-      "this operator's view of the other KxChangesets of the database is behind this import (a"
-          + " watch lags, or another namespace could not be read); nothing is recorded until it"
-          + " has caught up";
-
   private final ClusterView cluster;
   private final Clock clock;
   private final Settings settings;
@@ -168,7 +163,6 @@ public final class ChangesetLogic {
   private final Creation creation;
   private final Resumption resumption;
   private final Imports imports;
-  private final PollSchedule polls;
 
   /** Without access policies: every namespace may target anything (the protocol's tests). */
   public ChangesetLogic(
@@ -212,7 +206,6 @@ public final class ChangesetLogic {
     this.resumption =
         new Resumption(cluster, access, queue, creation, recorder, calls, polls, clock);
     this.imports = new Imports(clock, polls);
-    this.polls = polls;
   }
 
   /**
@@ -249,13 +242,13 @@ public final class ChangesetLogic {
       // in every namespace. With several watched namespaces each has a watch of its own, and the
       // one that delivered this import says nothing about the others (awaitSeen reads them).
       if (!cluster.awaitSeen(r, settings.confirmTimeout())) {
-        store.write(r, StatusMapper.importWaiting(r, db.region(), VIEW_BEHIND, now()));
-        return Outcome.requeue(polls.initial());
+        return imports.viewBehind(r, db, store);
       }
       // The resources in flight first, then the claims: a create recorded between the two reads
       // is then an unrecorded create in the first or a claim in the second, never in neither.
-      List<KxChangeset> inFlight = others(r, cluster.onDatabase(db.key()));
-      List<KxChangeset> claims = others(r, cluster.claiming(db, Imports.importedId(r)));
+      List<KxChangeset> inFlight = DatabaseQueue.others(r, cluster.onDatabase(db.key()));
+      List<KxChangeset> claims =
+          DatabaseQueue.others(r, cluster.claiming(db, Imports.importedId(r)));
       return imports.reconcile(r, db, claims, inFlight, calls.of(r), store);
     }
     if (StatusMapper.hasIntent(s)) {
@@ -346,10 +339,6 @@ public final class ChangesetLogic {
     return Dependencies.dependantsOf(r, cluster.onDatabase(targetOf(r).key())).stream()
         .filter(DatabaseQueue::waiting)
         .toList();
-  }
-
-  private static List<KxChangeset> others(KxChangeset r, List<KxChangeset> all) {
-    return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
   }
 
   /** Who a resource's FinSpace calls are made as: its namespace, and its policy's role. */

@@ -236,6 +236,11 @@ public final class DatabaseQueue {
     }
   }
 
+  /** {@code all} without {@code r} itself. */
+  static List<KxChangeset> others(KxChangeset r, List<KxChangeset> all) {
+    return all.stream().filter(o -> !sameResource(o, r)).toList();
+  }
+
   static boolean sameResource(KxChangeset a, KxChangeset b) {
     String ua = a.getMetadata().getUid();
     String ub = b.getMetadata().getUid();

@@ -203,6 +203,20 @@ final class Imports {
         .findFirst();
   }
 
+  /**
+   * The import waits: this process's view of the database's other KxChangesets is not yet as fresh
+   * as the import in every watched namespace, and a create that may have made the changeset could
+   * be missing from it.
+   */
+  Outcome viewBehind(KxChangeset r, DatabaseRef db, StatusStore store) {
+    String message =
+        "this operator's view of the other KxChangesets of the database is behind this import (a"
+            + " watch lags, or another namespace could not be read); nothing is recorded until it"
+            + " has caught up";
+    store.write(r, StatusMapper.importWaiting(r, db.region(), message, now()));
+    return Outcome.requeue(polls.initial());
+  }
+
   /** How a status names another resource: never one of another namespace by name. */
   private static String who(KxChangeset r, KxChangeset other) {
     return Objects.equals(other.getMetadata().getNamespace(), r.getMetadata().getNamespace())
@@ -212,16 +226,16 @@ final class Imports {
 
   private static String duplicate(KxChangeset r, String id, KxChangeset owner, DatabaseRef db) {
     String who = who(r, owner);
+    boolean recorded = recordedBy(owner, id);
     return "FinSpace changeset "
         + id
         + " of database "
         + db
         + " is already "
-        + (recordedBy(owner, id) ? "recorded" : "imported")
+        + (recorded ? "recorded" : "imported")
         + " by "
         + who
-        + (recordedBy(owner, id)
-                || DatabaseQueue.creation(owner).isBefore(DatabaseQueue.creation(r))
+        + (recorded || DatabaseQueue.creation(owner).isBefore(DatabaseQueue.creation(r))
             ? ""
             : " (applied in the same second as this one: neither records it while both exist)")
         + "; one changeset is mirrored by one KxChangeset. Delete this one";

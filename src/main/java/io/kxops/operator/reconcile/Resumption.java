@@ -160,9 +160,8 @@ final class Resumption {
     // The claims on the pick read by its id (the API server's LISTs by changeset id where they
     // are selectable): another namespace's watch may not have delivered an import that records
     // it, and a running changeset's record is not among the final resources othersOn reads.
-    List<KxChangeset> claims =
-        cluster.claiming(db, pick).stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
-    String rejected = Adoption.rejectPick(r, pick, cs, claims);
+    String rejected =
+        Adoption.rejectPick(r, pick, cs, DatabaseQueue.others(r, cluster.claiming(db, pick)));
     if (rejected != null) {
       store.write(r, StatusMapper.ambiguous(r, rejected, false, now()));
       return Outcome.requeue(polls.max());
@@ -216,7 +215,7 @@ final class Resumption {
   private List<KxChangeset> othersOn(KxChangeset r, DatabaseRef db) {
     List<KxChangeset> all = new ArrayList<>(cluster.onDatabase(db.key()));
     all.addAll(cluster.finalOn(db));
-    return all.stream().filter(o -> !DatabaseQueue.sameResource(o, r)).toList();
+    return DatabaseQueue.others(r, all);
   }
 
   private Instant now() {
