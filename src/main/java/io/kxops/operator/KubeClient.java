@@ -11,26 +11,29 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.http.TlsVersion;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.management.ManagementFactory;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
+import okhttp3.CipherSuite;
+import okhttp3.ConnectionSpec;
+import okhttp3.OkHttpClient;
 
 /**
- * The operator's Kubernetes client. Under the chart's JIT (C1 only, no C2: -XX:TieredStopAtLevel=1)
- * the JVM has no AES-GCM intrinsics, and TLS to the API server (AES-GCM, what the JDK offers first)
- * was about 13 % of the operator's CPU in the e2e benchmark; ChaCha20-Poly1305 ran 3 to 5 times
- * faster there, so the client offers it first (the API server, in Go, then chooses it). With C2 the
- * JDK's own order stands: AES-GCM with intrinsics is the faster one. Also: a kubeconfig without a
- * token (a client certificate) is re-read at most once a minute, as fabric8 means to (see {@link
- * KubeconfigToken}). And objects are read without {@code metadata.managedFields} (see {@link
- * #serialization()}).
+ * The operator's Kubernetes client: fabric8's OkHttp one. Against the JDK HTTP client it measured
+ * about an eighth less operator CPU and a tenth less API-server CPU per changeset in the e2e
+ * benchmark (docs/benchmarks.md, "Fourth pass"): the JDK client's own HTTP/2, HPACK and
+ * completable-future hand-offs were a third of the operator's CPU. Under the chart's JIT (C1 only,
+ * no C2: -XX:TieredStopAtLevel=1) the JVM has no AES-GCM intrinsics, and TLS to the API server
+ * (AES-GCM, what the JDK offers first) was about 13 % of the operator's CPU; ChaCha20-Poly1305 ran
+ * 3 to 5 times faster there, so the client's sockets offer it first (the API server, in Go, then
+ * chooses it) and every other default suite after it, so a server that allows only AES-GCM (FIPS)
+ * still finds one. With C2 the JDK's own order stands: AES-GCM with intrinsics is the faster one.
+ * Also: a kubeconfig without a token (a client certificate) is re-read at most once a minute, as
+ * fabric8 means to (see {@link KubeconfigToken}). And objects are read without {@code
+ * metadata.managedFields} (see {@link #serialization()}).
  */
 final class KubeClient {
 
@@ -46,21 +49,42 @@ final class KubeClient {
           new KubeconfigToken(
               System::nanoTime, () -> Config.autoConfigure(context).getAutoOAuthToken()));
     }
-    KubernetesClientBuilder builder =
-        new KubernetesClientBuilder()
-            .withConfig(config)
-            .withKubernetesSerialization(serialization());
-    if (!c2Compiler()) {
-      SSLParameters tls = chachaFirst(config.getTlsVersions());
-      builder.withHttpClientFactory(
-          new JdkHttpClientFactory() {
-            @Override
-            protected void additionalConfig(java.net.http.HttpClient.Builder b) {
-              b.sslParameters(tls);
-            }
-          });
+    return build(config, !c2Compiler());
+  }
+
+  /**
+   * The client of {@code config}; its TLS sockets offer ChaCha20 first when {@code chachaFirst}.
+   */
+  static KubernetesClient build(Config config, boolean chachaFirst) {
+    return new KubernetesClientBuilder()
+        .withConfig(config)
+        .withKubernetesSerialization(serialization())
+        .withHttpClientFactory(chachaFirst ? new ChachaFirst() : new OkHttpClientFactory())
+        .build();
+  }
+
+  /**
+   * fabric8's OkHttp client whose TLS connection specs list the ChaCha20 suites first. OkHttp
+   * offers on each socket the suites of its connection spec that the socket has enabled, in the
+   * spec's order, so the specs fabric8 configured (its TLS versions, OkHttp's modern suites) are
+   * kept with only their suites reordered.
+   */
+  static final class ChachaFirst extends OkHttpClientFactory {
+    @Override
+    protected void additionalConfig(OkHttpClient.Builder builder) {
+      List<ConnectionSpec> configured = builder.build().connectionSpecs(); // fabric8's
+      builder.connectionSpecs(configured.stream().map(KubeClient::chachaFirst).toList());
     }
-    return builder.build();
+  }
+
+  /** {@code spec} with its suites ChaCha20 first; one that takes the socket's suites as it is. */
+  static ConnectionSpec chachaFirst(ConnectionSpec spec) {
+    List<CipherSuite> suites = spec.cipherSuites();
+    if (suites == null) {
+      return spec;
+    }
+    String[] names = suites.stream().map(CipherSuite::javaName).toArray(String[]::new);
+    return new ConnectionSpec.Builder(spec).cipherSuites(reorder(names)).build();
   }
 
   /**
@@ -79,30 +103,12 @@ final class KubeClient {
   @JsonIgnoreProperties({"managedFields"})
   private interface WithoutManagedFields {}
 
-  /**
-   * The JDK's default cipher suites with the ChaCha20-Poly1305 ones first, the rest in the JDK's
-   * order; the protocols fabric8 would set ({@code versions}, from its configuration).
-   */
-  static SSLParameters chachaFirst(TlsVersion[] versions) {
-    List<String> suites;
-    try {
-      suites = Arrays.asList(SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no default TLS context", e);
-    }
-    SSLParameters p = new SSLParameters(reorder(suites).toArray(String[]::new));
-    if (versions != null && versions.length > 0) {
-      p.setProtocols(Arrays.stream(versions).map(TlsVersion::javaName).toArray(String[]::new));
-    }
-    return p;
-  }
-
   /** {@code suites} with every ChaCha20 one first, each group keeping its order. */
-  static List<String> reorder(List<String> suites) {
+  static String[] reorder(String[] suites) {
     List<String> out = new ArrayList<>();
-    suites.stream().filter(s -> s.contains("CHACHA20")).forEach(out::add);
-    suites.stream().filter(s -> !s.contains("CHACHA20")).forEach(out::add);
-    return out;
+    Arrays.stream(suites).filter(s -> s.contains("CHACHA20")).forEach(out::add);
+    Arrays.stream(suites).filter(s -> !s.contains("CHACHA20")).forEach(out::add);
+    return out.toArray(String[]::new);
   }
 
   /**

@@ -7,12 +7,17 @@ package io.kxops.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
-import io.fabric8.kubernetes.client.http.TlsVersion;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
+import io.fabric8.kubernetes.client.okhttp.OkHttpClientImpl;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.testing.Resources;
 import java.time.Instant;
 import java.util.List;
+import okhttp3.ConnectionSpec;
 import org.junit.jupiter.api.Test;
 
 /** The Kubernetes client offers ChaCha20-Poly1305 first only where the JIT lacks C2. */
@@ -60,12 +65,13 @@ class KubeClientTest {
   void chachaSuitesGoFirstAndTheOthersKeepTheJdksOrder() {
     assertThat(
             KubeClient.reorder(
-                List.of(
-                    "TLS_AES_256_GCM_SHA384",
-                    "TLS_AES_128_GCM_SHA256",
-                    "TLS_CHACHA20_POLY1305_SHA256",
-                    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-                    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")))
+                new String[] {
+                  "TLS_AES_256_GCM_SHA384",
+                  "TLS_AES_128_GCM_SHA256",
+                  "TLS_CHACHA20_POLY1305_SHA256",
+                  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                  "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+                }))
         .containsExactly(
             "TLS_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
@@ -75,13 +81,28 @@ class KubeClientTest {
   }
 
   @Test
-  void theParametersOfferEveryDefaultSuiteChachaFirstWithFabric8sProtocols() throws Exception {
-    var p = KubeClient.chachaFirst(new TlsVersion[] {TlsVersion.TLS_1_3, TlsVersion.TLS_1_2});
-    var defaults =
-        javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
-    assertThat(p.getCipherSuites()).containsExactlyInAnyOrder(defaults);
-    assertThat(p.getCipherSuites()[0]).contains("CHACHA20");
-    assertThat(p.getProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+  void theClientOffersFabric8sSuitesChachaFirstWithItsTlsVersions() {
+    Config config = new ConfigBuilder(Config.empty()).withMasterUrl("https://127.0.0.1:1").build();
+    List<ConnectionSpec> plain = specs(new OkHttpClientFactory(), config);
+    List<ConnectionSpec> chacha = specs(new KubeClient.ChachaFirst(), config);
+
+    assertThat(chacha).hasSameSizeAs(plain);
+    for (int i = 0; i < plain.size(); i++) {
+      ConnectionSpec p = plain.get(i);
+      ConnectionSpec c = chacha.get(i);
+      assertThat(c.tlsVersions()).isEqualTo(p.tlsVersions());
+      if (p.isTls()) {
+        assertThat(p.cipherSuites().get(0).javaName()).doesNotContain("CHACHA20"); // AES first
+        assertThat(c.cipherSuites()).containsExactlyInAnyOrderElementsOf(p.cipherSuites());
+        assertThat(c.cipherSuites().get(0).javaName()).contains("CHACHA20");
+      }
+    }
+    assertThat(plain).anyMatch(ConnectionSpec::isTls);
+  }
+
+  static List<ConnectionSpec> specs(HttpClient.Factory factory, Config config) {
+    HttpClient client = factory.newBuilder(config).build();
+    return ((OkHttpClientImpl) client).getOkHttpClient().connectionSpecs();
   }
 
   @Test
