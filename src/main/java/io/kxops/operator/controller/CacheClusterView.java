@@ -43,11 +43,12 @@ public final class CacheClusterView implements ClusterView {
 
   /**
    * Reads the KxChangesets of one namespace from the API server, at least as fresh as a
-   * resourceVersion (a LIST with resourceVersionMatch=NotOlderThan).
+   * resourceVersion (a LIST with resourceVersionMatch=NotOlderThan), those {@code fieldSelector}
+   * selects (null: all of them).
    */
   @FunctionalInterface
   public interface FreshList {
-    List<KxChangeset> list(String namespace, String notOlderThan);
+    List<KxChangeset> list(String namespace, String notOlderThan, String fieldSelector);
   }
 
   /**
@@ -67,6 +68,7 @@ public final class CacheClusterView implements ClusterView {
 
   private volatile IndexerResourceCache<KxChangeset> cache;
   private volatile Function<KxChangeset, String> databaseKey;
+  private volatile Function<KxChangeset, DatabaseRef> target;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
   private static final long PURGE_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
@@ -110,11 +112,17 @@ public final class CacheClusterView implements ClusterView {
     this.byName = byName;
   }
 
-  /** Called once the informer cache exists (JOSDK's prepareEventSources). */
-  void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, String> databaseKey) {
+  /**
+   * Called once the informer cache exists (JOSDK's prepareEventSources).
+   *
+   * @param target the database a resource's changeset goes to; its key is the index key
+   */
+  void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, DatabaseRef> target) {
+    Function<KxChangeset, String> databaseKey = r -> target.apply(r).key();
     // An indexer that throws stops the informer, and with it the operator's start-up: whatever a
     // resource holds, it gets a key (the reconciliation then says what is wrong with it).
     cache.addIndexer(DATABASE_INDEX, r -> List.of(keyOf(databaseKey, r)));
+    this.target = target;
     this.databaseKey = databaseKey;
     this.cache = cache;
   }
@@ -205,7 +213,7 @@ public final class CacheClusterView implements ClusterView {
       }
       List<KxChangeset> listed;
       try {
-        listed = freshList.list(ns, version);
+        listed = freshList.list(ns, version, null);
       } catch (RuntimeException e) {
         return false;
       }

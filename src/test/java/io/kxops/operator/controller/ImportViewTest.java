@@ -83,7 +83,7 @@ class ImportViewTest {
     CacheClusterView v =
         new CacheClusterView(
             namespaces,
-            (ns, notOlderThan) -> {
+            (ns, notOlderThan, selector) -> {
               namespaceLists.add(ns + "@" + notOlderThan);
               return "kdb".equals(ns) ? List.of(creatorNow) : List.of();
             },
@@ -107,7 +107,7 @@ class ImportViewTest {
                 Duration.ofMinutes(10),
                 Duration.ofSeconds(1)),
             new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
-    v.attach(informer, r -> logic.targetOf(r).key());
+    v.attach(informer, logic::targetOf);
     KxChangeset[] last = {imported};
     StatusStore store =
         (r, next) -> {
