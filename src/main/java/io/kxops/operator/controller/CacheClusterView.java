@@ -11,6 +11,7 @@ import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -207,23 +208,47 @@ public final class CacheClusterView implements ClusterView {
   private boolean othersCaughtUp(KxChangeset written, String key) {
     String own = written.getMetadata().getNamespace();
     String version = written.getMetadata().getResourceVersion();
+    List<String> selectors = selectorsOf(written, key);
     for (String ns : namespaces) {
       if (ns.equals(own)) {
         continue;
       }
-      List<KxChangeset> listed;
-      try {
-        listed = freshList.list(ns, version, null);
-      } catch (RuntimeException e) {
-        return false;
-      }
-      for (KxChangeset r : listed) {
-        if (key.equals(databaseKey.apply(r))) {
-          remember(r, true);
+      for (String selector : selectors) {
+        List<KxChangeset> listed;
+        try {
+          listed = freshList.list(ns, version, selector);
+        } catch (RuntimeException e) {
+          return false;
+        }
+        for (KxChangeset r : listed) {
+          if (key.equals(keyOf(databaseKey, r))) {
+            remember(r, true);
+          }
         }
       }
     }
     return true;
+  }
+
+  /**
+   * The field selectors that read, together, every resource of {@code written}'s database: those
+   * whose spec names its environment and database, and those whose create intent does (a resource's
+   * database is its intent's target when it has one, and its spec's otherwise). They cannot name
+   * the region; the caller keeps those of the key. Without selectable fields (Kubernetes 1.30; then
+   * {@code finals} is null too), or for a resource whose database cannot be told, one read of the
+   * whole namespace ({@code null}).
+   */
+  private List<String> selectorsOf(KxChangeset written, String key) {
+    List<String> wholeNamespace = Collections.singletonList(null);
+    if (finals == null || UNINDEXABLE.equals(key)) {
+      return wholeNamespace;
+    }
+    try {
+      DatabaseRef db = target.apply(written);
+      return List.of(FinalFilter.bySpec(db), FinalFilter.byIntent(db));
+    } catch (RuntimeException e) {
+      return wholeNamespace; // a database without a name: nothing to select it by
+    }
   }
 
   @Override

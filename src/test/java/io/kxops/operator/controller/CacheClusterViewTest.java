@@ -361,4 +361,58 @@ class CacheClusterViewTest {
     int ofTheDatabase = 2 * perDatabase + 2;
     assertThat(server.objectsRead).isLessThanOrEqualTo(2 * ofTheDatabase);
   }
+
+  /**
+   * A resource created on trades whose spec was edited to quotes since (an API server without the
+   * CEL freeze) is on trades: a confirmation on trades reads it (by its intent), one on quotes does
+   * not count it.
+   */
+  @Test
+  void aResourceWhoseSpecWasEditedAfterItsIntentIsReadForItsIntentsDatabase() {
+    FreshServer server = new FreshServer();
+    server.resources.add(inFlight("other", "edited", "quotes", Resources.DB));
+    CacheClusterView multi = new CacheClusterView(List.of("kdb", "other"), server, s -> List.of());
+    FakeCache own = new FakeCache();
+    multi.attach(own, CacheClusterViewTest::target);
+    KxChangeset mine = inFlight("kdb", "mine", Resources.DB, Resources.DB);
+    mine.getMetadata().setResourceVersion("200");
+    own.put(mine);
+    KxChangeset onQuotes = inFlight("kdb", "on-quotes", "quotes", "quotes");
+    onQuotes.getMetadata().setResourceVersion("201");
+    own.put(onQuotes);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+    assertThat(multi.awaitSeen(onQuotes, java.time.Duration.ofSeconds(1))).isTrue();
+
+    assertThat(multi.onDatabase(KEY)).extracting(r -> r.getMetadata().getName()).contains("edited");
+    assertThat(multi.onDatabase(new DatabaseRef(REGION, Resources.ENV, "quotes").key()))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly("on-quotes");
+    assertThat(server.lists).hasSize(4).allMatch(l -> l.startsWith("other@20"));
+  }
+
+  /**
+   * Without selectable fields (Kubernetes 1.30: the view has no reader of final resources either) a
+   * confirmation reads each other namespace whole, as before, and keeps its database's.
+   */
+  @Test
+  void withoutSelectableFieldsAConfirmationReadsEachOtherNamespaceWhole() {
+    FreshServer server = new FreshServer();
+    server.resources.add(inFlight("other", "edited", "quotes", Resources.DB));
+    server.resources.add(inFlight("other", "elsewhere", "quotes", "quotes"));
+    CacheClusterView multi = new CacheClusterView(List.of("kdb", "other"), server);
+    FakeCache own = new FakeCache();
+    multi.attach(own, CacheClusterViewTest::target);
+    KxChangeset mine = inFlight("kdb", "mine", Resources.DB, Resources.DB);
+    mine.getMetadata().setResourceVersion("200");
+    own.put(mine);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+
+    assertThat(server.lists).containsExactly("other@200");
+    assertThat(server.objectsRead).isEqualTo(2);
+    assertThat(multi.onDatabase(KEY))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactlyInAnyOrder("mine", "edited");
+  }
 }
