@@ -95,7 +95,8 @@ public final class CacheClusterView implements ClusterView {
 
   /**
    * @param finals reads final KxChangesets from the API server when the informer leaves them out
-   *     ({@link FinalFilter}); null when the informer keeps them
+   *     ({@link FinalFilter}); null when the informer keeps them, that is when the API server
+   *     cannot select KxChangesets by field (then a confirmation reads other namespaces whole)
    */
   public CacheClusterView(List<String> namespaces, FreshList freshList, SelectedList finals) {
     this(namespaces, freshList, finals, null);
