@@ -5,7 +5,6 @@
 package io.kxops.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.Cloner;
@@ -145,17 +144,7 @@ public final class OperatorApp implements AutoCloseable {
     CacheClusterView cluster =
         new CacheClusterView(
             watched,
-            (ns, notOlderThan) ->
-                client
-                    .resources(KxChangeset.class)
-                    .inNamespace(ns)
-                    .list(
-                        new ListOptionsBuilder()
-                            .withResourceVersion(notOlderThan)
-                            .withResourceVersionMatch("NotOlderThan")
-                            .withFieldSelector(finalLeaveCache ? FinalFilter.NOT_FINAL_QUERY : null)
-                            .build())
-                    .getItems(),
+            FinalFilter.freshList(client, finalLeaveCache),
             finalLeaveCache ? FinalFilter.selectedList(client, watched) : null,
             (ns, name) -> client.resources(KxChangeset.class).inNamespace(ns).withName(name).get());
     AccessPolicyCache policies = new AccessPolicyCache(config.access().policyName());

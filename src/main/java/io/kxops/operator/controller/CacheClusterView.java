@@ -11,6 +11,7 @@ import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.reconcile.ClusterView;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,11 +44,12 @@ public final class CacheClusterView implements ClusterView {
 
   /**
    * Reads the KxChangesets of one namespace from the API server, at least as fresh as a
-   * resourceVersion (a LIST with resourceVersionMatch=NotOlderThan).
+   * resourceVersion (a LIST with resourceVersionMatch=NotOlderThan), those {@code fieldSelector}
+   * selects (null: all of them).
    */
   @FunctionalInterface
   public interface FreshList {
-    List<KxChangeset> list(String namespace, String notOlderThan);
+    List<KxChangeset> list(String namespace, String notOlderThan, String fieldSelector);
   }
 
   /**
@@ -67,6 +69,7 @@ public final class CacheClusterView implements ClusterView {
 
   private volatile IndexerResourceCache<KxChangeset> cache;
   private volatile Function<KxChangeset, String> databaseKey;
+  private volatile Function<KxChangeset, DatabaseRef> target;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
   private static final long PURGE_EVERY_NANOS = Duration.ofSeconds(1).toNanos();
@@ -92,7 +95,8 @@ public final class CacheClusterView implements ClusterView {
 
   /**
    * @param finals reads final KxChangesets from the API server when the informer leaves them out
-   *     ({@link FinalFilter}); null when the informer keeps them
+   *     ({@link FinalFilter}); null when the informer keeps them, that is when the API server
+   *     cannot select KxChangesets by field (then a confirmation reads other namespaces whole)
    */
   public CacheClusterView(List<String> namespaces, FreshList freshList, SelectedList finals) {
     this(namespaces, freshList, finals, null);
@@ -110,11 +114,17 @@ public final class CacheClusterView implements ClusterView {
     this.byName = byName;
   }
 
-  /** Called once the informer cache exists (JOSDK's prepareEventSources). */
-  void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, String> databaseKey) {
+  /**
+   * Called once the informer cache exists (JOSDK's prepareEventSources).
+   *
+   * @param target the database a resource's changeset goes to; its key is the index key
+   */
+  void attach(IndexerResourceCache<KxChangeset> cache, Function<KxChangeset, DatabaseRef> target) {
+    Function<KxChangeset, String> databaseKey = r -> target.apply(r).key();
     // An indexer that throws stops the informer, and with it the operator's start-up: whatever a
     // resource holds, it gets a key (the reconciliation then says what is wrong with it).
     cache.addIndexer(DATABASE_INDEX, r -> List.of(keyOf(databaseKey, r)));
+    this.target = target;
     this.databaseKey = databaseKey;
     this.cache = cache;
   }
@@ -199,23 +209,47 @@ public final class CacheClusterView implements ClusterView {
   private boolean othersCaughtUp(KxChangeset written, String key) {
     String own = written.getMetadata().getNamespace();
     String version = written.getMetadata().getResourceVersion();
+    List<String> selectors = selectorsOf(written, key);
     for (String ns : namespaces) {
       if (ns.equals(own)) {
         continue;
       }
-      List<KxChangeset> listed;
-      try {
-        listed = freshList.list(ns, version);
-      } catch (RuntimeException e) {
-        return false;
-      }
-      for (KxChangeset r : listed) {
-        if (key.equals(databaseKey.apply(r))) {
-          remember(r, true);
+      for (String selector : selectors) {
+        List<KxChangeset> listed;
+        try {
+          listed = freshList.list(ns, version, selector);
+        } catch (RuntimeException e) {
+          return false;
+        }
+        for (KxChangeset r : listed) {
+          if (key.equals(keyOf(databaseKey, r))) {
+            remember(r, true);
+          }
         }
       }
     }
     return true;
+  }
+
+  /**
+   * The field selectors that read, together, every resource of {@code written}'s database: those
+   * whose spec names its environment and database, and those whose create intent does (a resource's
+   * database is its intent's target when it has one, and its spec's otherwise). They cannot name
+   * the region; the caller keeps those of the key. Without selectable fields (Kubernetes 1.30; then
+   * {@code finals} is null too), or for a resource whose database cannot be told, one read of the
+   * whole namespace ({@code null}).
+   */
+  private List<String> selectorsOf(KxChangeset written, String key) {
+    List<String> wholeNamespace = Collections.singletonList(null);
+    if (finals == null || UNINDEXABLE.equals(key)) {
+      return wholeNamespace;
+    }
+    try {
+      DatabaseRef db = target.apply(written);
+      return List.of(FinalFilter.bySpec(db), FinalFilter.byIntent(db));
+    } catch (RuntimeException e) {
+      return wholeNamespace; // a database without a name: nothing to select it by
+    }
   }
 
   @Override

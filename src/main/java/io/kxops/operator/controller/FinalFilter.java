@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelectorBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.controller.CacheClusterView.FreshList;
 import io.kxops.operator.controller.CacheClusterView.SelectedList;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.finspace.DatabaseRef;
@@ -130,6 +131,30 @@ public final class FinalFilter {
       }
       return out;
     };
+  }
+
+  /**
+   * Lists the KxChangesets of a namespace at least as fresh as a resourceVersion, those a
+   * fieldSelector selects (null: all), and only those not final when {@code finalLeaveCache} (the
+   * informer holds no final ones either).
+   */
+  public static FreshList freshList(KubernetesClient client, boolean finalLeaveCache) {
+    return (ns, notOlderThan, fieldSelector) ->
+        client
+            .resources(KxChangeset.class)
+            .inNamespace(ns)
+            .list(
+                new ListOptionsBuilder()
+                    .withResourceVersion(notOlderThan)
+                    .withResourceVersionMatch("NotOlderThan")
+                    .withFieldSelector(and(finalLeaveCache ? NOT_FINAL_QUERY : null, fieldSelector))
+                    .build())
+            .getItems();
+  }
+
+  /** Both selectors (either may be null: it selects everything). */
+  static String and(String a, String b) {
+    return a == null ? b : b == null ? a : a + "," + b;
   }
 
   /**

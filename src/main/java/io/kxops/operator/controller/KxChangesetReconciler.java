@@ -73,7 +73,7 @@ public class KxChangesetReconciler implements Reconciler<KxChangeset> {
   public List<EventSource<?, KxChangeset>> prepareEventSources(
       EventSourceContext<KxChangeset> context) {
     IndexerResourceCache<KxChangeset> cache = context.getPrimaryCache();
-    cluster.attach(cache, r -> logic.targetOf(r).key());
+    cluster.attach(cache, logic::targetOf);
     metrics.attach(cache);
     return List.of(wakeups, policies.eventSource(context));
   }

@@ -8,8 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.kxops.operator.api.v1alpha1.CreateIntent;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
 import io.kxops.operator.api.v1alpha1.KxChangesetStatus;
+import io.kxops.operator.finspace.DatabaseRef;
 import io.kxops.operator.testing.Resources;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,13 +68,26 @@ class CacheClusterViewTest {
     }
   }
 
+  static final String REGION = "us-east-1";
+
+  /** The index key of the resources on {@link Resources#DB}. */
+  static final String KEY = new DatabaseRef(REGION, Resources.ENV, Resources.DB).key();
+
+  /** The database of a resource: its intent's when it has one, else its spec's (as Targets.of). */
+  static DatabaseRef target(KxChangeset r) {
+    CreateIntent intent = r.getStatus() == null ? null : r.getStatus().getCreateIntent();
+    return intent != null
+        ? new DatabaseRef(intent.getRegion(), intent.getEnvironmentId(), intent.getDatabaseName())
+        : new DatabaseRef(REGION, r.getSpec().getEnvironmentId(), r.getSpec().getDatabaseName());
+  }
+
   FakeCache cache = new FakeCache();
   CacheClusterView view = new CacheClusterView();
   KxChangeset inFlight;
 
   @BeforeEach
   void setUp() {
-    view.attach(cache, r -> r.getSpec().getDatabaseName());
+    view.attach(cache, CacheClusterViewTest::target);
     inFlight = Resources.changeset("first", Instant.parse("2026-11-28T10:00:00Z"));
     inFlight.getMetadata().setResourceVersion("100");
     inFlight.setStatus(status("PROCESSING"));
@@ -113,7 +128,7 @@ class CacheClusterViewTest {
               gets.add(ns + "/" + name);
               return "done".equals(name) ? done : null;
             });
-    byName.attach(cache, r -> r.getSpec().getDatabaseName());
+    byName.attach(cache, CacheClusterViewTest::target);
     byName.remember(written(inFlight, "101", "COMPLETED"));
 
     assertThat(byName.named("kdb", "first"))
@@ -127,7 +142,7 @@ class CacheClusterViewTest {
   @Test
   void aWriteIsSeenBeforeTheInformerDeliversIt() {
     view.remember(written(inFlight, "101", "COMPLETED"));
-    assertThat(view.onDatabase(Resources.DB))
+    assertThat(view.onDatabase(KEY))
         .singleElement()
         .satisfies(r -> assertThat(r.getStatus().getStatus()).isEqualTo("COMPLETED"));
   }
@@ -138,7 +153,7 @@ class CacheClusterViewTest {
     KxChangeset later = written(inFlight, "105", "COMPLETED");
     later.getMetadata().setLabels(Map.of("seen", "by-informer"));
     cache.put(later);
-    assertThat(view.onDatabase(Resources.DB))
+    assertThat(view.onDatabase(KEY))
         .singleElement()
         .satisfies(
             r -> assertThat(r.getMetadata().getLabels()).containsEntry("seen", "by-informer"));
@@ -148,13 +163,13 @@ class CacheClusterViewTest {
   void aDeletedResourceIsNotResurrected() {
     view.remember(written(inFlight, "101", "COMPLETED"));
     cache.items.clear();
-    assertThat(view.onDatabase(Resources.DB)).isEmpty();
+    assertThat(view.onDatabase(KEY)).isEmpty();
   }
 
   @Test
   void aNonNumericResourceVersionFallsBackToTheCache() {
     view.remember(written(inFlight, "abc", "COMPLETED"));
-    List<KxChangeset> seen = new ArrayList<>(view.onDatabase(Resources.DB));
+    List<KxChangeset> seen = new ArrayList<>(view.onDatabase(KEY));
     assertThat(seen.get(0).getStatus().getStatus()).isEqualTo("PROCESSING");
   }
 
@@ -169,20 +184,18 @@ class CacheClusterViewTest {
     CacheClusterView multi =
         new CacheClusterView(
             List.of(inFlight.getMetadata().getNamespace(), "other"),
-            (ns, notOlderThan) -> {
+            (ns, notOlderThan, selector) -> {
               asked.add(ns + "@" + notOlderThan);
               return "other".equals(ns) ? List.of(rival) : List.of();
             });
     FakeCache own = new FakeCache();
-    multi.attach(own, r -> r.getSpec().getDatabaseName());
+    multi.attach(own, CacheClusterViewTest::target);
     KxChangeset mine = written(inFlight, "200", "PENDING");
     own.put(mine);
 
     assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
     assertThat(asked).containsExactly("other@200");
-    assertThat(multi.onDatabase(Resources.DB))
-        .extracting(r -> r.getMetadata().getName())
-        .contains("rival");
+    assertThat(multi.onDatabase(KEY)).extracting(r -> r.getMetadata().getName()).contains("rival");
   }
 
   @Test
@@ -190,11 +203,11 @@ class CacheClusterViewTest {
     CacheClusterView multi =
         new CacheClusterView(
             List.of(inFlight.getMetadata().getNamespace(), "other"),
-            (ns, notOlderThan) -> {
+            (ns, notOlderThan, selector) -> {
               throw new IllegalStateException("API server unavailable");
             });
     FakeCache own = new FakeCache();
-    multi.attach(own, r -> r.getSpec().getDatabaseName());
+    multi.attach(own, CacheClusterViewTest::target);
     KxChangeset mine = written(inFlight, "200", "PENDING");
     own.put(mine);
     assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isFalse();
@@ -223,9 +236,9 @@ class CacheClusterViewTest {
     CacheClusterView multi =
         new CacheClusterView(
             List.of(inFlight.getMetadata().getNamespace(), "other"),
-            (ns, notOlderThan) -> "other".equals(ns) ? List.of(rival) : List.of());
+            (ns, notOlderThan, selector) -> "other".equals(ns) ? List.of(rival) : List.of());
     FakeCache own = new FakeCache();
-    multi.attach(own, r -> r.getSpec().getDatabaseName());
+    multi.attach(own, CacheClusterViewTest::target);
     own.put(rival);
     KxChangeset completed = written(rival, "250", "COMPLETED");
     completed.getMetadata().setNamespace("other");
@@ -234,9 +247,172 @@ class CacheClusterViewTest {
     own.put(mine);
 
     assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
-    assertThat(multi.onDatabase(Resources.DB))
+    assertThat(multi.onDatabase(KEY))
         .filteredOn(r -> "rival".equals(r.getMetadata().getName()))
         .singleElement()
         .satisfies(r -> assertThat(r.getStatus().getStatus()).isEqualTo("COMPLETED"));
+  }
+
+  /**
+   * An API server that holds {@code resources} and answers a fresh LIST as a real one would: the
+   * selectors the view sends are those of {@link FinalFilter#bySpec} and {@link
+   * FinalFilter#byIntent}. Counts the LISTs and the objects they return.
+   */
+  static final class FreshServer implements CacheClusterView.FreshList {
+    final List<KxChangeset> resources = new ArrayList<>();
+    final List<String> lists = new ArrayList<>();
+    int objectsRead;
+
+    @Override
+    public List<KxChangeset> list(String namespace, String notOlderThan, String fieldSelector) {
+      lists.add(
+          namespace + "@" + notOlderThan + (fieldSelector == null ? "" : "?" + fieldSelector));
+      List<KxChangeset> out =
+          resources.stream()
+              .filter(r -> namespace.equals(r.getMetadata().getNamespace()))
+              .filter(r -> selects(fieldSelector, r))
+              .toList();
+      objectsRead += out.size();
+      return out;
+    }
+
+    static boolean selects(String fieldSelector, KxChangeset r) {
+      if (fieldSelector == null) {
+        return true;
+      }
+      CreateIntent intent = r.getStatus() == null ? null : r.getStatus().getCreateIntent();
+      return fieldSelector.equals(
+              FinalFilter.bySpec(
+                  new DatabaseRef(
+                      REGION, r.getSpec().getEnvironmentId(), r.getSpec().getDatabaseName())))
+          || intent != null
+              && fieldSelector.equals(
+                  FinalFilter.byIntent(
+                      new DatabaseRef(
+                          intent.getRegion(),
+                          intent.getEnvironmentId(),
+                          intent.getDatabaseName())));
+    }
+  }
+
+  /**
+   * A resource in flight in {@code namespace}: spec on {@code specDb}, intent on {@code intentDb}.
+   */
+  static KxChangeset inFlight(String namespace, String name, String specDb, String intentDb) {
+    KxChangeset r = Resources.changeset(name, Instant.parse("2026-11-28T10:00:00Z"));
+    r.getMetadata().setNamespace(namespace);
+    r.getMetadata().setResourceVersion("150");
+    r.getSpec().setDatabaseName(specDb);
+    KxChangesetStatus s = new KxChangesetStatus();
+    s.setCreateIntent(
+        new CreateIntent(
+            REGION,
+            Resources.ENV,
+            intentDb,
+            1L,
+            "0".repeat(64),
+            r.getMetadata().getUid(),
+            "2026-11-28T10:00:00Z"));
+    s.setStatus("PENDING");
+    r.setStatus(s);
+    return r;
+  }
+
+  /**
+   * The cost of a confirmation with several watched namespaces: it reads the other namespaces'
+   * resources of the written resource's database, selected by spec and by create intent, not every
+   * resource of those namespaces (a burst of creates made that quadratic). A resource whose intent
+   * names the database and whose spec was edited to another is still read; one whose spec names it
+   * but whose intent another is read and left out of the database.
+   */
+  @Test
+  void withSeveralNamespacesAConfirmationReadsOnlyTheResourcesOfItsDatabase() {
+    FreshServer server = new FreshServer();
+    List<String> namespaces = List.of("kdb", "team-b", "team-c");
+    int databases = 20;
+    int perDatabase = 3;
+    for (String ns : namespaces) {
+      for (int d = 0; d < databases; d++) {
+        String db = d == 0 ? Resources.DB : "db-" + d;
+        for (int i = 0; i < perDatabase; i++) {
+          server.resources.add(inFlight(ns, ns + "-" + db + "-" + i, db, db));
+        }
+      }
+    }
+    KxChangeset edited = inFlight("team-b", "edited", "quotes", Resources.DB);
+    KxChangeset elsewhere = inFlight("team-c", "elsewhere", Resources.DB, "quotes");
+    server.resources.add(edited);
+    server.resources.add(elsewhere);
+    CacheClusterView multi = new CacheClusterView(namespaces, server, selector -> List.of());
+    FakeCache own = new FakeCache();
+    multi.attach(own, CacheClusterViewTest::target);
+    KxChangeset mine = inFlight("kdb", "mine", Resources.DB, Resources.DB);
+    mine.getMetadata().setResourceVersion("200");
+    own.put(mine);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+
+    assertThat(multi.onDatabase(KEY))
+        .extracting(r -> r.getMetadata().getName())
+        .contains("edited", "team-b-trades-0", "team-c-trades-2")
+        .doesNotContain("elsewhere", "team-b-db-1-0");
+    // The others' resources of trades (3 each), the edited one, and the one only its spec puts
+    // there; each may be read twice (by spec and by intent). Not the 2 x 61 of the namespaces.
+    int ofTheDatabase = 2 * perDatabase + 2;
+    assertThat(server.objectsRead).isLessThanOrEqualTo(2 * ofTheDatabase);
+  }
+
+  /**
+   * A resource created on trades whose spec was edited to quotes since (an API server without the
+   * CEL freeze) is on trades: a confirmation on trades reads it (by its intent), one on quotes does
+   * not count it.
+   */
+  @Test
+  void aResourceWhoseSpecWasEditedAfterItsIntentIsReadForItsIntentsDatabase() {
+    FreshServer server = new FreshServer();
+    server.resources.add(inFlight("other", "edited", "quotes", Resources.DB));
+    CacheClusterView multi = new CacheClusterView(List.of("kdb", "other"), server, s -> List.of());
+    FakeCache own = new FakeCache();
+    multi.attach(own, CacheClusterViewTest::target);
+    KxChangeset mine = inFlight("kdb", "mine", Resources.DB, Resources.DB);
+    mine.getMetadata().setResourceVersion("200");
+    own.put(mine);
+    KxChangeset onQuotes = inFlight("kdb", "on-quotes", "quotes", "quotes");
+    onQuotes.getMetadata().setResourceVersion("201");
+    own.put(onQuotes);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+    assertThat(multi.awaitSeen(onQuotes, java.time.Duration.ofSeconds(1))).isTrue();
+
+    assertThat(multi.onDatabase(KEY)).extracting(r -> r.getMetadata().getName()).contains("edited");
+    assertThat(multi.onDatabase(new DatabaseRef(REGION, Resources.ENV, "quotes").key()))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactly("on-quotes");
+    assertThat(server.lists).hasSize(4).allMatch(l -> l.startsWith("other@20"));
+  }
+
+  /**
+   * Without selectable fields (Kubernetes 1.30: the view has no reader of final resources either) a
+   * confirmation reads each other namespace whole, as before, and keeps its database's.
+   */
+  @Test
+  void withoutSelectableFieldsAConfirmationReadsEachOtherNamespaceWhole() {
+    FreshServer server = new FreshServer();
+    server.resources.add(inFlight("other", "edited", "quotes", Resources.DB));
+    server.resources.add(inFlight("other", "elsewhere", "quotes", "quotes"));
+    CacheClusterView multi = new CacheClusterView(List.of("kdb", "other"), server);
+    FakeCache own = new FakeCache();
+    multi.attach(own, CacheClusterViewTest::target);
+    KxChangeset mine = inFlight("kdb", "mine", Resources.DB, Resources.DB);
+    mine.getMetadata().setResourceVersion("200");
+    own.put(mine);
+
+    assertThat(multi.awaitSeen(mine, java.time.Duration.ofSeconds(1))).isTrue();
+
+    assertThat(server.lists).containsExactly("other@200");
+    assertThat(server.objectsRead).isEqualTo(2);
+    assertThat(multi.onDatabase(KEY))
+        .extracting(r -> r.getMetadata().getName())
+        .containsExactlyInAnyOrder("mine", "edited");
   }
 }

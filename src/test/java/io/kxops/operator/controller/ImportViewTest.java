@@ -83,9 +83,12 @@ class ImportViewTest {
     CacheClusterView v =
         new CacheClusterView(
             namespaces,
-            (ns, notOlderThan) -> {
-              namespaceLists.add(ns + "@" + notOlderThan);
-              return "kdb".equals(ns) ? List.of(creatorNow) : List.of();
+            (ns, notOlderThan, selector) -> {
+              namespaceLists.add(ns + "@" + notOlderThan + "?" + selector);
+              return "kdb".equals(ns)
+                      && CacheClusterViewTest.FreshServer.selects(selector, creatorNow)
+                  ? List.of(creatorNow)
+                  : List.of();
             },
             selector -> {
               selectedLists.add(selector);
@@ -107,7 +110,7 @@ class ImportViewTest {
                 Duration.ofMinutes(10),
                 Duration.ofSeconds(1)),
             new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(60), () -> 0.5));
-    v.attach(informer, r -> logic.targetOf(r).key());
+    v.attach(informer, logic::targetOf);
     KxChangeset[] last = {imported};
     StatusStore store =
         (r, next) -> {
@@ -129,9 +132,13 @@ class ImportViewTest {
     assertThat(after.getStatus().getChangesetId()).as("x recorded by the import").isNull();
     assertThat(Conditions.find(after.getStatus().getConditions(), Conditions.READY).getReason())
         .isEqualTo(Reasons.IMPORT_WAITING);
-    // The cost of the fresh view: one LIST of each other watched namespace, as fresh as the import.
+    // The cost of the fresh view: two LISTs of each other watched namespace, as fresh as the
+    // import, selecting the resources of its database by spec and by create intent.
+    String version = imported.getMetadata().getResourceVersion();
     assertThat(namespaceLists)
-        .containsExactly("kdb@" + imported.getMetadata().getResourceVersion());
+        .containsExactly(
+            "kdb@" + version + "?" + FinalFilter.bySpec(US),
+            "kdb@" + version + "?" + FinalFilter.byIntent(US));
     assertThat(selectedLists).hasSize(2); // the duplicate check by id, unchanged
     assertThat(finspace.calls(Operation.GET)).isEqualTo(1);
     assertThat(finspace.calls(Operation.CREATE)).isEqualTo(1); // a's, before the test

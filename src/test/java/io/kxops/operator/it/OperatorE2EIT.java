@@ -744,4 +744,60 @@ class OperatorE2EIT {
     assertThat(emulator.changesetsByClientToken()).containsKey(created.getMetadata().getUid());
     assertThat(emulator.changesets(ENV, db)).hasSize(1);
   }
+
+  /**
+   * With several watched namespaces (an informer each), a burst on one database across them makes
+   * exactly one changeset per resource, one at a time: each create's confirmation reads the other
+   * namespaces' resources of its database from the API server (selected by spec and create intent;
+   * in {@link SelectableFieldsFallbackIT} and on 1.30, whole namespaces). Another database's burst
+   * in the same namespaces is what a selection must leave out, and must not slow.
+   */
+  @Test
+  void acrossSeveralWatchedNamespacesADatabaseRunsOneAtATimeWithOneChangesetEach() {
+    String db = newDatabase();
+    String other = newDatabase();
+    List<String> namespaces = List.of(NS, "team-x", "team-y");
+    for (String ns : namespaces) {
+      if (client.namespaces().withName(ns).get() == null) {
+        client
+            .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            .create();
+      }
+    }
+    startOperator(Map.of("WATCH_NAMESPACES", String.join(",", namespaces)));
+    List<KxChangeset> burst = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      for (String ns : namespaces) {
+        burst.add(resourceIn(ns, "burst-" + i, db));
+        burst.add(resourceIn(ns, "other-" + i, other));
+      }
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                burst.stream()
+                    .map(r -> client.resource(r).get())
+                    .allMatch(
+                        r ->
+                            r.getStatus() != null
+                                && "COMPLETED".equals(r.getStatus().getStatus())));
+    Map<String, List<String>> byToken = emulator.changesetsByClientToken();
+    assertThat(burst).allSatisfy(r -> assertThat(byToken.get(r.getMetadata().getUid())).hasSize(1));
+    assertThat(emulator.changesets(ENV, db)).hasSize(2 * namespaces.size());
+    assertThat(emulator.maxInFlight(ENV, db)).isEqualTo(1);
+    assertThat(emulator.maxInFlight(ENV, other)).isEqualTo(1);
+  }
+
+  static KxChangeset resourceIn(String namespace, String name, String db) {
+    KxChangeset r = new KxChangeset();
+    r.getMetadata().setName(name);
+    r.getMetadata().setNamespace(namespace);
+    r.setSpec(
+        new KxChangesetSpec(
+            ENV, db, null, List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/"))));
+    return client.resource(r).create();
+  }
 }
