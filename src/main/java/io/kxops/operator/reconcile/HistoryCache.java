@@ -8,6 +8,7 @@ import io.kxops.operator.finspace.Caller;
 import io.kxops.operator.finspace.ChangesetSummary;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,16 +23,19 @@ import java.util.stream.Collectors;
  * requests digest of every changeset it has read (a changeset's requests never change, so an entry
  * never goes stale), the changesets this process created or polled, and its last ListKxChangesets
  * made as each caller (a namespace and its role: a check rests only on what its own role may read).
- * Bounded by databases and by entries (about 250 bytes each): the least recently checked databases
- * are forgotten first.
+ * Bounded by databases and by entries: the least recently checked databases are forgotten first. A
+ * digest is kept as its 32 bytes, not as its text: about 150 bytes an entry with its changeset id.
+ * The bound holds a platform's history whole (100 databases of ~1,000 changesets each); a smaller
+ * one, 20,000 before, made a daily load on each of them read its database's history again, one
+ * GetKxChangeset per changeset, every time (docs/benchmarks.md, "Memory with history").
  */
 final class HistoryCache {
 
   /** How many databases are remembered; a forgotten one is read again when next checked. */
   static final int MAX_DATABASES = 1024;
 
-  /** How many changesets are remembered in all databases together (about 5 MiB). */
-  static final int MAX_ENTRIES = 20_000;
+  /** How many changesets are remembered in all databases together (about 18 MiB). */
+  static final int MAX_ENTRIES = 120_000;
 
   /**
    * One ListKxChangesets of a database, and the newest creationTimestamp (the API server's clock)
@@ -39,9 +43,12 @@ final class HistoryCache {
    */
   record Listing(Instant newestSeen, List<ChangesetSummary> entries) {}
 
+  private static final String PREFIX = "sha256:";
+  private static final HexFormat HEX = HexFormat.of();
+
   /** One database's memory. */
   static final class Database {
-    private final Map<String, String> digests = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> digests = new ConcurrentHashMap<>();
     private final Map<String, ChangesetSummary> made = new ConcurrentHashMap<>();
     private final Map<Caller, Listing> last = new ConcurrentHashMap<>();
 
@@ -59,11 +66,17 @@ final class HistoryCache {
     }
 
     String digest(String changesetId) {
-      return digests.get(changesetId);
+      byte[] packed = digests.get(changesetId);
+      return packed == null ? null : PREFIX + HEX.formatHex(packed);
     }
 
+    /** Remembers {@code digest}, one of {@link Intents#digest}: "sha256:" and 64 hex digits. */
     void digest(String changesetId, String digest) {
-      if (digests.put(changesetId, digest) == null) {
+      if (!digest.startsWith(PREFIX) || digest.length() != PREFIX.length() + 64) {
+        throw new IllegalArgumentException("not a requests digest: " + digest);
+      }
+      if (digests.put(changesetId, HEX.parseHex(digest, PREFIX.length(), digest.length()))
+          == null) {
         resized();
       }
     }

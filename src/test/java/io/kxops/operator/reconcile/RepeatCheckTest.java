@@ -29,6 +29,9 @@ class RepeatCheckTest {
   static final List<ChangeRequest> SYM = List.of(ChangeRequest.put("s3://bucket/db/sym/", "/"));
   static final ChangeRequest[] SYM_ARRAY = SYM.toArray(ChangeRequest[]::new);
 
+  /** A requests digest, as the history cache keeps them. */
+  static final String D = Intents.digest(SYM);
+
   final ChangesetLogicTest rig = new ChangesetLogicTest();
 
   @BeforeEach
@@ -372,10 +375,10 @@ class RepeatCheckTest {
   @Test
   void theHistoryCacheForgetsDatabasesBeyondItsEntryBound() {
     HistoryCache cache = new HistoryCache(100, 3);
-    cache.of("a").digest("x", "d");
-    cache.of("a").digest("y", "d");
-    cache.of("b").digest("z", "d");
-    cache.of("b").digest("w", "d");
+    cache.of("a").digest("x", D);
+    cache.of("a").digest("y", D);
+    cache.of("b").digest("z", D);
+    cache.of("b").digest("w", D);
     cache.of("b"); // 4 entries > 3: the least recently checked, a, is forgotten
     assertThat(cache.databases()).isEqualTo(1);
     assertThat(cache.entries()).isEqualTo(2);
@@ -386,26 +389,60 @@ class RepeatCheckTest {
   void theHistoryCachesCountFollowsEveryChangeAndDropsAForgottenDatabaseForGood() {
     HistoryCache cache = new HistoryCache(1, 100);
     HistoryCache.Database a = cache.of("a");
-    a.digest("x", "d");
-    a.digest("x", "d"); // the same changeset again: still one entry
+    a.digest("x", D);
+    a.digest("x", D); // the same changeset again: still one entry
     assertThat(cache.entries()).isEqualTo(1);
     cache.of("b"); // one database at most: a is forgotten
-    a.digest("y", "d"); // a check that still holds a goes on with it
+    a.digest("y", D); // a check that still holds a goes on with it
     a.last(new Caller("one", null), new HistoryCache.Listing(T0, List.of()));
     assertThat(cache.entries()).as("a no longer counts").isZero();
-    cache.of("b").digest("z", "d");
+    cache.of("b").digest("z", D);
     assertThat(cache.entries()).isEqualTo(1);
   }
 
   @Test
   void theHistoryCacheForgetsTheLeastRecentlyCheckedDatabase() {
     HistoryCache cache = new HistoryCache(2, 100);
-    cache.of("a").digest("x", "d");
+    cache.of("a").digest("x", D);
     cache.of("b");
     cache.of("a"); // a is now the most recent
     cache.of("c");
     assertThat(cache.databases()).isEqualTo(2);
-    assertThat(cache.of("a").digest("x")).isEqualTo("d");
+    assertThat(cache.of("a").digest("x")).isEqualTo(D);
     assertThat(cache.of("b").size()).as("b was forgotten").isZero();
+  }
+
+  @Test
+  void theHistoryCacheGivesBackTheDigestItWasGivenAndRefusesWhatIsNoDigest() {
+    HistoryCache.Database a = new HistoryCache().of("a");
+    String other = Intents.digest(List.of(ChangeRequest.delete("/sym")));
+    a.digest("x", D);
+    a.digest("y", other);
+    assertThat(a.digest("x")).isEqualTo(D);
+    assertThat(a.digest("y")).isEqualTo(other);
+    assertThat(a.digest("z")).isNull();
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> a.digest("w", "sha256:abc"));
+  }
+
+  /**
+   * A platform's history whole: 100 databases of 990 changesets each (the memory benchmark's
+   * 100,000 KxChangesets, 99,000 final) stay remembered, so a daily load on each database does not
+   * read its history again; with the bound of 20,000 before, every database past the 20th was.
+   */
+  @Test
+  void theHistoryCacheHoldsAHundredDatabasesOfNineHundredNinetyChangesetsEach() {
+    HistoryCache cache = new HistoryCache();
+    for (int db = 0; db < 100; db++) {
+      HistoryCache.Database d = cache.of("db" + db);
+      for (int i = 0; i < 990; i++) {
+        d.digest("cs" + db + "-" + i, D);
+      }
+    }
+    for (int db = 0; db < 100; db++) {
+      assertThat(cache.of("db" + db).size()).as("db%d", db).isEqualTo(990);
+    }
+    assertThat(cache.databases()).isEqualTo(100);
+    assertThat(cache.entries()).isEqualTo(99_000);
   }
 }

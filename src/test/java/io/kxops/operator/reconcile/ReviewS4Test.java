@@ -264,12 +264,12 @@ class ReviewS4Test {
             new ChangesetSummary("y", "COMPLETED", T0),
             new ChangesetSummary("z", "COMPLETED", T0));
     HistoryCache.Database a = cache.of("a");
-    a.digest("x", "d");
+    a.digest("x", RepeatCheckTest.D);
     a.last(new Caller("one", null), new HistoryCache.Listing(T0, three));
     assertThat(a.size()).as("one List: its digests count").isEqualTo(1);
     a.last(new Caller("two", null), new HistoryCache.Listing(T0, three));
     assertThat(a.size()).as("a second caller's List counts").isEqualTo(4);
-    cache.of("b").digest("w", "d");
+    cache.of("b").digest("w", RepeatCheckTest.D);
     a.last(new Caller("three", null), new HistoryCache.Listing(T0, three));
     cache.of("b"); // 1 + 3 + 3 + 1 = 8 > 5: a, the least recently checked, is forgotten
     assertThat(cache.databases()).isEqualTo(1);
