@@ -10,6 +10,7 @@ import io.kxops.emulator.ChangesetView;
 import io.kxops.emulator.FinSpaceEmulator;
 import io.kxops.emulator.RequestLog;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
+import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.finspace.Changeset;
 import io.kxops.operator.status.StatusMapper;
 import io.kxops.testkit.OperatorProcess;
@@ -70,7 +71,10 @@ public final class BenchRun {
     Duration maxPoll = Duration.ofSeconds(10);
     double rateLimit = 200;
     double throttledFinSpaceRate = 20;
-    int reconcileThreads = 10;
+
+    /** RECONCILE_THREADS; null: the operator's default for the FinSpace rate limit. */
+    Integer reconcileThreads;
+
     String operatorLogLevel = "warn";
     List<String> operatorJvm = Harness.chartJvmOptions();
     Set<String> scenarios = Set.of("startup", "e2e", "raised", "throttled", "memory");
@@ -135,7 +139,7 @@ public final class BenchRun {
                            [--scenarios startup,e2e,raised,throttled,memory]
                            [--operator-log-level warn] [--operator-jvm "FLAGS"]
                            [--operator-jvm-add "FLAGS"]
-                           [--reconcile-threads 10] [--timeout MINUTES] [--out target/bench]
+                           [--reconcile-threads N] [--timeout MINUTES] [--out target/bench]
       """;
 
   private final Options o;
@@ -168,7 +172,7 @@ public final class BenchRun {
     settings.put("pollInterval", o.poll.toString());
     settings.put("maxPollInterval", o.maxPoll.toString());
     settings.put("finspaceRateLimit", o.rateLimit);
-    settings.put("reconcileThreads", o.reconcileThreads);
+    settings.put("reconcileThreads", threads(o.rateLimit));
     settings.put("warmupChangesets", o.warmup);
     settings.put("operatorJvm", String.join(" ", o.operatorJvm));
     try (Harness h = Harness.start(o.out.resolve("work"), emu, this::say)) {
@@ -416,7 +420,7 @@ public final class BenchRun {
     emu.reset();
     List<Workload.Item> items = Workload.items("cs", o.resources, o.databases);
     say(name + ": " + o.resources + " changesets, " + perDatabase + " in flight per database");
-    Baseline b = new Baseline(emu.endpoint(), o.poll, o.maxPoll, o.rateLimit, o.reconcileThreads);
+    Baseline b = new Baseline(emu.endpoint(), o.poll, o.maxPoll, o.rateLimit, threads(o.rateLimit));
     ObjectNode r = Report.JSON.createObjectNode();
     try {
       if (o.warmup > 0) {
@@ -657,9 +661,18 @@ public final class BenchRun {
     env.put("MAX_POLL_INTERVAL", o.maxPoll.toMillis() + "ms");
     env.put("FINSPACE_RATE_LIMIT", Double.toString(rate));
     env.put("MAX_IN_FLIGHT_PER_DATABASE", Integer.toString(perDatabase));
-    env.put("RECONCILE_THREADS", Integer.toString(o.reconcileThreads));
+    if (o.reconcileThreads != null) {
+      env.put("RECONCILE_THREADS", Integer.toString(o.reconcileThreads));
+    }
     env.put("LOG_LEVEL", o.operatorLogLevel);
     return env;
+  }
+
+  /** The operator's reconcile threads at {@code rate}; the bare loop gets as many. */
+  private int threads(double rate) {
+    return o.reconcileThreads != null
+        ? o.reconcileThreads
+        : ConfigLoader.defaultReconcileThreads(rate);
   }
 
   /** Seconds from {@code sinceNanos} until {@code expected} events exist (NaN after 2 min). */

@@ -89,7 +89,7 @@ public final class ConfigLoader {
     int inFlight = integer("MAX_IN_FLIGHT_PER_DATABASE", 1, 1, 1000);
     double rate = number("FINSPACE_RATE_LIMIT", 10.0, 0.1, 10_000);
     int attempts = integer("FINSPACE_MAX_ATTEMPTS", 3, 1, 20);
-    int threads = integer("RECONCILE_THREADS", 10, 1, 200);
+    int threads = integer("RECONCILE_THREADS", defaultReconcileThreads(rate), 1, 200);
     Duration retryInitial = duration("RETRY_INITIAL_INTERVAL", "2s", Duration.ofMillis(10));
     Duration retryMax = duration("RETRY_MAX_INTERVAL", "5m", Duration.ofMillis(10));
     if (retryInitial != null && retryMax != null && retryMax.compareTo(retryInitial) < 0) {
@@ -314,6 +314,18 @@ public final class ConfigLoader {
       end = m.end();
     }
     return end == s.length() && end > 0 ? total : null;
+  }
+
+  /**
+   * RECONCILE_THREADS when unset: 10, or a tenth of FINSPACE_RATE_LIMIT when that is more (at most
+   * 200). A create holds its thread for two status writes and a watch (50-100 ms while the API
+   * server is busy), so fewer threads than that would leave a raised FinSpace limit unused.
+   */
+  public static int defaultReconcileThreads(double finspaceRateLimit) {
+    if (!(finspaceRateLimit > 100)) {
+      return 10; // NaN too (FINSPACE_RATE_LIMIT's own problem is reported)
+    }
+    return (int) Math.min(200, Math.ceil(finspaceRateLimit / 10));
   }
 
   private int integer(String name, int fallback, int min, int max) {

@@ -19,6 +19,27 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConfigLoaderTest {
 
   @Test
+  void reconcileThreadsFollowARaisedFinSpaceRateLimitUnlessSet() {
+    // Each create holds its thread ~50-100 ms for two status writes and a watch: at 200
+    // requests/s, 10 threads left FinSpace's limit unused while the API server was busy.
+    assertThat(ConfigLoader.load(Map.of("FINSPACE_RATE_LIMIT", "200")).reconcileThreads())
+        .isEqualTo(20);
+    assertThat(ConfigLoader.load(Map.of("FINSPACE_RATE_LIMIT", "105")).reconcileThreads())
+        .isEqualTo(11);
+    assertThat(ConfigLoader.load(Map.of("FINSPACE_RATE_LIMIT", "50")).reconcileThreads())
+        .isEqualTo(10);
+    assertThat(ConfigLoader.load(Map.of("FINSPACE_RATE_LIMIT", "10000")).reconcileThreads())
+        .isEqualTo(200);
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("FINSPACE_RATE_LIMIT", "NaN")))
+        .hasMessageContaining("FINSPACE_RATE_LIMIT")
+        .hasMessageNotContaining("RECONCILE_THREADS");
+    assertThat(
+            ConfigLoader.load(Map.of("FINSPACE_RATE_LIMIT", "200", "RECONCILE_THREADS", "4"))
+                .reconcileThreads())
+        .isEqualTo(4);
+  }
+
+  @Test
   void defaults() {
     OperatorConfig c = ConfigLoader.load(Map.of());
     assertThat(c.region()).isEmpty();

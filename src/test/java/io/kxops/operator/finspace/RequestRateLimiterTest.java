@@ -88,6 +88,90 @@ class RequestRateLimiterTest {
     assertThat(limiter.waitingCount()).isZero();
   }
 
+  /** A clock the test moves; the limiter's waits still pass in real time. */
+  static final class FakeNanos implements java.util.function.LongSupplier {
+    volatile long now = 1_000_000_000L;
+
+    @Override
+    public long getAsLong() {
+      return now;
+    }
+
+    void set(long millis) {
+      now = 1_000_000_000L + TimeUnit.MILLISECONDS.toNanos(millis);
+    }
+  }
+
+  /** Until {@code t} is blocked in the limiter (its timed wait), or 10 s. */
+  static void awaitWaiting(Thread t) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (t.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertThat(t.getState()).isEqualTo(Thread.State.TIMED_WAITING);
+  }
+
+  @Test
+  void aSlotAWaiterWokeUpLateForIsMadeUpByTheNext() throws Exception {
+    // A loaded CPU wakes a waiter after its slot: at 200 requests/s, 1-2 ms late on every slot
+    // made the limit 150/s. The schedule stays where it was, so the next slot comes sooner.
+    FakeNanos clock = new FakeNanos();
+    clock.set(0);
+    RequestRateLimiter limiter = new RequestRateLimiter(100, clock); // a slot per 10 ms
+    limiter.acquire("a"); // at 0; the next slot at 10 ms
+    Thread late = request(limiter, "a", "late");
+    awaitWaiting(late);
+    clock.set(13); // it wakes 3 ms after its slot
+    late.join(5_000);
+    assertThat(granted).containsExactly("late");
+    clock.set(20);
+    Thread next = request(limiter, "a", "next");
+    next.join(2_000);
+    // Its slot is at 20 ms, as scheduled (not at 23 ms: one slot in four lost to the late wake).
+    assertThat(granted).containsExactly("late", "next");
+  }
+
+  @Test
+  void afterAQuietSpellRequestsStillLeaveEvenlySpaced() throws Exception {
+    FakeNanos clock = new FakeNanos();
+    clock.set(0);
+    RequestRateLimiter limiter = new RequestRateLimiter(100, clock);
+    limiter.acquire("a");
+    clock.set(1_000); // nothing asked for a second: no credit for the slots nobody wanted
+    limiter.acquire("a");
+    Thread second = request(limiter, "a", "second");
+    awaitWaiting(second);
+    second.join(200);
+    assertThat(granted).as("10 ms after the first, not at once").isEmpty();
+    clock.set(1_010);
+    second.join(5_000);
+    assertThat(granted).containsExactly("second");
+  }
+
+  @Test
+  void aWaiterFarBehindItsSlotMakesUpOnlyTheCatchUpWindow() throws Exception {
+    FakeNanos clock = new FakeNanos();
+    clock.set(0);
+    RequestRateLimiter limiter = new RequestRateLimiter(100, clock);
+    limiter.acquire("a");
+    Thread late = request(limiter, "a", "late");
+    awaitWaiting(late);
+    long behind = RequestRateLimiter.CATCH_UP.toMillis() + 30;
+    clock.set(10 + behind); // a pause far longer than the window
+    late.join(5_000);
+    assertThat(granted).containsExactly("late");
+    // The schedule moved on to (now - window): the next slot is one interval after that.
+    long nextSlot = 10 + behind - RequestRateLimiter.CATCH_UP.toMillis() + 10;
+    clock.set(nextSlot - 1);
+    Thread next = request(limiter, "a", "next");
+    awaitWaiting(next);
+    next.join(200);
+    assertThat(granted).as("no more than the window made up").containsExactly("late");
+    clock.set(nextSlot);
+    next.join(5_000);
+    assertThat(granted).containsExactly("late", "next");
+  }
+
   @Test
   void anInterruptedWaiterLeavesTheQueue() throws Exception {
     RequestRateLimiter limiter = new RequestRateLimiter(0.1); // a slot per 10 s

@@ -203,7 +203,6 @@ class HelmChartIT extends OperatorAccessContract {
     expected.put("MAX_IN_FLIGHT_PER_DATABASE", "1");
     expected.put("FINSPACE_RATE_LIMIT", "10");
     expected.put("FINSPACE_MAX_ATTEMPTS", "3");
-    expected.put("RECONCILE_THREADS", "10");
     expected.put("RETRY_INITIAL_INTERVAL", "2s");
     expected.put("RETRY_MAX_INTERVAL", "5m");
     expected.put("ACCESS_DENIED_STALL_AFTER", "10m");
