@@ -111,16 +111,23 @@ class RequestRateLimiterTest {
     assertThat(t.getState()).isEqualTo(Thread.State.TIMED_WAITING);
   }
 
+  /** A request granted at 0 on {@code clock}, and "late" waiting for the next slot. */
+  Thread waitingBehindAFirstRequest(RequestRateLimiter limiter, FakeNanos clock)
+      throws InterruptedException {
+    clock.set(0);
+    limiter.acquire("a");
+    Thread late = request(limiter, "a", "late");
+    awaitWaiting(late);
+    return late;
+  }
+
   @Test
   void aSlotAWaiterWokeUpLateForIsMadeUpByTheNext() throws Exception {
     // A loaded CPU wakes a waiter after its slot: at 200 requests/s, 1-2 ms late on every slot
     // made the limit 150/s. The schedule stays where it was, so the next slot comes sooner.
     FakeNanos clock = new FakeNanos();
-    clock.set(0);
     RequestRateLimiter limiter = new RequestRateLimiter(100, clock); // a slot per 10 ms
-    limiter.acquire("a"); // at 0; the next slot at 10 ms
-    Thread late = request(limiter, "a", "late");
-    awaitWaiting(late);
+    Thread late = waitingBehindAFirstRequest(limiter, clock); // its slot at 10 ms
     clock.set(13); // it wakes 3 ms after its slot
     late.join(5_000);
     assertThat(granted).containsExactly("late");
@@ -151,11 +158,8 @@ class RequestRateLimiterTest {
   @Test
   void aWaiterFarBehindItsSlotMakesUpOnlyTheCatchUpWindow() throws Exception {
     FakeNanos clock = new FakeNanos();
-    clock.set(0);
     RequestRateLimiter limiter = new RequestRateLimiter(100, clock);
-    limiter.acquire("a");
-    Thread late = request(limiter, "a", "late");
-    awaitWaiting(late);
+    Thread late = waitingBehindAFirstRequest(limiter, clock);
     long behind = RequestRateLimiter.CATCH_UP.toMillis() + 30;
     clock.set(10 + behind); // a pause far longer than the window
     late.join(5_000);
