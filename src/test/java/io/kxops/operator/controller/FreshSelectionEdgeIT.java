@@ -74,6 +74,9 @@ class FreshSelectionEdgeIT {
           "a in (b)",
           "a*b|c",
           "a:b@c",
+          "a\uD83D\uDE00b",
+          "a\uFFFDb",
+          ",,==\\\\,=!=,==\\,\\=\\\\,,==\\",
           "env-plain");
 
   @AutoClose static ClusterFixture cluster;
