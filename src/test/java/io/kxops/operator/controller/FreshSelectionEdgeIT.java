@@ -102,8 +102,9 @@ class FreshSelectionEdgeIT {
    * For every environment id: one resource in flight by its intent, one in flight by a recorded
    * changeset without an intent (an import, or a create from before intents), and one waiting, each
    * in another namespace. The confirmation of a create on that environment's database reads all
-   * three, as the whole-namespace read does: a value the selector escaped wrongly would select
-   * nothing and fail open, one the API server refused would never confirm.
+   * three, as the whole-namespace read does, and so does an import's reconciliation (a resource
+   * without an intent): a value the selector escaped wrongly would select nothing and fail open,
+   * one the API server refused would never confirm.
    */
   @Test
   void environmentIdsWithSelectorSeparatorsAreReadAsTheWholeNamespaceReadReadsThem() {
@@ -124,6 +125,15 @@ class FreshSelectionEdgeIT {
       Set<String> expected = Set.of("mine-" + k, "intent-" + k, "recorded-" + k, "waiting-" + k);
       if (!whole.equals(expected) || !selected.equals(whole)) {
         misses.add("[" + env + "] selected " + selected + ", whole " + whole);
+      }
+      // An import's reconciliation reads the others the same way (no intent: its spec's target).
+      KxChangeset imported = create("edge-a", "import-" + k, env, null, null, null, "imp" + k);
+      Set<String> importSelected = confirmed(selectedView(), imported);
+      Set<String> importWhole = confirmed(wholeView(), imported);
+      Set<String> importExpected =
+          Set.of("import-" + k, "intent-" + k, "recorded-" + k, "waiting-" + k);
+      if (!importWhole.equals(importExpected) || !importSelected.equals(importWhole)) {
+        misses.add("[" + env + "] import: selected " + importSelected + ", whole " + importWhole);
       }
     }
     assertThat(misses).isEmpty();
@@ -207,7 +217,20 @@ class FreshSelectionEdgeIT {
   /** A resource on {@code env}'s trades; a status when {@code intent} or {@code status} is set. */
   static KxChangeset create(
       String ns, String name, String env, CreateIntent intent, String status, String changesetId) {
+    return create(ns, name, env, intent, status, changesetId, null);
+  }
+
+  /** ... importing changeset {@code imports} when it is not null. */
+  static KxChangeset create(
+      String ns,
+      String name,
+      String env,
+      CreateIntent intent,
+      String status,
+      String changesetId,
+      String imports) {
     KxChangesetSpec spec = new KxChangesetSpec();
+    spec.setChangesetId(imports);
     spec.setEnvironmentId(env);
     spec.setDatabaseName(DB);
     spec.setChangeRequests(List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/")));
