@@ -141,9 +141,10 @@ class FreshSelectionEdgeIT {
 
   /**
    * A waiting resource of another namespace whose create intent is written between the two selected
-   * reads (by spec, then by intent): the first reads it waiting, the second in flight, and the view
-   * keeps the newer. Were the reads in the other order, the first would miss it and the second read
-   * it by its spec, which names the database as its intent does.
+   * reads (by spec, then by intent), and the second read answers after that write: the first reads
+   * it waiting, the second in flight, and the view keeps the newer. Were the reads in the other
+   * order, the first would miss it and the second read it by its spec, which names the database as
+   * its intent does.
    */
   @Test
   void anIntentWrittenBetweenTheTwoSelectedReadsIsRead() {
@@ -158,7 +159,12 @@ class FreshSelectionEdgeIT {
           List<KxChangeset> out = real.list(ns, notOlderThan, selector);
           reads.add(ns + " " + selector + " " + names(out));
           if ("edge-b".equals(ns) && moved.compareAndSet(false, true)) {
-            writeStatus(mover, intent(env), "PENDING", null);
+            KxChangeset intended = writeStatus(mover, intent(env), "PENDING", null);
+            // The next read need only be as fresh as mine (NotOlderThan), so it may still answer
+            // from before this write (then the first read's copy, waiting, is what the view has:
+            // mover's own confirmation, later than mine, sees mine). Made fresh enough here, it
+            // must find mover by its intent.
+            real.list(ns, intended.getMetadata().getResourceVersion(), null);
           }
           return out;
         };
