@@ -131,13 +131,15 @@ public final class OperatorApp implements AutoCloseable {
             registry);
     Clock clock = Clock.systemUTC();
     // Final KxChangesets leave the informer (memory follows the work in flight) where the API
-    // server can select them by status; else the informer keeps them, as before issue 17.
+    // server can select them by status and by every other field the operator selects by; else
+    // the informer keeps them, as before issue 17.
     boolean finalLeaveCache = FinalFilter.supported(client, config.watchNamespaces());
     if (!finalLeaveCache) {
       LOG.warn(
-          "the API server cannot select KxChangesets by status.status (the CRD's selectableFields"
-              + " need Kubernetes 1.31+ and the CRD of this release): COMPLETED and FAILED"
-              + " KxChangesets stay in the operator's cache, and its memory grows with them");
+          "the API server cannot select KxChangesets by status.status and the other fields the"
+              + " operator selects by (the CRD's selectableFields need Kubernetes 1.31+ and the"
+              + " CRD of this release): COMPLETED and FAILED KxChangesets stay in the operator's"
+              + " cache, and its memory grows with them");
     }
     List<String> watched =
         config.watchesAllNamespaces() ? List.of() : List.copyOf(config.watchNamespaces());

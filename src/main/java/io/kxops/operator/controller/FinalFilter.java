@@ -71,8 +71,12 @@ public final class FinalFilter {
    * or import it in their spec (each once); the caller keeps those of the database.
    */
   public static List<KxChangeset> claimCandidates(SelectedList finals, String id) {
-    return union(
-        finals, List.of("status.changesetId=" + escape(id), "spec.changesetId=" + escape(id)));
+    return union(finals, byChangesetId(id));
+  }
+
+  /** The resources that record changeset {@code id} in their status, and those that import it. */
+  static List<String> byChangesetId(String id) {
+    return List.of("status.changesetId=" + escape(id), "spec.changesetId=" + escape(id));
   }
 
   /** What any of {@code selectors} selects, each resource once, in the order first read. */
@@ -164,6 +168,19 @@ public final class FinalFilter {
     return value.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=");
   }
 
+  /**
+   * One selector naming every field the operator's selectors name (on a database and a changeset id
+   * no resource has): refused unless the CRD declares each of them selectable. Selecting by status
+   * alone while a confirmation's or adoption's selectors are refused made every create with several
+   * watched namespaces fail its confirmation, for good.
+   */
+  static String everySelector() {
+    DatabaseRef none = new DatabaseRef("-", "-", "-");
+    List<String> all = new ArrayList<>(List.of(NOT_FINAL_QUERY, bySpec(none), byIntent(none)));
+    all.addAll(byChangesetId("-"));
+    return String.join(",", all);
+  }
+
   /** {@code c} with the informer limited to resources that are not final. */
   public static ControllerConfiguration<KxChangeset> notFinal(
       ControllerConfiguration<KxChangeset> c) {
@@ -180,13 +197,14 @@ public final class FinalFilter {
   }
 
   /**
-   * Whether the API server selects KxChangesets by {@code status.status}: a CRD without its
-   * selectable fields (installed before them, or a Kubernetes before 1.31 or with the
-   * CustomResourceFieldSelectors feature off) answers 400. Any other failure is thrown (start-up
-   * fails and says why).
+   * Whether the API server selects KxChangesets by every field the operator selects them by: a CRD
+   * without those selectable fields (a Kubernetes before 1.31 or with the
+   * CustomResourceFieldSelectors feature off, or the CRD of an earlier release, which declared
+   * {@code status.status} but not the create intent's fields) answers 400. Any other failure is
+   * thrown (start-up fails and says why).
    */
   public static boolean supported(KubernetesClient client, Collection<String> namespaces) {
-    var list = new ListOptionsBuilder().withFieldSelector(NOT_FINAL_QUERY).withLimit(1L).build();
+    var list = new ListOptionsBuilder().withFieldSelector(everySelector()).withLimit(1L).build();
     try {
       if (namespaces.isEmpty()) {
         client.resources(KxChangeset.class).inAnyNamespace().list(list);
