@@ -5,17 +5,14 @@
 package io.kxops.operator.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.SelectableField;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kxops.emulator.FinSpaceEmulator;
-import io.kxops.operator.api.v1alpha1.ChangeRequest;
 import io.kxops.operator.api.v1alpha1.KxChangeset;
-import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.controller.CacheClusterViewTest.FakeCache;
 import io.kxops.operator.it.ClusterFixture;
+import io.kxops.operator.testing.Resources;
 import io.kxops.testkit.ApiServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,17 +109,7 @@ class OlderSelectableFieldsIT {
         burst.add(create(ns, "burst-" + i, "burst"));
       }
     }
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () ->
-                burst.stream()
-                    .map(r -> client.resource(r).get())
-                    .allMatch(
-                        r ->
-                            r.getStatus() != null
-                                && "COMPLETED".equals(r.getStatus().getStatus())));
+    Resources.awaitCompleted(client, burst, Duration.ofSeconds(60));
     Map<String, List<String>> byToken = emulator.changesetsByClientToken();
     assertThat(burst).allSatisfy(r -> assertThat(byToken.get(r.getMetadata().getUid())).hasSize(1));
     assertThat(emulator.changesets(ENV, "burst")).hasSize(burst.size());
@@ -134,13 +121,6 @@ class OlderSelectableFieldsIT {
   }
 
   static KxChangeset create(String ns, String name, String db) {
-    KxChangesetSpec spec = new KxChangesetSpec();
-    spec.setEnvironmentId(ENV);
-    spec.setDatabaseName(db);
-    spec.setChangeRequests(List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/")));
-    KxChangeset r = new KxChangeset();
-    r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    r.setSpec(spec);
-    return client.resource(r).create();
+    return client.resource(Resources.staged(ns, name, db)).create();
   }
 }

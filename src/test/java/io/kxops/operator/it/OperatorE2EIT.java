@@ -23,6 +23,7 @@ import io.kxops.operator.api.v1alpha1.KxChangesetSpec;
 import io.kxops.operator.config.ConfigLoader;
 import io.kxops.operator.controller.FinalFilter;
 import io.kxops.operator.status.Conditions;
+import io.kxops.operator.testing.Resources;
 import io.kxops.testkit.ApiServer;
 import io.kxops.testkit.Cli;
 import java.io.IOException;
@@ -773,17 +774,7 @@ class OperatorE2EIT {
       }
     }
 
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () ->
-                burst.stream()
-                    .map(r -> client.resource(r).get())
-                    .allMatch(
-                        r ->
-                            r.getStatus() != null
-                                && "COMPLETED".equals(r.getStatus().getStatus())));
+    Resources.awaitCompleted(client, burst, Duration.ofSeconds(90));
     Map<String, List<String>> byToken = emulator.changesetsByClientToken();
     assertThat(burst).allSatisfy(r -> assertThat(byToken.get(r.getMetadata().getUid())).hasSize(1));
     assertThat(emulator.changesets(ENV, db)).hasSize(2 * namespaces.size());
@@ -792,12 +783,6 @@ class OperatorE2EIT {
   }
 
   static KxChangeset resourceIn(String namespace, String name, String db) {
-    KxChangeset r = new KxChangeset();
-    r.getMetadata().setName(name);
-    r.getMetadata().setNamespace(namespace);
-    r.setSpec(
-        new KxChangesetSpec(
-            ENV, db, null, List.of(ChangeRequest.put("s3://kdb-staging/" + name + "/", "/"))));
-    return client.resource(r).create();
+    return client.resource(Resources.staged(namespace, name, db)).create();
   }
 }
